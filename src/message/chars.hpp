@@ -1,0 +1,129 @@
+// Character classes of RFC 3261 25.1 and small scanning helpers (internal).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace sipevents::message::detail {
+
+enum : std::uint16_t {
+  c_alnum = 1 << 0,
+  c_token = 1 << 1,   // token
+  c_unres = 1 << 2,   // unreserved = alphanum / mark
+  c_user = 1 << 3,    // user-unreserved
+  c_pass = 1 << 4,    // password extras
+  c_param = 1 << 5,   // param-unreserved
+  c_hnv = 1 << 6,     // hnv-unreserved
+  c_ws = 1 << 7,      // SP / HTAB
+  c_digit = 1 << 8,
+  c_hex = 1 << 9,
+  c_host = 1 << 10,   // hostname and IPv4 characters
+  c_word = 1 << 11,   // word (Call-ID)
+  c_scheme = 1 << 12, // scheme characters after the first
+  c_v6 = 1 << 13,     // inside an IPv6 reference
+  c_uric = 1 << 14,   // uric (absoluteURI opaque part)
+};
+
+constexpr std::array<std::uint16_t, 256> make_char_table() {
+  std::array<std::uint16_t, 256> t{};
+  auto set = [&](std::string_view chars, std::uint16_t bit) {
+    for (char c : chars) t[static_cast<unsigned char>(c)] |= bit;
+  };
+  for (int c = 0; c < 256; ++c) {
+    bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    bool digit = c >= '0' && c <= '9';
+    if (alpha || digit) t[c] |= c_alnum | c_token | c_unres | c_host | c_word | c_scheme | c_uric;
+    if (digit) t[c] |= c_digit | c_hex | c_v6;
+    if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) t[c] |= c_hex | c_v6;
+  }
+  set("-.!%*_+`'~", c_token);
+  set("-_.!~*'()", c_unres);
+  set("&=+$,;?/", c_user);
+  set("&=+$,", c_pass);
+  set("[]/:&+$", c_param);
+  set("[]/?:+$", c_hnv);
+  set(" \t", c_ws);
+  set("-.", c_host);
+  set("-.!%*_+`'~()<>:\\\"/[]?{}", c_word);
+  set("+-.", c_scheme);
+  set(":.", c_v6);
+  set(";/?:@&=+$,-_.!~*'()%[]", c_uric);
+  return t;
+}
+inline constexpr auto char_table = make_char_table();
+
+inline bool is(char c, std::uint16_t cls) noexcept {
+  return (char_table[static_cast<unsigned char>(c)] & cls) != 0;
+}
+constexpr char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? char(c | 0x20) : c; }
+
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+/// Skips LWS: spaces, tabs and line folds (CRLF or LF followed by SP/HTAB).
+inline const char* skip_lws(const char* p, const char* end) noexcept {
+  for (;;) {
+    if (p < end && (*p == ' ' || *p == '\t')) { ++p; continue; }
+    if (p + 2 < end && p[0] == '\r' && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t')) { p += 3; continue; }
+    if (p + 1 < end && p[0] == '\n' && (p[1] == ' ' || p[1] == '\t')) { p += 2; continue; }
+    return p;
+  }
+}
+
+inline const char* skip_class(const char* p, const char* end, std::uint16_t cls) noexcept {
+  while (p < end && is(*p, cls)) ++p;
+  return p;
+}
+
+/// Skips chars of `cls` and %HH escapes. Returns nullptr on a broken escape.
+inline const char* skip_escaped(const char* p, const char* end, std::uint16_t cls) noexcept {
+  while (p < end) {
+    if (*p == '%') {
+      if (end - p < 3 || !is(p[1], c_hex) || !is(p[2], c_hex)) return nullptr;
+      p += 3;
+    } else if (is(*p, cls)) {
+      ++p;
+    } else {
+      break;
+    }
+  }
+  return p;
+}
+
+/// Skips a quoted-string starting at the opening quote. Returns nullptr if unterminated.
+inline const char* skip_quoted(const char* p, const char* end) noexcept {
+  ++p;
+  while (p < end) {
+    if (*p == '\\') {
+      if (p + 1 >= end) return nullptr;
+      p += 2;
+    } else if (*p == '"') {
+      return p + 1;
+    } else {
+      ++p;
+    }
+  }
+  return nullptr;
+}
+
+/// Parses decimal digits into a 64-bit value, saturating at `cap`+1 on overflow.
+inline bool parse_digits(std::string_view s, std::uint64_t cap, std::uint64_t& out) noexcept {
+  if (s.empty()) return false;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    if (v <= cap) v = v * 10 + static_cast<unsigned>(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+inline std::string_view sv(const char* b, const char* e) noexcept {
+  return {b, static_cast<std::size_t>(e - b)};
+}
+
+}  // namespace sipevents::message::detail

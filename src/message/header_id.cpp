@@ -1,0 +1,142 @@
+#include "sipevents/message/header_id.hpp"
+
+#include <array>
+
+#include "chars.hpp"
+
+namespace sipevents::message {
+namespace {
+
+struct entry {
+  hdr id;
+  std::string_view name;
+  char compact;
+  bool list;
+};
+
+// RFC 3261 20, RFC 6665 (o, u), RFC 3515/3892 (r, b), RFC 4028 (x), RFC 4474 (y, n),
+// RFC 3841 (a, j, d), RFC 3903, RFC 3265.
+constexpr entry k_entries[] = {
+    {hdr::accept, "Accept", 0, true},
+    {hdr::accept_contact, "Accept-Contact", 'a', true},
+    {hdr::accept_encoding, "Accept-Encoding", 0, true},
+    {hdr::accept_language, "Accept-Language", 0, true},
+    {hdr::alert_info, "Alert-Info", 0, true},
+    {hdr::allow, "Allow", 0, true},
+    {hdr::allow_events, "Allow-Events", 'u', true},
+    {hdr::authentication_info, "Authentication-Info", 0, false},
+    {hdr::authorization, "Authorization", 0, false},
+    {hdr::call_id, "Call-ID", 'i', false},
+    {hdr::call_info, "Call-Info", 0, true},
+    {hdr::contact, "Contact", 'm', true},
+    {hdr::content_disposition, "Content-Disposition", 0, false},
+    {hdr::content_encoding, "Content-Encoding", 'e', true},
+    {hdr::content_language, "Content-Language", 0, true},
+    {hdr::content_length, "Content-Length", 'l', false},
+    {hdr::content_type, "Content-Type", 'c', false},
+    {hdr::cseq, "CSeq", 0, false},
+    {hdr::date, "Date", 0, false},
+    {hdr::error_info, "Error-Info", 0, true},
+    {hdr::event, "Event", 'o', false},
+    {hdr::expires, "Expires", 0, false},
+    {hdr::from, "From", 'f', false},
+    {hdr::identity, "Identity", 'y', false},
+    {hdr::identity_info, "Identity-Info", 'n', false},
+    {hdr::in_reply_to, "In-Reply-To", 0, true},
+    {hdr::max_forwards, "Max-Forwards", 0, false},
+    {hdr::min_expires, "Min-Expires", 0, false},
+    {hdr::mime_version, "MIME-Version", 0, false},
+    {hdr::organization, "Organization", 0, false},
+    {hdr::path, "Path", 0, true},
+    {hdr::priority, "Priority", 0, false},
+    {hdr::proxy_authenticate, "Proxy-Authenticate", 0, false},
+    {hdr::proxy_authorization, "Proxy-Authorization", 0, false},
+    {hdr::proxy_require, "Proxy-Require", 0, true},
+    {hdr::rack, "RAck", 0, false},
+    {hdr::reason, "Reason", 0, true},
+    {hdr::record_route, "Record-Route", 0, true},
+    {hdr::refer_to, "Refer-To", 'r', false},
+    {hdr::referred_by, "Referred-By", 'b', false},
+    {hdr::reject_contact, "Reject-Contact", 'j', true},
+    {hdr::reply_to, "Reply-To", 0, false},
+    {hdr::request_disposition, "Request-Disposition", 'd', true},
+    {hdr::require, "Require", 0, true},
+    {hdr::retry_after, "Retry-After", 0, false},
+    {hdr::route, "Route", 0, true},
+    {hdr::rseq, "RSeq", 0, false},
+    {hdr::server, "Server", 0, false},
+    {hdr::service_route, "Service-Route", 0, true},
+    {hdr::session_expires, "Session-Expires", 'x', false},
+    {hdr::sip_etag, "SIP-ETag", 0, false},
+    {hdr::sip_if_match, "SIP-If-Match", 0, false},
+    {hdr::subject, "Subject", 's', false},
+    {hdr::subscription_state, "Subscription-State", 0, false},
+    {hdr::supported, "Supported", 'k', true},
+    {hdr::timestamp, "Timestamp", 0, false},
+    {hdr::to, "To", 't', false},
+    {hdr::unsupported, "Unsupported", 0, true},
+    {hdr::user_agent, "User-Agent", 0, false},
+    {hdr::via, "Via", 'v', true},
+    {hdr::warning, "Warning", 0, true},
+    {hdr::www_authenticate, "WWW-Authenticate", 0, false},
+};
+constexpr std::size_t k_count = sizeof(k_entries) / sizeof(k_entries[0]);
+static_assert(k_count == static_cast<std::size_t>(hdr::count_) - 1, "every hdr needs an entry");
+
+constexpr std::uint32_t hash_name(std::string_view s) noexcept {
+  std::uint32_t h = static_cast<std::uint32_t>(s.size()) * 0x9E3779B1u;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(detail::lower(c))) * 0x01000193u;
+  return h;
+}
+
+constexpr std::size_t k_slots = 256;  // power of two, load factor ~0.25
+
+struct tables {
+  std::array<std::uint8_t, k_slots> slot{};          // entry index + 1, 0 = empty
+  std::array<std::uint8_t, 128> compact{};           // entry index + 1 by compact letter
+  std::array<std::uint8_t, std::size_t(hdr::count_)> by_id{};
+};
+
+constexpr tables make_tables() {
+  tables t{};
+  for (std::size_t i = 0; i < k_count; ++i) {
+    std::size_t s = hash_name(k_entries[i].name) & (k_slots - 1);
+    while (t.slot[s] != 0) s = (s + 1) & (k_slots - 1);
+    t.slot[s] = static_cast<std::uint8_t>(i + 1);
+    if (k_entries[i].compact) {
+      t.compact[static_cast<unsigned char>(k_entries[i].compact)] = static_cast<std::uint8_t>(i + 1);
+      t.compact[static_cast<unsigned char>(k_entries[i].compact - 32)] = static_cast<std::uint8_t>(i + 1);
+    }
+    t.by_id[static_cast<std::size_t>(k_entries[i].id)] = static_cast<std::uint8_t>(i + 1);
+  }
+  return t;
+}
+constexpr tables k_tables = make_tables();
+
+}  // namespace
+
+std::string_view canonical_name(hdr h) noexcept {
+  auto i = k_tables.by_id[static_cast<std::size_t>(h)];
+  return i ? k_entries[i - 1].name : std::string_view{};
+}
+
+hdr lookup_header(std::string_view name) noexcept {
+  if (name.size() == 1) {
+    auto c = static_cast<unsigned char>(name[0]);
+    auto i = c < 128 ? k_tables.compact[c] : 0;
+    return i ? k_entries[i - 1].id : hdr::unknown;
+  }
+  std::size_t s = hash_name(name) & (k_slots - 1);
+  while (auto i = k_tables.slot[s]) {
+    if (detail::iequals(k_entries[i - 1].name, name)) return k_entries[i - 1].id;
+    s = (s + 1) & (k_slots - 1);
+  }
+  return hdr::unknown;
+}
+
+bool is_list_header(hdr h) noexcept {
+  auto i = k_tables.by_id[static_cast<std::size_t>(h)];
+  return i && k_entries[i - 1].list;
+}
+
+}  // namespace sipevents::message

@@ -1,0 +1,423 @@
+#include "sipevents/message/headers.hpp"
+
+#include "chars.hpp"
+#include "grammar.hpp"
+#include "sipevents/message/error.hpp"
+
+namespace sipevents::message {
+using namespace detail;
+
+namespace {
+
+std::error_code bad() noexcept { return make_error_code(errc::malformed_header); }
+
+struct method_name {
+  std::string_view text;
+  method id;
+};
+constexpr method_name k_methods[] = {
+    {"INVITE", method::INVITE},   {"ACK", method::ACK},         {"BYE", method::BYE},
+    {"CANCEL", method::CANCEL},   {"OPTIONS", method::OPTIONS}, {"REGISTER", method::REGISTER},
+    {"SUBSCRIBE", method::SUBSCRIBE}, {"NOTIFY", method::NOTIFY}, {"PUBLISH", method::PUBLISH},
+    {"MESSAGE", method::MESSAGE}, {"REFER", method::REFER},     {"INFO", method::INFO},
+    {"UPDATE", method::UPDATE},   {"PRACK", method::PRACK},
+};
+
+/// Everything after a header's main value must be parameters, then nothing.
+bool params_to_end(const char*& p, const char* end, param_list& out) noexcept {
+  const char* ps = skip_lws(p, end);
+  const char* q = p;
+  if (!skip_generic_params(q, end)) return false;
+  out = param_list(q > ps ? sv(ps, q) : std::string_view{});
+  p = skip_lws(q, end);
+  return p == end;
+}
+
+bool delta(std::string_view s, std::uint32_t& out) noexcept {
+  std::uint64_t v = 0;
+  if (!parse_digits(s, 0xFFFFFFFFull, v)) return false;
+  out = v > 0xFFFFFFFFull ? 0xFFFFFFFFu : static_cast<std::uint32_t>(v);
+  return true;
+}
+
+bool qvalue(std::string_view s, std::uint16_t& out) noexcept {
+  if (s.empty() || (s[0] != '0' && s[0] != '1')) return false;
+  unsigned v = static_cast<unsigned>(s[0] - '0') * 1000;
+  if (s.size() > 1) {
+    if (s[1] != '.' || s.size() > 5) return false;
+    unsigned scale = 100;
+    for (std::size_t i = 2; i < s.size(); ++i, scale /= 10) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      v += static_cast<unsigned>(s[i] - '0') * scale;
+    }
+  }
+  if (v > 1000) return false;
+  out = static_cast<std::uint16_t>(v);
+  return true;
+}
+
+}  // namespace
+
+method method_from(std::string_view token) noexcept {
+  for (const auto& m : k_methods)
+    if (m.text == token) return m.id;
+  return method::unknown;
+}
+
+std::string_view to_string(method m) noexcept {
+  for (const auto& e : k_methods)
+    if (e.id == m) return e.text;
+  return {};
+}
+
+std::error_code parse_name_addr(std::string_view text, name_addr& out) noexcept {
+  out = name_addr{};
+  const char* p = skip_lws(text.data(), text.data() + text.size());
+  const char* end = text.data() + text.size();
+  if (p >= end) return bad();
+  const char* lt = nullptr;
+  if (*p == '"') {
+    const char* e = skip_quoted(p, end);
+    if (!e) return bad();
+    out.display = sv(p + 1, e - 1);
+    out.display_quoted = true;
+    lt = skip_lws(e, end);
+    if (lt >= end || *lt != '<') return bad();
+  } else {
+    // *(token LWS) "<" means name-addr with a token display name.
+    const char* q = p;
+    const char* last = p;
+    for (;;) {
+      const char* t = skip_class(q, end, c_token);
+      if (t == q) break;
+      last = t;
+      q = skip_lws(t, end);
+    }
+    if (q < end && *q == '<') {
+      lt = q;
+      out.display = sv(p, last);
+    }
+  }
+  if (lt) {
+    const char* gt = lt + 1;
+    while (gt < end && *gt != '>') ++gt;
+    if (gt >= end) return bad();
+    if (parse_uri(sv(lt + 1, gt), out.addr)) return bad();
+    out.angle = true;
+    p = gt + 1;
+  } else {
+    // addr-spec: the URI cannot contain ';', ',' or '?' here (RFC 3261 20.10).
+    const char* u = p;
+    while (p < end && *p != ';' && !is(*p, c_ws) && *p != '\r' && *p != '\n') ++p;
+    if (parse_uri(sv(u, p), out.addr)) return bad();
+    if (!out.addr.headers.empty()) return bad();
+  }
+  if (!params_to_end(p, end, out.params)) return bad();
+  if (auto t = out.params.get("tag")) {
+    if (t->empty()) return bad();
+    out.tag = *t;
+  }
+  return {};
+}
+
+std::error_code parse_contact(std::string_view text, contact& out) noexcept {
+  out = contact{};
+  if (auto ec = parse_name_addr(text, out.value)) return ec;
+  for (const param& prm : out.value.params) {
+    if (iequals(prm.name, "expires")) {
+      std::uint32_t v = 0;
+      if (!delta(prm.value, v)) return bad();
+      out.expires = v;
+    } else if (iequals(prm.name, "q")) {
+      std::uint16_t v = 0;
+      if (!qvalue(prm.value, v)) return bad();
+      out.q = v;
+    }
+  }
+  return {};
+}
+
+std::error_code parse_via(std::string_view text, via& out) noexcept {
+  out = via{};
+  const char* end = text.data() + text.size();
+  const char* p = skip_lws(text.data(), end);
+  auto tok = [&](std::string_view& dst) {
+    const char* t = skip_class(p, end, c_token);
+    if (t == p) return false;
+    dst = sv(p, t);
+    p = skip_lws(t, end);
+    return true;
+  };
+  auto slash = [&] {
+    if (p >= end || *p != '/') return false;
+    p = skip_lws(p + 1, end);
+    return true;
+  };
+  if (!tok(out.protocol_name) || !slash() || !tok(out.protocol_version) || !slash()) return bad();
+  const char* t = skip_class(p, end, c_token);
+  if (t == p) return bad();
+  out.transport = sv(p, t);
+  p = skip_lws(t, end);
+  if (p == t) return bad();  // LWS between sent-protocol and sent-by
+  const char* h = scan_host(p, end);
+  if (!h) return bad();
+  out.host = sv(p, h);
+  p = h;
+  const char* c = skip_lws(p, end);
+  if (c < end && *c == ':') {
+    p = skip_lws(c + 1, end);
+    if (!parse_port(p, end, out.port)) return bad();
+    out.has_port = true;
+  }
+  if (!params_to_end(p, end, out.params)) return bad();
+  for (const param& prm : out.params) {
+    if (iequals(prm.name, "branch")) {
+      if (!prm.has_value) return bad();
+      out.branch = prm.value;
+    } else if (iequals(prm.name, "received")) {
+      if (!prm.has_value || !scan_host(prm.value.data(), prm.value.data() + prm.value.size())) return bad();
+      out.received = prm.value;
+    } else if (iequals(prm.name, "maddr")) {
+      if (!prm.has_value) return bad();
+      out.maddr = prm.value;
+    } else if (iequals(prm.name, "rport")) {
+      out.rport = true;
+      if (prm.has_value) {
+        const char* q = prm.value.data();
+        std::uint16_t port = 0;
+        if (!parse_port(q, q + prm.value.size(), port) || q != prm.value.data() + prm.value.size()) return bad();
+        out.rport_value = port;
+      }
+    } else if (iequals(prm.name, "ttl")) {
+      std::uint64_t v = 0;
+      if (!parse_digits(prm.value, 255, v) || v > 255) return bad();
+      out.ttl = static_cast<std::uint8_t>(v);
+    }
+  }
+  return {};
+}
+
+std::error_code parse_cseq(std::string_view text, cseq& out) noexcept {
+  out = cseq{};
+  const char* end = text.data() + text.size();
+  const char* p = skip_lws(text.data(), end);
+  const char* d = skip_class(p, end, c_digit);
+  std::uint64_t v = 0;
+  if (!parse_digits(sv(p, d), 0xFFFFFFFFull, v) || v > 0xFFFFFFFFull) return bad();
+  out.seq = static_cast<std::uint32_t>(v);
+  p = skip_lws(d, end);
+  if (p == d) return bad();
+  const char* m = skip_class(p, end, c_token);
+  if (m == p || skip_lws(m, end) != end) return bad();
+  out.method_text = sv(p, m);
+  out.id = method_from(out.method_text);
+  return {};
+}
+
+std::error_code parse_event(std::string_view text, event_header& out) noexcept {
+  out = event_header{};
+  const char* end = text.data() + text.size();
+  const char* p = skip_lws(text.data(), end);
+  const char* s = p;
+  const char* dot = nullptr;
+  for (;;) {
+    const char* q = p;
+    while (q < end && is(*q, c_token) && *q != '.') ++q;
+    if (q == p) return bad();
+    p = q;
+    if (p < end && *p == '.') {
+      if (!dot) dot = p;
+      ++p;
+      continue;
+    }
+    break;
+  }
+  out.type = sv(s, p);
+  out.package = dot ? sv(s, dot) : out.type;
+  out.templates = dot ? sv(dot + 1, p) : std::string_view{};
+  if (!params_to_end(p, end, out.params)) return bad();
+  if (auto id = out.params.get("id")) {
+    if (id->empty()) return bad();
+    out.id = *id;
+  }
+  return {};
+}
+
+bool event_matches(const event_header& a, const event_header& b) noexcept {
+  if (a.type != b.type) return false;
+  if (a.id.has_value() != b.id.has_value()) return false;
+  return !a.id || *a.id == *b.id;
+}
+
+std::error_code parse_subscription_state(std::string_view text, subscription_state& out) noexcept {
+  out = subscription_state{};
+  const char* end = text.data() + text.size();
+  const char* p = skip_lws(text.data(), end);
+  const char* t = skip_class(p, end, c_token);
+  if (t == p) return bad();
+  out.state_text = sv(p, t);
+  if (iequals(out.state_text, "active")) out.state = subscription_state::value::active;
+  else if (iequals(out.state_text, "pending")) out.state = subscription_state::value::pending;
+  else if (iequals(out.state_text, "terminated")) out.state = subscription_state::value::terminated;
+  p = t;
+  if (!params_to_end(p, end, out.params)) return bad();
+  for (const param& prm : out.params) {
+    std::uint32_t v = 0;
+    if (iequals(prm.name, "reason")) {
+      if (!prm.has_value) return bad();
+      out.reason = prm.value;
+    } else if (iequals(prm.name, "expires")) {
+      if (!delta(prm.value, v)) return bad();
+      out.expires = v;
+    } else if (iequals(prm.name, "retry-after")) {
+      if (!delta(prm.value, v)) return bad();
+      out.retry_after = v;
+    }
+  }
+  return {};
+}
+
+std::error_code parse_media_type(std::string_view text, media_type& out) noexcept {
+  out = media_type{};
+  const char* end = text.data() + text.size();
+  const char* p = skip_lws(text.data(), end);
+  const char* t = skip_class(p, end, c_token);
+  if (t == p) return bad();
+  out.type = sv(p, t);
+  p = skip_lws(t, end);
+  if (p >= end || *p != '/') return bad();
+  p = skip_lws(p + 1, end);
+  t = skip_class(p, end, c_token);
+  if (t == p) return bad();
+  out.subtype = sv(p, t);
+  p = t;
+  if (!params_to_end(p, end, out.params)) return bad();
+  return {};
+}
+
+bool media_type::matches(std::string_view t, std::string_view st) const noexcept {
+  if (type == "*") return true;
+  if (!iequals(type, t)) return false;
+  return subtype == "*" || iequals(subtype, st);
+}
+
+std::error_code parse_content_disposition(std::string_view text, content_disposition& out) noexcept {
+  out = content_disposition{};
+  const char* end = text.data() + text.size();
+  const char* p = skip_lws(text.data(), end);
+  const char* t = skip_class(p, end, c_token);
+  if (t == p) return bad();
+  out.type = sv(p, t);
+  p = t;
+  return params_to_end(p, end, out.params) ? std::error_code{} : bad();
+}
+
+std::error_code parse_retry_after(std::string_view text, retry_after& out) noexcept {
+  out = retry_after{};
+  const char* end = text.data() + text.size();
+  const char* p = skip_lws(text.data(), end);
+  const char* d = skip_class(p, end, c_digit);
+  if (!delta(sv(p, d), out.seconds)) return bad();
+  p = skip_lws(d, end);
+  if (p < end && *p == '(') {
+    const char* c = p;
+    int depth = 0;
+    for (; p < end; ++p) {
+      if (*p == '\\') { ++p; continue; }
+      if (*p == '(') ++depth;
+      if (*p == ')' && --depth == 0) break;
+    }
+    if (p >= end) return bad();
+    out.comment = sv(c + 1, p);
+    ++p;
+  }
+  if (!params_to_end(p, end, out.params)) return bad();
+  if (auto dur = out.params.get("duration")) {
+    std::uint32_t v = 0;
+    if (!delta(*dur, v)) return bad();
+    out.duration = v;
+  }
+  return {};
+}
+
+std::error_code parse_date(std::string_view text, sip_date& out) noexcept {
+  // rfc1123-date = wkday "," SP date1 SP time SP "GMT"
+  static constexpr std::string_view days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  static constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  out = sip_date{};
+  std::string_view s = text;
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+      s[19] != ':' || s[22] != ':' || s[25] != ' ' || s.substr(26) != "GMT")
+    return bad();
+  bool day_ok = false;
+  for (auto d : days) day_ok = day_ok || s.substr(0, 3) == d;
+  if (!day_ok) return bad();
+  out.weekday = s.substr(0, 3);
+  auto num = [&](std::size_t at, std::size_t n, int& v) {
+    std::uint64_t x = 0;
+    if (!parse_digits(s.substr(at, n), 9999, x)) return false;
+    v = static_cast<int>(x);
+    return true;
+  };
+  if (!num(5, 2, out.day) || !num(12, 4, out.year) || !num(17, 2, out.hour) || !num(20, 2, out.minute) ||
+      !num(23, 2, out.second))
+    return bad();
+  out.month = 0;
+  for (int i = 0; i < 12; ++i)
+    if (s.substr(8, 3) == months[i]) out.month = i + 1;
+  if (!out.month || out.day < 1 || out.day > 31 || out.hour > 23 || out.minute > 59 || out.second > 60)
+    return bad();
+  return {};
+}
+
+std::int64_t sip_date::epoch() const noexcept {
+  // Days from civil (Howard Hinnant's algorithm).
+  int y = year - (month <= 2);
+  int era = (y >= 0 ? y : y - 399) / 400;
+  int yoe = y - era * 400;
+  int mp = (month + 9) % 12;
+  int doy = (153 * mp + 2) / 5 + day - 1;
+  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+  return days * 86400 + hour * 3600 + minute * 60 + second;
+}
+
+std::error_code parse_delta_seconds(std::string_view text, std::uint32_t& out) noexcept {
+  const char* end = text.data() + text.size();
+  const char* p = skip_lws(text.data(), end);
+  const char* d = skip_class(p, end, c_digit);
+  if (skip_lws(d, end) != end || !delta(sv(p, d), out)) return bad();
+  return {};
+}
+
+std::error_code parse_call_id(std::string_view text) noexcept {
+  const char* end = text.data() + text.size();
+  const char* p = text.data();
+  const char* w = skip_class(p, end, c_word);
+  if (w == p) return bad();
+  if (w < end && *w == '@') {
+    const char* w2 = skip_class(w + 1, end, c_word);
+    if (w2 == w + 1) return bad();
+    w = w2;
+  }
+  return w == end ? std::error_code{} : bad();
+}
+
+std::error_code parse_token(std::string_view text) noexcept {
+  const char* end = text.data() + text.size();
+  const char* p = skip_lws(text.data(), end);
+  const char* t = skip_class(p, end, c_token);
+  return (t != p && skip_lws(t, end) == end) ? std::error_code{} : bad();
+}
+
+std::error_code parse_max_forwards(std::string_view text, std::uint8_t& out) noexcept {
+  std::uint64_t v = 0;
+  if (!parse_digits(text, 255, v) || v > 255) return bad();
+  out = static_cast<std::uint8_t>(v);
+  return {};
+}
+
+}  // namespace sipevents::message

@@ -1,0 +1,499 @@
+#include "sipevents/message/message.hpp"
+
+#include <cstring>
+
+#include "chars.hpp"
+
+namespace sipevents::message {
+using namespace detail;
+
+namespace detail {
+
+std::size_t list_element_end(std::string_view v, std::size_t i) noexcept {
+  int angle = 0, paren = 0;
+  for (; i < v.size(); ++i) {
+    char c = v[i];
+    if (angle) {
+      if (c == '>') --angle;
+      continue;
+    }
+    switch (c) {
+      case '"':
+        for (++i; i < v.size() && v[i] != '"'; ++i)
+          if (v[i] == '\\') ++i;
+        break;
+      case '<': ++angle; break;
+      case '(': ++paren; break;
+      case ')': if (paren) --paren; break;
+      case '\\': if (paren) ++i; break;
+      case ',': if (!paren) return i; break;
+      default: break;
+    }
+  }
+  return v.size();
+}
+
+std::string_view trim(std::string_view v) noexcept {
+  const char* b = v.data();
+  const char* e = b + v.size();
+  b = skip_lws(b, e);
+  while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n')) --e;
+  return sv(b, e);
+}
+
+}  // namespace detail
+
+// ---- list_values -------------------------------------------------------------------
+
+list_values::iterator::iterator(const header_field* f, const header_field* end, hdr id) noexcept
+    : f_(f), end_(end), id_(id) {
+  seek();
+}
+
+void list_values::iterator::seek() noexcept {
+  // Find the next field with our id and position on its first non-empty element.
+  while (f_ < end_) {
+    if (f_->id == id_) {
+      if (rest_.data() == nullptr) rest_ = f_->value;
+      while (!rest_.empty()) {
+        std::size_t e = list_element_end(rest_, 0);
+        cur_ = trim(rest_.substr(0, e));
+        rest_ = e < rest_.size() ? rest_.substr(e + 1) : std::string_view(rest_.data() + rest_.size(), 0);
+        if (!cur_.empty()) { return; }
+      }
+    }
+    ++f_;
+    rest_ = {};
+  }
+  rest_ = {};
+  cur_ = {};
+}
+
+void list_values::iterator::next() noexcept {
+  if (f_ >= end_) return;
+  if (rest_.empty()) {
+    ++f_;
+    rest_ = {};
+  }
+  seek();
+}
+
+// ---- parser ------------------------------------------------------------------------
+
+class parser {
+ public:
+  parser(message& m, const parse_limits& l) : m_(m), lim_(l) {}
+  codec_error run(bool framed);
+
+ private:
+  void fail(errc e, hdr h = hdr::unknown, std::string_view name = {}) {
+    if (!err_) err_ = codec_error{e, h, name};
+  }
+  bool start_line(std::string_view line);
+  void header(hdr id, std::string_view name, std::string_view value);
+  bool once(bool& seen, hdr id) {
+    if (seen) { fail(errc::duplicate_header, id); return false; }
+    seen = true;
+    return true;
+  }
+
+  message& m_;
+  const parse_limits& lim_;
+  codec_error err_{};
+  codec_error version_err_{};
+  bool seen_from_ = false, seen_to_ = false, seen_callid_ = false, seen_cseq_ = false, seen_mf_ = false,
+       seen_cl_ = false, seen_exp_ = false, seen_minexp_ = false, seen_etag_ = false, seen_ifm_ = false;
+};
+
+namespace {
+
+bool version_ok(std::string_view v, bool& is_2_0) {
+  // SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT ("SIP" is case-insensitive)
+  if (v.size() < 7 || !iequals(v.substr(0, 4), "SIP/")) return false;
+  std::string_view n = v.substr(4);
+  std::size_t dot = n.find('.');
+  if (dot == 0 || dot == std::string_view::npos || dot + 1 == n.size()) return false;
+  for (std::size_t i = 0; i < n.size(); ++i)
+    if (i != dot && (n[i] < '0' || n[i] > '9')) return false;
+  is_2_0 = n == "2.0";
+  return true;
+}
+
+}  // namespace
+
+bool parser::start_line(std::string_view line) {
+  const char* p = line.data();
+  const char* end = p + line.size();
+  if (line.size() >= 4 && iequals(line.substr(0, 4), "SIP/")) {
+    m_.request_ = false;
+    const char* v = p;
+    while (p < end && *p != ' ') ++p;
+    bool v20 = false;
+    if (!version_ok(sv(v, p), v20)) { fail(errc::malformed_start_line); return false; }
+    m_.version_ = sv(v, p);
+    if (!v20) version_err_ = codec_error{errc::unsupported_version};
+    if (p >= end) { fail(errc::malformed_start_line); return false; }
+    ++p;
+    const char* c = skip_class(p, end, c_digit);
+    std::uint64_t code = 0;
+    if (c - p != 3 || !parse_digits(sv(p, c), 999, code) || code < 100 || code > 699 || (c < end && *c != ' ')) {
+      fail(errc::bad_status_code);
+      return false;
+    }
+    m_.status_ = static_cast<std::uint16_t>(code);
+    m_.reason_ = c < end ? sv(c + 1, end) : std::string_view{};
+    return true;
+  }
+  m_.request_ = true;
+  const char* t = skip_class(p, end, c_token);
+  if (t == p || t >= end || *t != ' ') { fail(t == p ? errc::bad_method : errc::malformed_start_line); return false; }
+  m_.method_text_ = sv(p, t);
+  m_.method_ = method_from(m_.method_text_);
+  // RFC 4475 3.1.2.9/3.1.2.10 allow ignoring extra SP between and after the elements.
+  p = t;
+  while (p < end && *p == ' ') ++p;
+  const char* u = p;
+  while (p < end && *p != ' ') ++p;
+  std::string_view ruri = sv(u, p);
+  while (p < end && *p == ' ') ++p;
+  const char* v = p;
+  while (p < end && *p != ' ') ++p;
+  std::string_view ver = sv(v, p);
+  while (p < end && *p == ' ') ++p;
+  bool v20 = false;
+  if (ruri.empty() || p != end || !version_ok(ver, v20)) { fail(errc::malformed_start_line); return false; }
+  m_.version_ = ver;
+  if (!v20) version_err_ = codec_error{errc::unsupported_version};
+  if (parse_uri(ruri, m_.ruri_)) { fail(errc::bad_request_uri); return false; }
+  return true;
+}
+
+void parser::header(hdr id, std::string_view name, std::string_view value) {
+  auto bad = [&] { fail(errc::malformed_header, id, name); };
+  switch (id) {
+    case hdr::via: {
+      bool elements_ok = true;
+      bool list_ok = split_list(value, [&](std::string_view el) {
+        if (parse_via(el, m_.vias_.emplace_back())) elements_ok = false;
+      });
+      if (!list_ok || !elements_ok) bad();
+      break;
+    }
+    case hdr::from:
+      if (once(seen_from_, id) && parse_name_addr(value, m_.from_)) bad();
+      break;
+    case hdr::to:
+      if (once(seen_to_, id) && parse_name_addr(value, m_.to_)) bad();
+      break;
+    case hdr::call_id:
+      if (once(seen_callid_, id)) {
+        if (parse_call_id(value)) bad();
+        else m_.call_id_ = value;
+      }
+      break;
+    case hdr::cseq:
+      if (once(seen_cseq_, id) && parse_cseq(value, m_.cseq_)) bad();
+      break;
+    case hdr::max_forwards:
+      if (once(seen_mf_, id)) {
+        std::uint8_t v = 0;
+        if (parse_max_forwards(value, v)) bad();
+        else m_.max_forwards_ = v;
+      }
+      break;
+    case hdr::content_length:
+      if (once(seen_cl_, id)) {
+        std::uint64_t v = 0;
+        if (!parse_digits(value, 0xFFFFFFFFull, v) || v > 0xFFFFFFFFull) fail(errc::bad_content_length, id);
+        else m_.content_length_ = static_cast<std::uint32_t>(v);
+      }
+      break;
+    case hdr::expires:
+    case hdr::min_expires:
+      if (once(id == hdr::expires ? seen_exp_ : seen_minexp_, id)) {
+        std::uint32_t v = 0;
+        if (parse_delta_seconds(value, v)) bad();
+        else (id == hdr::expires ? m_.expires_ : m_.min_expires_) = v;
+      }
+      break;
+    case hdr::event:
+      if (once(m_.has_event_, id) && parse_event(value, m_.event_)) bad();
+      break;
+    case hdr::subscription_state:
+      if (once(m_.has_substate_, id) && parse_subscription_state(value, m_.substate_)) bad();
+      break;
+    case hdr::content_type:
+      if (once(m_.has_ctype_, id) && parse_media_type(value, m_.ctype_)) bad();
+      break;
+    case hdr::contact:
+      if (value == "*") {
+        if (m_.contact_star_ || !m_.contacts_.empty()) bad();
+        m_.contact_star_ = true;
+      } else {
+        bool elements_ok = !m_.contact_star_;
+        bool list_ok = split_list(value, [&](std::string_view el) {
+          if (parse_contact(el, m_.contacts_.emplace_back())) elements_ok = false;
+        });
+        if (!list_ok || !elements_ok) bad();
+      }
+      break;
+    case hdr::sip_etag:
+      if (once(seen_etag_, id)) {
+        if (parse_token(value)) bad();
+        else m_.etag_ = value;
+      }
+      break;
+    case hdr::sip_if_match:
+      if (once(seen_ifm_, id)) {
+        if (parse_token(value)) bad();
+        else m_.if_match_ = value;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+codec_error parser::run(bool framed) {
+  const std::string& raw = m_.raw_;
+  if (raw.size() > lim_.max_message_size) return codec_error{errc::message_too_large};
+  const char* p = raw.data();
+  const char* end = p + raw.size();
+  // RFC 3261 7.5: CRLFs before the start line are ignored.
+  while (p < end && (*p == '\r' || *p == '\n')) ++p;
+  if (p == end) return codec_error{errc::empty_message};
+
+  auto line_end = [end](const char* from) {
+    const void* nl = std::memchr(from, '\n', static_cast<std::size_t>(end - from));
+    return nl ? static_cast<const char*>(nl) : end;
+  };
+  const char* eol = line_end(p);
+  const char* le = (eol > p && eol[-1] == '\r') ? eol - 1 : eol;
+  // After a bad start line keep reading headers: a request whose Via, From, To,
+  // Call-ID and CSeq are readable can still be answered with 400.
+  bool start_ok = start_line(sv(p, le));
+  p = eol < end ? eol + 1 : end;
+
+  bool seen_via = false;
+  bool terminated = false;
+  while (p < end) {
+    if (*p == '\n') { ++p; terminated = true; break; }
+    if (*p == '\r' && p + 1 < end && p[1] == '\n') { p += 2; terminated = true; break; }
+    const char* ls = p;
+    eol = line_end(p);
+    while (eol + 1 < end && (eol[1] == ' ' || eol[1] == '\t')) eol = line_end(eol + 1);
+    const char* ve = eol;
+    p = eol < end ? eol + 1 : end;
+    if (static_cast<std::size_t>(p - raw.data()) > lim_.max_header_block) return codec_error{errc::header_block_too_large};
+    if (m_.headers_.size() >= lim_.max_headers) return codec_error{errc::too_many_headers};
+    const char* colon = static_cast<const char*>(std::memchr(ls, ':', static_cast<std::size_t>(ve - ls)));
+    const char* ne = colon ? colon : ls;
+    while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t')) --ne;
+    if (!colon || ne == ls || skip_class(ls, ne, c_token) != ne) {
+      fail(errc::malformed_header_line, hdr::unknown, sv(ls, ne));
+      continue;
+    }
+    std::string_view name = sv(ls, ne);
+    std::string_view value = trim(sv(colon + 1, ve));
+    hdr id = lookup_header(name);
+    m_.headers_.emplace_back() = header_field{id, name, value};
+    seen_via = seen_via || id == hdr::via;
+    header(id, name, value);
+  }
+  if (!terminated && framed) fail(errc::malformed_header_line);
+
+  const std::size_t avail = static_cast<std::size_t>(end - p);
+  if (m_.content_length_) {
+    if (*m_.content_length_ > avail) fail(errc::body_truncated, hdr::content_length);
+    else m_.body_ = sv(p, p + *m_.content_length_);
+  } else if (framed) {
+    fail(errc::missing_content_length, hdr::content_length);
+  } else if (!seen_cl_) {
+    m_.body_ = sv(p, end);  // RFC 3261 18.3: no Content-Length on UDP means "to the end"
+  }
+
+  m_.can_respond_ = m_.request_ && !m_.method_text_.empty() && seen_via && seen_from_ && seen_to_ &&
+                    seen_callid_ && seen_cseq_;
+  if (!start_ok) return err_;
+  if (!seen_via) fail(errc::missing_header, hdr::via);
+  if (!seen_from_) fail(errc::missing_header, hdr::from);
+  if (!seen_to_) fail(errc::missing_header, hdr::to);
+  if (!seen_callid_) fail(errc::missing_header, hdr::call_id);
+  if (!seen_cseq_) fail(errc::missing_header, hdr::cseq);
+  if (m_.request_ && !err_ && m_.cseq_.method_text != m_.method_text_) fail(errc::cseq_method_mismatch, hdr::cseq);
+  if (version_err_) return version_err_;
+  return err_;
+}
+
+// ---- message -----------------------------------------------------------------------
+
+void message::reset() noexcept {
+  request_ = true;
+  method_ = method::unknown;
+  method_text_ = version_ = reason_ = body_ = call_id_ = etag_ = if_match_ = {};
+  ruri_ = uri{};
+  status_ = 0;
+  headers_.clear();
+  vias_.clear();
+  contacts_.clear();
+  from_ = to_ = name_addr{};
+  cseq_ = {};
+  max_forwards_.reset();
+  content_length_.reset();
+  expires_.reset();
+  min_expires_.reset();
+  has_event_ = has_substate_ = has_ctype_ = contact_star_ = can_respond_ = false;
+}
+
+namespace {
+const parse_limits k_no_limits{~std::size_t{0}, ~std::size_t{0}, ~std::size_t{0}, ~std::size_t{0}};
+}
+
+void message::reparse_from(const message& o) {
+  raw_ = o.raw_;
+  reset();
+  parser(*this, k_no_limits).run(false);
+}
+
+message::message(const message& o) { reparse_from(o); }
+message& message::operator=(const message& o) {
+  if (this != &o) reparse_from(o);
+  return *this;
+}
+message::message(message&& o) noexcept { *this = std::move(o); }
+message& message::operator=(message&& o) noexcept {
+  if (this == &o) return *this;
+  const char* old = o.raw_.data();
+  raw_ = std::move(o.raw_);
+  if (raw_.data() == old) {
+    // A heap buffer moves with its address, so every view stays valid.
+    request_ = o.request_;
+    method_ = o.method_;
+    method_text_ = o.method_text_;
+    version_ = o.version_;
+    reason_ = o.reason_;
+    body_ = o.body_;
+    ruri_ = o.ruri_;
+    status_ = o.status_;
+    headers_ = std::move(o.headers_);
+    vias_ = std::move(o.vias_);
+    contacts_ = std::move(o.contacts_);
+    from_ = o.from_;
+    to_ = o.to_;
+    call_id_ = o.call_id_;
+    cseq_ = o.cseq_;
+    max_forwards_ = o.max_forwards_;
+    content_length_ = o.content_length_;
+    expires_ = o.expires_;
+    min_expires_ = o.min_expires_;
+    event_ = o.event_;
+    substate_ = o.substate_;
+    ctype_ = o.ctype_;
+    etag_ = o.etag_;
+    if_match_ = o.if_match_;
+    has_event_ = o.has_event_;
+    has_substate_ = o.has_substate_;
+    has_ctype_ = o.has_ctype_;
+    contact_star_ = o.contact_star_;
+    can_respond_ = o.can_respond_;
+  } else {
+    // Small-string storage: the bytes were copied, so the views must be rebuilt.
+    reset();
+    parser(*this, k_no_limits).run(false);
+  }
+  o.raw_.clear();
+  o.reset();
+  return *this;
+}
+
+const header_field* message::find(hdr id) const noexcept {
+  for (const auto& h : headers_)
+    if (h.id == id) return &h;
+  return nullptr;
+}
+
+const header_field* message::find(std::string_view name) const noexcept {
+  hdr id = lookup_header(name);
+  if (id != hdr::unknown) return find(id);
+  for (const auto& h : headers_)
+    if (h.id == hdr::unknown && iequals(h.name, name)) return &h;
+  return nullptr;
+}
+
+std::size_t message::count(hdr id) const noexcept {
+  std::size_t n = 0;
+  for (const auto& h : headers_) n += h.id == id;
+  return n;
+}
+
+void message::serialize_to(std::string& out) const {
+  out.reserve(out.size() + raw_.size() + 32);
+  if (request_) {
+    out.append(method_text_).append(" ").append(ruri_.text).append(" SIP/2.0\r\n");
+  } else {
+    char code[4] = {char('0' + status_ / 100), char('0' + status_ / 10 % 10), char('0' + status_ % 10), 0};
+    out.append("SIP/2.0 ").append(code, 3).append(" ").append(reason_).append("\r\n");
+  }
+  for (const auto& h : headers_) {
+    if (h.id == hdr::content_length) continue;
+    out.append(h.id == hdr::unknown ? h.name : canonical_name(h.id)).append(": ").append(h.value).append("\r\n");
+  }
+  out.append("Content-Length: ").append(std::to_string(body_.size())).append("\r\n\r\n").append(body_);
+}
+
+std::string message::serialize() const {
+  std::string s;
+  serialize_to(s);
+  return s;
+}
+
+codec_error parse_datagram(std::string_view bytes, message& out, const parse_limits& limits) {
+  out.reset();
+  if (bytes.size() > limits.max_message_size) return codec_error{errc::message_too_large};
+  out.raw_.assign(bytes.data(), bytes.size());
+  return parser(out, limits).run(false);
+}
+
+codec_error parse_framed(std::string_view bytes, message& out, const parse_limits& limits) {
+  out.reset();
+  if (bytes.size() > limits.max_message_size) return codec_error{errc::message_too_large};
+  out.raw_.assign(bytes.data(), bytes.size());
+  return parser(out, limits).run(true);
+}
+
+// ---- builder -----------------------------------------------------------------------
+
+message_builder message_builder::request(std::string_view method, std::string_view request_uri) {
+  message_builder b;
+  b.head_.append(method).append(" ").append(request_uri).append(" SIP/2.0\r\n");
+  return b;
+}
+
+message_builder message_builder::response(std::uint16_t status, std::string_view reason) {
+  message_builder b;
+  b.head_.append("SIP/2.0 ").append(std::to_string(status)).append(" ").append(reason).append("\r\n");
+  return b;
+}
+
+message_builder& message_builder::header(std::string_view name, std::string_view value) {
+  head_.append(name).append(": ").append(value).append("\r\n");
+  return *this;
+}
+
+message_builder& message_builder::body(std::string_view content_type, std::string_view bytes) {
+  if (!content_type.empty()) header(hdr::content_type, content_type);
+  body_.assign(bytes);
+  return *this;
+}
+
+std::string message_builder::text() const {
+  std::string s = head_;
+  s.append("Content-Length: ").append(std::to_string(body_.size())).append("\r\n\r\n").append(body_);
+  return s;
+}
+
+codec_error message_builder::build(message& out, const parse_limits& limits) const {
+  return parse_framed(text(), out, limits);
+}
+
+}  // namespace sipevents::message

@@ -1,0 +1,274 @@
+#include "sipevents/message/uri.hpp"
+
+#include <cstring>
+#include <string>
+
+#include "chars.hpp"
+#include "grammar.hpp"
+#include "sipevents/message/error.hpp"
+
+namespace sipevents::message {
+using namespace detail;
+
+namespace {
+
+std::error_code bad() noexcept { return make_error_code(errc::bad_request_uri); }
+
+}  // namespace
+
+namespace detail {
+/// hostname / IPv4address / IPv6reference. Returns the end of the host or nullptr.
+const char* scan_host(const char* p, const char* end) noexcept {
+  if (p < end && *p == '[') {
+    const char* q = skip_class(p + 1, end, c_v6);
+    if (q == p + 1 || q >= end || *q != ']') return nullptr;
+    return q + 1;
+  }
+  const char* q = skip_class(p, end, c_host);
+  if (q == p) return nullptr;
+  // Labels must not be empty or start with '-' ("a..b", "-a").
+  if (*p == '.' || *p == '-') return nullptr;
+  for (const char* c = p + 1; c < q; ++c)
+    if (*c == '.' && (c[-1] == '.' || c[-1] == '-')) return nullptr;
+  return q;
+}
+
+bool parse_port(const char*& p, const char* end, std::uint16_t& port) noexcept {
+  const char* d = skip_class(p, end, c_digit);
+  std::uint64_t v = 0;
+  if (!parse_digits(sv(p, d), 65535, v) || v > 65535) return false;
+  port = static_cast<std::uint16_t>(v);
+  p = d;
+  return true;
+}
+}  // namespace detail
+
+namespace {
+
+std::error_code parse_sip(const char* p, const char* end, uri& u) noexcept {
+  // userinfo ends at the only '@': no other part of a SIP URI may contain one.
+  const char* at = static_cast<const char*>(std::memchr(p, '@', static_cast<std::size_t>(end - p)));
+  if (at) {
+    const char* colon = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(at - p)));
+    const char* uend = colon ? colon : at;
+    const char* q = skip_escaped(p, uend, c_unres | c_user);
+    if (!q || q != uend || q == p) return bad();
+    u.user = sv(p, uend);
+    if (colon) {
+      q = skip_escaped(colon + 1, at, c_unres | c_pass);
+      if (!q || q != at) return bad();
+      u.password = sv(colon + 1, at);
+      u.has_password = true;
+    }
+    p = at + 1;
+  }
+  const char* h = scan_host(p, end);
+  if (!h) return bad();
+  u.host = sv(p, h);
+  p = h;
+  if (p < end && *p == ':') {
+    ++p;
+    if (!parse_port(p, end, u.port)) return bad();
+    u.has_port = true;
+  }
+  const char* ps = p;
+  if (!skip_uri_params(p, end)) return bad();
+  u.params = sv(ps, p);
+  if (p < end && *p == '?') {
+    const char* hs = ++p;
+    constexpr std::uint16_t cls = c_unres | c_hnv;
+    for (;;) {
+      const char* n = skip_escaped(p, end, cls);
+      if (!n || n == p || n >= end || *n != '=') return bad();
+      const char* v = skip_escaped(n + 1, end, cls);
+      if (!v) return bad();
+      p = v;
+      if (p < end && *p == '&') { ++p; continue; }
+      break;
+    }
+    u.headers = sv(hs, p);
+  }
+  return p == end ? std::error_code{} : bad();
+}
+
+std::error_code parse_tel(const char* p, const char* end, uri& u) noexcept {
+  // RFC 3966: global-number-digits ("+" digits and visual separators) or local digits.
+  const char* n = p;
+  if (p < end && *p == '+') ++p;
+  while (p < end && (is(*p, c_hex) || *p == '-' || *p == '.' || *p == '(' || *p == ')' ||
+                     *p == '*' || *p == '#' || *p == 'p' || *p == 'w'))
+    ++p;
+  if (p == n || (p == n + 1 && *n == '+')) return bad();
+  u.user = sv(n, p);
+  const char* ps = p;
+  if (!skip_uri_params(p, end)) return bad();
+  u.params = sv(ps, p);
+  return p == end ? std::error_code{} : bad();
+}
+
+std::optional<std::string_view> find_in(std::string_view list, char sep, std::string_view name) noexcept {
+  std::size_t i = 0;
+  while (i < list.size()) {
+    if (list[i] == sep) { ++i; continue; }
+    std::size_t e = list.find(sep, i);
+    if (e == std::string_view::npos) e = list.size();
+    std::string_view item = list.substr(i, e - i);
+    std::size_t eq = item.find('=');
+    std::string_view n = item.substr(0, eq);
+    if (iequals(n, name)) return eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
+    i = e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::error_code parse_uri(std::string_view text, uri& out) noexcept {
+  out = uri{};
+  out.text = text;
+  const char* p = text.data();
+  const char* end = p + text.size();
+  if (p == end || !is(*p, c_alnum) || (*p >= '0' && *p <= '9')) return bad();
+  const char* s = skip_class(p + 1, end, c_scheme);
+  if (s >= end || *s != ':') return bad();
+  out.scheme_text = sv(p, s);
+  const char* rest = s + 1;
+  if (iequals(out.scheme_text, "sip")) {
+    out.scheme = uri::kind::sip;
+    return parse_sip(rest, end, out);
+  }
+  if (iequals(out.scheme_text, "sips")) {
+    out.scheme = uri::kind::sips;
+    return parse_sip(rest, end, out);
+  }
+  if (iequals(out.scheme_text, "tel")) {
+    out.scheme = uri::kind::tel;
+    return parse_tel(rest, end, out);
+  }
+  // absoluteURI = scheme ":" ( hier-part / opaque-part ); validate the characters only.
+  out.scheme = uri::kind::other;
+  const char* q = skip_escaped(rest, end, c_uric);
+  if (!q || q != end || q == rest) return bad();
+  out.opaque = sv(rest, end);
+  return {};
+}
+
+std::optional<std::string_view> uri::param(std::string_view name) const noexcept {
+  return find_in(params, ';', name);
+}
+
+std::optional<std::string_view> uri::header(std::string_view name) const noexcept {
+  return find_in(headers, '&', name);
+}
+
+std::string unescape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    c = lower(c);
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::string uri::user_unescaped() const { return unescape(user); }
+
+namespace {
+
+bool ieq_unescaped(std::string_view a, std::string_view b) {
+  std::string x = unescape(a), y = unescape(b);
+  return iequals(x, y);
+}
+
+/// RFC 3966 5: visual separators are not significant in comparisons.
+std::string tel_digits(std::string_view s) {
+  std::string out;
+  for (char c : s)
+    if (c != '-' && c != '.' && c != '(' && c != ')') out.push_back(lower(c));
+  return out;
+}
+
+struct kv {
+  std::string_view name, value;
+  bool has_value;
+};
+
+template <class F>
+void each_item(std::string_view list, char sep, F&& f) {
+  std::size_t i = 0;
+  while (i < list.size()) {
+    if (list[i] == sep) { ++i; continue; }
+    std::size_t e = list.find(sep, i);
+    if (e == std::string_view::npos) e = list.size();
+    std::string_view item = list.substr(i, e - i);
+    std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos) f(kv{item, {}, false});
+    else f(kv{item.substr(0, eq), item.substr(eq + 1), true});
+    i = e;
+  }
+}
+
+bool params_equal(std::string_view pa, std::string_view pb, bool tel) {
+  static constexpr std::string_view must_match[] = {"user", "ttl", "method", "maddr", "transport"};
+  bool ok = true;
+  auto check_side = [&](std::string_view x, std::string_view y) {
+    each_item(x, ';', [&](const kv& a) {
+      std::optional<std::string_view> other = find_in(y, ';', a.name);
+      bool special = tel;  // every tel parameter must be present in both
+      for (auto n : must_match) special = special || iequals(n, a.name);
+      if (!other) {
+        if (special) ok = false;
+        return;
+      }
+      if (!ieq_unescaped(a.value, *other)) ok = false;
+    });
+  };
+  check_side(pa, pb);
+  check_side(pb, pa);
+  return ok;
+}
+
+bool headers_equal(std::string_view ha, std::string_view hb) {
+  bool ok = true;
+  auto check_side = [&](std::string_view x, std::string_view y) {
+    each_item(x, '&', [&](const kv& a) {
+      auto other = find_in(y, '&', a.name);
+      if (!other || unescape(a.value) != unescape(*other)) ok = false;
+    });
+  };
+  check_side(ha, hb);
+  check_side(hb, ha);
+  return ok;
+}
+
+}  // namespace
+
+bool uri_equal(const uri& a, const uri& b) {
+  if (a.scheme != b.scheme) return false;
+  switch (a.scheme) {
+    case uri::kind::none: return true;
+    case uri::kind::other:
+      return iequals(a.scheme_text, b.scheme_text) && unescape(a.opaque) == unescape(b.opaque);
+    case uri::kind::tel:
+      return tel_digits(a.user) == tel_digits(b.user) && params_equal(a.params, b.params, true);
+    case uri::kind::sip:
+    case uri::kind::sips:
+      break;
+  }
+  if (unescape(a.user) != unescape(b.user)) return false;  // userinfo is case-sensitive
+  if (a.has_password != b.has_password || unescape(a.password) != unescape(b.password)) return false;
+  if (!iequals(a.host, b.host)) return false;
+  if (a.has_port != b.has_port || a.port != b.port) return false;
+  return params_equal(a.params, b.params, false) && headers_equal(a.headers, b.headers);
+}
+
+}  // namespace sipevents::message
