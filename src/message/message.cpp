@@ -56,7 +56,8 @@ void list_values::iterator::seek() noexcept {
     if (f_->id == id_) {
       if (rest_.data() == nullptr) rest_ = f_->value;
       while (!rest_.empty()) {
-        std::size_t e = list_element_end(rest_, 0);
+        // Only list headers split at commas; Authorization and friends never do.
+        std::size_t e = is_list_header(id_) ? list_element_end(rest_, 0) : rest_.size();
         cur_ = trim(rest_.substr(0, e));
         rest_ = e < rest_.size() ? rest_.substr(e + 1) : std::string_view(rest_.data() + rest_.size(), 0);
         if (!cur_.empty()) { return; }

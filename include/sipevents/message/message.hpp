@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <span>
 #include <string>
@@ -36,10 +37,16 @@ class list_values {
  public:
   class iterator {
    public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = std::string_view;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const std::string_view*;
+    using reference = std::string_view;
     iterator() = default;
     iterator(const header_field* f, const header_field* end, hdr id) noexcept;
     std::string_view operator*() const noexcept { return cur_; }
     iterator& operator++() noexcept { next(); return *this; }
+    iterator operator++(int) noexcept { iterator t = *this; next(); return t; }
     bool operator==(const iterator& o) const noexcept { return f_ == o.f_ && rest_.data() == o.rest_.data(); }
     bool operator!=(const iterator& o) const noexcept { return !(*this == o); }
    private:

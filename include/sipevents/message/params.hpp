@@ -1,5 +1,7 @@
 // Parameter lists (";name=value") kept as views and searched on demand.
 #pragma once
+#include <cstddef>
+#include <iterator>
 #include <optional>
 #include <string_view>
 
@@ -30,11 +32,17 @@ class param_list {
 
   class iterator {
    public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = param;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const param*;
+    using reference = const param&;
     iterator() = default;
     iterator(const char* p, const char* end) noexcept : p_(p), end_(end) { advance(); }
     const param& operator*() const noexcept { return cur_; }
     const param* operator->() const noexcept { return &cur_; }
     iterator& operator++() noexcept { advance(); return *this; }
+    iterator operator++(int) noexcept { iterator t = *this; advance(); return t; }
     bool operator==(const iterator& o) const noexcept { return done_ == o.done_ && (done_ || p_ == o.p_); }
     bool operator!=(const iterator& o) const noexcept { return !(*this == o); }
    private:

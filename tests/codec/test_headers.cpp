@@ -1,0 +1,211 @@
+// Typed header grammars.
+#include <catch2/catch.hpp>
+
+#include "sipevents/message/headers.hpp"
+#include "sipevents/message/message.hpp"
+#include "support.hpp"
+
+using namespace sipevents::message;
+namespace ts = testsupport;
+
+TEST_CASE("header names: case-insensitive, every registered compact form") {
+  struct c { const char* n; hdr h; };
+  for (auto [n, h] : {c{"i", hdr::call_id}, c{"m", hdr::contact}, c{"e", hdr::content_encoding},
+                      c{"l", hdr::content_length}, c{"c", hdr::content_type}, c{"f", hdr::from},
+                      c{"s", hdr::subject}, c{"k", hdr::supported}, c{"t", hdr::to}, c{"v", hdr::via},
+                      c{"o", hdr::event}, c{"u", hdr::allow_events}, c{"r", hdr::refer_to},
+                      c{"b", hdr::referred_by}, c{"x", hdr::session_expires}, c{"y", hdr::identity},
+                      c{"a", hdr::accept_contact}, c{"j", hdr::reject_contact}, c{"d", hdr::request_disposition},
+                      c{"n", hdr::identity_info}}) {
+    INFO(n);
+    CHECK(lookup_header(n) == h);
+    std::string up(n);
+    up[0] = static_cast<char>(up[0] - 32);
+    CHECK(lookup_header(up) == h);
+  }
+  CHECK(lookup_header("cAlL-iD") == hdr::call_id);
+  CHECK(lookup_header("SUBSCRIPTION-STATE") == hdr::subscription_state);
+  CHECK(lookup_header("sip-etag") == hdr::sip_etag);
+  CHECK(lookup_header("X-Unknown") == hdr::unknown);
+  CHECK(lookup_header("q") == hdr::unknown);
+  for (int i = 1; i < static_cast<int>(hdr::count_); ++i) {
+    hdr h = static_cast<hdr>(i);
+    CHECK(lookup_header(canonical_name(h)) == h);
+  }
+}
+
+TEST_CASE("RFC 6665 8.2.1 Event matching cases") {
+  auto rows = ts::read_tsv(ts::shared_dir() / "testdata/examples/6665-event-header-matching.tsv");
+  REQUIRE(rows.size() >= 3);
+  for (const auto& r : rows) {
+    INFO(r[0] << " vs " << r[1] << ": " << r[3]);
+    const std::string sa = r[0].substr(r[0].find(':') + 1), sb = r[1].substr(r[1].find(':') + 1);
+    event_header a, b;
+    REQUIRE(!parse_event(sa, a));
+    REQUIRE(!parse_event(sb, b));
+    CHECK(event_matches(a, b) == (r[2] == "yes"));
+    CHECK(event_matches(b, a) == (r[2] == "yes"));
+  }
+  event_header e;
+  REQUIRE(!parse_event("presence.winfo;id=7", e));
+  CHECK(e.package == "presence");
+  CHECK(e.templates == "winfo");
+  CHECK(e.id == std::optional<std::string_view>("7"));
+  CHECK(parse_event("presence..winfo", e));
+  CHECK(parse_event("", e));
+  CHECK(parse_event("reg;id=", e));
+}
+
+TEST_CASE("Via: protocol, transport, sent-by, branch, received, rport, maddr, ttl") {
+  via v;
+  REQUIRE(!parse_via("SIP/2.0/UDP [2001:db8::1]:5062;branch=z9hG4bK776;received=2001:db8::9;rport=5070;maddr=224.2.0.1;ttl=16", v));
+  CHECK(v.protocol_name == "SIP");
+  CHECK(v.protocol_version == "2.0");
+  CHECK(v.transport == "UDP");
+  CHECK(v.host == "[2001:db8::1]");
+  CHECK(v.port == 5062);
+  CHECK(v.branch == "z9hG4bK776");
+  CHECK(v.received == "2001:db8::9");
+  CHECK(v.rport);
+  CHECK(v.rport_value == 5070);
+  CHECK(v.maddr == "224.2.0.1");
+  CHECK(v.ttl == 16);
+  REQUIRE(!parse_via("SIP/2.0/TCP host;rport", v));
+  CHECK(v.rport);
+  CHECK(!v.rport_value);
+  for (std::string_view bad : {"SIP/2.0/UDP", "SIP/2.0 UDP host", "SIP/2.0/UDP host;ttl=256", "SIP/2.0/UDP host:0x",
+                               "SIP/2.0/UDP host;branch", "SIP/2.0/UDP host;;", "SIP/2.0/UDP host;rport=70000"}) {
+    INFO(bad);
+    CHECK(parse_via(bad, v));
+  }
+}
+
+TEST_CASE("name-addr and addr-spec") {
+  name_addr n;
+  REQUIRE(!parse_name_addr("\"Alice \\\"A\\\"\" <sip:alice@atlanta.com>;tag=1928301774", n));
+  CHECK(n.display == "Alice \\\"A\\\"");
+  CHECK(n.display_quoted);
+  CHECK(n.tag == "1928301774");
+  REQUIRE(!parse_name_addr("Bob Smith <sip:bob@biloxi.com;transport=tcp>;x=y", n));
+  CHECK(n.display == "Bob Smith");
+  CHECK(n.addr.param("transport") == std::optional<std::string_view>("tcp"));
+  CHECK(n.params.get("x") == std::optional<std::string_view>("y"));
+  REQUIRE(!parse_name_addr("sip:bob@biloxi.com;tag=a6c85cf", n));
+  CHECK(!n.angle);
+  CHECK(n.tag == "a6c85cf");
+  CHECK(n.addr.params.empty());  // addr-spec: parameters belong to the header
+  CHECK(parse_name_addr("<sip:bob@biloxi.com", n));
+  CHECK(parse_name_addr("\"unterminated <sip:bob@biloxi.com>", n));
+  CHECK(parse_name_addr("< sip:bob@biloxi.com >", n));
+  CHECK(parse_name_addr("sip:bob@biloxi.com;tag=", n));
+}
+
+TEST_CASE("Contact: expires, q, star") {
+  contact c;
+  REQUIRE(!parse_contact("<sip:a@b>;expires=3600;q=0.7", c));
+  CHECK(c.expires == 3600u);
+  CHECK(c.q == 700);
+  REQUIRE(!parse_contact("<sip:a@b>;q=1.000", c));
+  CHECK(c.q == 1000);
+  CHECK(parse_contact("<sip:a@b>;q=1.5", c));
+  CHECK(parse_contact("<sip:a@b>;q=0.1234", c));
+  CHECK(parse_contact("<sip:a@b>;expires=soon", c));
+  message m;
+  auto e = message_builder::request("REGISTER", "sip:example.com")
+               .header("Via", "SIP/2.0/UDP h;branch=z9hG4bK1")
+               .header("From", "<sip:a@example.com>;tag=1")
+               .header("To", "<sip:a@example.com>")
+               .header("Call-ID", "x")
+               .header("CSeq", "2 REGISTER")
+               .header("Contact", "*")
+               .header("Expires", "0")
+               .build(m);
+  REQUIRE(!e);
+  CHECK(m.contact_star());
+  CHECK(m.contacts().empty());
+  CHECK(m.expires() == 0u);
+}
+
+TEST_CASE("Subscription-State, CSeq, Max-Forwards, Expires") {
+  subscription_state s;
+  REQUIRE(!parse_subscription_state("terminated;reason=probation;retry-after=30", s));
+  CHECK(s.state == subscription_state::value::terminated);
+  CHECK(s.reason == "probation");
+  CHECK(s.retry_after == 30u);
+  REQUIRE(!parse_subscription_state("active;expires=600", s));
+  CHECK(s.state == subscription_state::value::active);
+  CHECK(s.expires == 600u);
+  REQUIRE(!parse_subscription_state("pending", s));
+  CHECK(s.state == subscription_state::value::pending);
+  CHECK(parse_subscription_state("active;expires=x", s));
+
+  cseq c;
+  REQUIRE(!parse_cseq("4294967295 NOTIFY", c));
+  CHECK(c.seq == 4294967295u);
+  CHECK(c.id == method::NOTIFY);
+  CHECK(parse_cseq("4294967296 NOTIFY", c));
+  CHECK(parse_cseq("1NOTIFY", c));
+  CHECK(parse_cseq("-1 NOTIFY", c));
+
+  std::uint8_t mf = 0;
+  CHECK(!parse_max_forwards("255", mf));
+  CHECK(mf == 255);
+  CHECK(parse_max_forwards("256", mf));
+
+  std::uint32_t d = 0;
+  REQUIRE(!parse_delta_seconds("99999999999", d));
+  CHECK(d == 4294967295u);  // saturates
+  CHECK(parse_delta_seconds("-5", d));
+}
+
+TEST_CASE("Content-Type, Accept, Content-Disposition, Retry-After, Date") {
+  media_type t;
+  REQUIRE(!parse_media_type("application/pidf+xml;charset=\"utf-8\"", t));
+  CHECK(t.matches("APPLICATION", "PIDF+XML"));
+  CHECK(unquote(*t.params.get("charset")) == "utf-8");
+  REQUIRE(!parse_media_type("*/*", t));
+  CHECK(t.matches("text", "plain"));
+  REQUIRE(!parse_media_type("text/*;q=0.5", t));
+  CHECK(t.matches("text", "html"));
+  CHECK(!t.matches("application", "sdp"));
+  CHECK(parse_media_type("text", t));
+
+  content_disposition cd;
+  REQUIRE(!parse_content_disposition("session;handling=optional", cd));
+  CHECK(cd.type == "session");
+  CHECK(cd.params.get("handling") == std::optional<std::string_view>("optional"));
+
+  retry_after ra;
+  REQUIRE(!parse_retry_after("18000 (I'm in a meeting);duration=3600", ra));
+  CHECK(ra.seconds == 18000);
+  CHECK(ra.comment == "I'm in a meeting");
+  CHECK(ra.duration == 3600u);
+
+  sip_date dt;
+  REQUIRE(!parse_date("Sat, 13 Nov 2010 23:29:00 GMT", dt));
+  CHECK(dt.epoch() == 1289690940);
+  CHECK(parse_date("Fri, 01 Jan 2010 16:00:00 EST", dt));
+}
+
+TEST_CASE("lists split at top-level commas only, Authorization never splits") {
+  message m;
+  auto e = message_builder::request("OPTIONS", "sip:b@example.com")
+               .header("Via", "SIP/2.0/UDP h;branch=z9hG4bK1")
+               .header("From", "<sip:a@example.com>;tag=1")
+               .header("To", "<sip:b@example.com>")
+               .header("Call-ID", "x")
+               .header("CSeq", "2 OPTIONS")
+               .header("Contact", "\"Doe, John\" <sip:j@h>;q=0.5, <sip:k,l@h>")
+               .header("Authorization", "Digest username=\"a\", realm=\"b, c\", nonce=\"n\"")
+               .header("Allow", "INVITE, ACK ,OPTIONS")
+               .header("Allow", "NOTIFY")
+               .build(m);
+  REQUIRE(!e);
+  REQUIRE(m.contacts().size() == 2);
+  CHECK(m.contacts()[0].value.display == "Doe, John");
+  std::vector<std::string_view> allow(m.values(hdr::allow).begin(), m.values(hdr::allow).end());
+  CHECK(allow == std::vector<std::string_view>{"INVITE", "ACK", "OPTIONS", "NOTIFY"});
+  std::vector<std::string_view> auth(m.values(hdr::authorization).begin(), m.values(hdr::authorization).end());
+  REQUIRE(auth.size() == 1);
+  CHECK(auth[0] == "Digest username=\"a\", realm=\"b, c\", nonce=\"n\"");
+}
