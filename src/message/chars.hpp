@@ -66,6 +66,7 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
 
 /// Skips LWS: spaces, tabs and line folds (CRLF or LF followed by SP/HTAB).
 inline const char* skip_lws(const char* p, const char* end) noexcept {
+  if (p < end && static_cast<unsigned char>(*p) > ' ') return p;  // the common case
   for (;;) {
     if (p < end && (*p == ' ' || *p == '\t')) { ++p; continue; }
     if (p + 2 < end && p[0] == '\r' && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t')) { p += 3; continue; }

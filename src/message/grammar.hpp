@@ -1,13 +1,62 @@
 // Shared grammar pieces of the typed-header parsers (internal).
 #pragma once
+#include <string_view>
+
 #include "chars.hpp"
 
 namespace sipevents::message::detail {
 
-/// Validates `*( SEMI generic-param )` starting at p (RFC 3261 25.1) and advances p
-/// past it; stops before anything that is not a parameter. Returns false on a broken
-/// parameter (empty name, bad value, unterminated quote).
-bool skip_generic_params(const char*& p, const char* end) noexcept;
+/// Validates `*( SEMI generic-param )` starting at p (RFC 3261 25.1), advances p past
+/// it and reports each parameter to `f(name, value, has_value)`, which may veto it by
+/// returning false. Stops before anything that is not a parameter. Returns false on a
+/// broken parameter (empty name, bad value, unterminated quote). Empty ";;" is
+/// tolerated: RFC 3428's own examples contain it.
+/// One pass: the parsers pick out tag, branch, expires ... while validating.
+template <class F>
+inline bool scan_generic_params(const char*& p, const char* end, F&& f) noexcept {
+  for (;;) {
+    const char* q = skip_lws(p, end);
+    if (q >= end || *q != ';') return true;
+    q = skip_lws(q + 1, end);
+    const char* n = q;
+    q = skip_class(q, end, c_token);
+    if (q == n) {
+      if (q < end && *q == ';') { p = q; continue; }
+      return false;
+    }
+    std::string_view name = sv(n, q), value;
+    bool has_value = false;
+    const char* r = skip_lws(q, end);
+    if (r < end && *r == '=') {
+      r = skip_lws(r + 1, end);
+      const char* v = r;
+      if (r < end && *r == '"') {
+        r = skip_quoted(r, end);
+        if (!r) return false;
+      } else {
+        while (r < end && (is(*r, c_token) || *r == '[' || *r == ']' || *r == ':')) ++r;
+        if (r == v) return false;
+      }
+      value = sv(v, r);
+      has_value = true;
+      q = r;
+    }
+    if (!f(name, value, has_value)) return false;
+    p = q;
+  }
+}
+
+inline bool skip_generic_params(const char*& p, const char* end) noexcept {
+  return scan_generic_params(p, end, [](std::string_view, std::string_view, bool) { return true; });
+}
+
+/// Case-insensitive comparison with a lower-case literal (parameter names).
+inline bool name_is(std::string_view name, std::string_view lower_literal) noexcept {
+  if (name.size() != lower_literal.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i)
+    if (char(name[i] | 0x20) != lower_literal[i]) return false;
+  return true;
+}
 
 /// Validates URI parameters ";pname[=pvalue]" (paramchar set, escapes allowed).
 bool skip_uri_params(const char*& p, const char* end) noexcept;

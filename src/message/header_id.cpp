@@ -1,6 +1,7 @@
 #include "sipevents/message/header_id.hpp"
 
 #include <array>
+#include <cstring>
 
 #include "chars.hpp"
 
@@ -83,10 +84,29 @@ constexpr entry k_entries[] = {
 constexpr std::size_t k_count = sizeof(k_entries) / sizeof(k_entries[0]);
 static_assert(k_count == static_cast<std::size_t>(hdr::count_) - 1, "every hdr needs an entry");
 
+// Header names are tokens, and for token characters OR-ing 0x20 folds case without
+// making two distinct canonical names equal; so hashing and comparing can skip lower().
+constexpr std::uint32_t fold(char c) noexcept { return static_cast<unsigned char>(c) | 0x20u; }
+
 constexpr std::uint32_t hash_name(std::string_view s) noexcept {
-  std::uint32_t h = static_cast<std::uint32_t>(s.size()) * 0x9E3779B1u;
-  for (char c : s) h = (h ^ static_cast<unsigned char>(detail::lower(c))) * 0x01000193u;
-  return h;
+  std::size_t n = s.size();
+  return static_cast<std::uint32_t>(n) * 29u + fold(s[0]) * 7u + fold(s[n - 1]) * 3u + fold(s[n / 2]) + fold(s[1]) * 11u;
+}
+
+bool folded_equal(std::string_view canonical, std::string_view s) noexcept {
+  std::size_t n = s.size();
+  if (canonical.size() != n) return false;
+  constexpr std::uint64_t k = 0x2020202020202020ull;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t a, b;
+    std::memcpy(&a, canonical.data() + i, 8);
+    std::memcpy(&b, s.data() + i, 8);
+    if ((a | k) != (b | k)) return false;
+  }
+  for (; i < n; ++i)
+    if (fold(canonical[i]) != fold(s[i])) return false;
+  return true;
 }
 
 constexpr std::size_t k_slots = 256;  // power of two, load factor ~0.25
@@ -121,6 +141,7 @@ std::string_view canonical_name(hdr h) noexcept {
 }
 
 hdr lookup_header(std::string_view name) noexcept {
+  if (name.empty()) return hdr::unknown;
   if (name.size() == 1) {
     auto c = static_cast<unsigned char>(name[0]);
     auto i = c < 128 ? k_tables.compact[c] : 0;
@@ -128,7 +149,7 @@ hdr lookup_header(std::string_view name) noexcept {
   }
   std::size_t s = hash_name(name) & (k_slots - 1);
   while (auto i = k_tables.slot[s]) {
-    if (detail::iequals(k_entries[i - 1].name, name)) return k_entries[i - 1].id;
+    if (folded_equal(k_entries[i - 1].name, name)) return k_entries[i - 1].id;
     s = (s + 1) & (k_slots - 1);
   }
   return hdr::unknown;

@@ -4,6 +4,8 @@
 #include "grammar.hpp"
 #include "sipevents/message/error.hpp"
 
+#include <string_view>
+
 namespace sipevents::message {
 using namespace detail;
 
@@ -24,13 +26,17 @@ constexpr method_name k_methods[] = {
 };
 
 /// Everything after a header's main value must be parameters, then nothing.
-bool params_to_end(const char*& p, const char* end, param_list& out) noexcept {
+template <class F>
+bool params_to_end(const char*& p, const char* end, param_list& out, F&& f) noexcept {
   const char* ps = skip_lws(p, end);
   const char* q = p;
-  if (!skip_generic_params(q, end)) return false;
+  if (!scan_generic_params(q, end, f)) return false;
   out = param_list(q > ps ? sv(ps, q) : std::string_view{});
   p = skip_lws(q, end);
   return p == end;
+}
+bool params_to_end(const char*& p, const char* end, param_list& out) noexcept {
+  return params_to_end(p, end, out, [](std::string_view, std::string_view, bool) { return true; });
 }
 
 bool delta(std::string_view s, std::uint32_t& out) noexcept {
@@ -70,7 +76,9 @@ std::string_view to_string(method m) noexcept {
   return {};
 }
 
-std::error_code parse_name_addr(std::string_view text, name_addr& out) noexcept {
+namespace {
+template <class F>
+std::error_code name_addr_impl(std::string_view text, name_addr& out, F&& extra) noexcept {
   out = name_addr{};
   const char* p = skip_lws(text.data(), text.data() + text.size());
   const char* end = text.data() + text.size();
@@ -112,29 +120,36 @@ std::error_code parse_name_addr(std::string_view text, name_addr& out) noexcept 
     if (parse_uri(sv(u, p), out.addr)) return bad();
     if (!out.addr.headers.empty()) return bad();
   }
-  if (!params_to_end(p, end, out.params)) return bad();
-  if (auto t = out.params.get("tag")) {
-    if (t->empty()) return bad();
-    out.tag = *t;
-  }
-  return {};
+  bool ok = params_to_end(p, end, out.params, [&](std::string_view n, std::string_view v, bool has) {
+    if (name_is(n, "tag")) {
+      if (!has) return false;
+      out.tag = v;
+      return true;
+    }
+    return extra(n, v, has);
+  });
+  return ok ? std::error_code{} : bad();
+}
+}  // namespace
+
+std::error_code parse_name_addr(std::string_view text, name_addr& out) noexcept {
+  return name_addr_impl(text, out, [](std::string_view, std::string_view, bool) { return true; });
 }
 
 std::error_code parse_contact(std::string_view text, contact& out) noexcept {
   out = contact{};
-  if (auto ec = parse_name_addr(text, out.value)) return ec;
-  for (const param& prm : out.value.params) {
-    if (iequals(prm.name, "expires")) {
-      std::uint32_t v = 0;
-      if (!delta(prm.value, v)) return bad();
-      out.expires = v;
-    } else if (iequals(prm.name, "q")) {
-      std::uint16_t v = 0;
-      if (!qvalue(prm.value, v)) return bad();
-      out.q = v;
+  return name_addr_impl(text, out.value, [&](std::string_view n, std::string_view v, bool) {
+    if (name_is(n, "expires")) {
+      std::uint32_t x = 0;
+      if (!delta(v, x)) return false;
+      out.expires = x;
+    } else if (name_is(n, "q")) {
+      std::uint16_t x = 0;
+      if (!qvalue(v, x)) return false;
+      out.q = x;
     }
-  }
-  return {};
+    return true;
+  });
 }
 
 std::error_code parse_via(std::string_view text, via& out) noexcept {
@@ -169,32 +184,46 @@ std::error_code parse_via(std::string_view text, via& out) noexcept {
     if (!parse_port(p, end, out.port)) return bad();
     out.has_port = true;
   }
-  if (!params_to_end(p, end, out.params)) return bad();
-  for (const param& prm : out.params) {
-    if (iequals(prm.name, "branch")) {
-      if (!prm.has_value) return bad();
-      out.branch = prm.value;
-    } else if (iequals(prm.name, "received")) {
-      if (!prm.has_value || !scan_host(prm.value.data(), prm.value.data() + prm.value.size())) return bad();
-      out.received = prm.value;
-    } else if (iequals(prm.name, "maddr")) {
-      if (!prm.has_value) return bad();
-      out.maddr = prm.value;
-    } else if (iequals(prm.name, "rport")) {
-      out.rport = true;
-      if (prm.has_value) {
-        const char* q = prm.value.data();
-        std::uint16_t port = 0;
-        if (!parse_port(q, q + prm.value.size(), port) || q != prm.value.data() + prm.value.size()) return bad();
-        out.rport_value = port;
-      }
-    } else if (iequals(prm.name, "ttl")) {
-      std::uint64_t v = 0;
-      if (!parse_digits(prm.value, 255, v) || v > 255) return bad();
-      out.ttl = static_cast<std::uint8_t>(v);
+  bool ok = params_to_end(p, end, out.params, [&](std::string_view n, std::string_view v, bool has) {
+    switch (n.size()) {
+      case 6:
+        if (name_is(n, "branch")) {
+          if (!has) return false;
+          out.branch = v;
+        }
+        return true;
+      case 8:
+        if (name_is(n, "received")) {
+          if (!has || scan_host(v.data(), v.data() + v.size()) != v.data() + v.size()) return false;
+          out.received = v;
+        }
+        return true;
+      case 5:
+        if (name_is(n, "maddr")) {
+          if (!has) return false;
+          out.maddr = v;
+        } else if (name_is(n, "rport")) {
+          out.rport = true;
+          if (has) {
+            const char* q = v.data();
+            std::uint16_t port = 0;
+            if (!parse_port(q, q + v.size(), port) || q != v.data() + v.size()) return false;
+            out.rport_value = port;
+          }
+        }
+        return true;
+      case 3:
+        if (name_is(n, "ttl")) {
+          std::uint64_t x = 0;
+          if (!parse_digits(v, 255, x) || x > 255) return false;
+          out.ttl = static_cast<std::uint8_t>(x);
+        }
+        return true;
+      default:
+        return true;
     }
-  }
-  return {};
+  });
+  return ok ? std::error_code{} : bad();
 }
 
 std::error_code parse_cseq(std::string_view text, cseq& out) noexcept {
@@ -235,12 +264,13 @@ std::error_code parse_event(std::string_view text, event_header& out) noexcept {
   out.type = sv(s, p);
   out.package = dot ? sv(s, dot) : out.type;
   out.templates = dot ? sv(dot + 1, p) : std::string_view{};
-  if (!params_to_end(p, end, out.params)) return bad();
-  if (auto id = out.params.get("id")) {
-    if (id->empty()) return bad();
-    out.id = *id;
-  }
-  return {};
+  bool ok = params_to_end(p, end, out.params, [&](std::string_view n, std::string_view v, bool has) {
+    if (!name_is(n, "id")) return true;
+    if (!has) return false;
+    out.id = v;
+    return true;
+  });
+  return ok ? std::error_code{} : bad();
 }
 
 bool event_matches(const event_header& a, const event_header& b) noexcept {

@@ -34,6 +34,7 @@ std::size_t list_element_end(std::string_view v, std::size_t i) noexcept {
 }
 
 std::string_view trim(std::string_view v) noexcept {
+  if (v.empty() || (static_cast<unsigned char>(v.front()) > ' ' && static_cast<unsigned char>(v.back()) > ' ')) return v;
   const char* b = v.data();
   const char* e = b + v.size();
   b = skip_lws(b, e);
@@ -283,14 +284,15 @@ codec_error parser::run(bool framed) {
     const char* ls = p;
     eol = line_end(p);
     while (eol + 1 < end && (eol[1] == ' ' || eol[1] == '\t')) eol = line_end(eol + 1);
-    const char* ve = eol;
+    const char* ve = (eol > ls && eol[-1] == '\r') ? eol - 1 : eol;
     p = eol < end ? eol + 1 : end;
     if (static_cast<std::size_t>(p - raw.data()) > lim_.max_header_block) return codec_error{errc::header_block_too_large};
     if (m_.headers_.size() >= lim_.max_headers) return codec_error{errc::too_many_headers};
-    const char* colon = static_cast<const char*>(std::memchr(ls, ':', static_cast<std::size_t>(ve - ls)));
-    const char* ne = colon ? colon : ls;
-    while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t')) --ne;
-    if (!colon || ne == ls || skip_class(ls, ne, c_token) != ne) {
+    // header-name = token, then HCOLON = *( SP / HTAB ) ":" SWS
+    const char* ne = skip_class(ls, ve, c_token);
+    const char* colon = ne;
+    while (colon < ve && (*colon == ' ' || *colon == '\t')) ++colon;
+    if (ne == ls || colon >= ve || *colon != ':') {
       fail(errc::malformed_header_line, hdr::unknown, sv(ls, ne));
       continue;
     }

@@ -51,35 +51,6 @@ std::string_view unquote(std::string_view v) noexcept {
 
 namespace detail {
 
-bool skip_generic_params(const char*& p, const char* end) noexcept {
-  for (;;) {
-    const char* q = skip_lws(p, end);
-    if (q >= end || *q != ';') return true;
-    q = skip_lws(q + 1, end);
-    const char* n = q;
-    q = skip_class(q, end, c_token);
-    if (q == n) {
-      // ";;" is tolerated; a trailing ";" or ";=" is not.
-      if (q < end && *q == ';') { p = q; continue; }
-      return false;
-    }
-    const char* r = skip_lws(q, end);
-    if (r < end && *r == '=') {
-      r = skip_lws(r + 1, end);
-      if (r < end && *r == '"') {
-        r = skip_quoted(r, end);
-        if (!r) return false;
-      } else {
-        const char* v = r;
-        while (r < end && (is(*r, c_token) || *r == '[' || *r == ']' || *r == ':')) ++r;
-        if (r == v) return false;
-      }
-      q = r;
-    }
-    p = q;
-  }
-}
-
 bool skip_uri_params(const char*& p, const char* end) noexcept {
   constexpr std::uint16_t cls = c_unres | c_param;
   while (p < end && *p == ';') {

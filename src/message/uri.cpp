@@ -24,12 +24,15 @@ const char* scan_host(const char* p, const char* end) noexcept {
     if (q == p + 1 || q >= end || *q != ']') return nullptr;
     return q + 1;
   }
-  const char* q = skip_class(p, end, c_host);
-  if (q == p) return nullptr;
-  // Labels must not be empty or start with '-' ("a..b", "-a").
-  if (*p == '.' || *p == '-') return nullptr;
-  for (const char* c = p + 1; c < q; ++c)
-    if (*c == '.' && (c[-1] == '.' || c[-1] == '-')) return nullptr;
+  // One pass; labels must not be empty or start with '-' ("a..b", "-a", "a.-b").
+  if (p >= end || !is(*p, c_alnum)) return nullptr;
+  char prev = *p;
+  const char* q = p + 1;
+  for (; q < end && is(*q, c_host); ++q) {
+    if ((*q == '.' || *q == '-') && prev == '.') return nullptr;
+    if (*q == '.' && prev == '-') return nullptr;
+    prev = *q;
+  }
   return q;
 }
 
