@@ -194,7 +194,9 @@ std::error_code parse_via(std::string_view text, via& out) noexcept {
         return true;
       case 8:
         if (name_is(n, "received")) {
-          if (!has || scan_host(v.data(), v.data() + v.size()) != v.data() + v.size()) return false;
+          // IPv4address / IPv6address (bare, RFC 3261 20.42); hostnames are tolerated.
+          const char* e = v.data() + v.size();
+          if (!has || (skip_class(v.data(), e, c_v6) != e && scan_host(v.data(), e) != e)) return false;
           out.received = v;
         }
         return true;
