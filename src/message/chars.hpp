@@ -69,8 +69,9 @@ inline const char* skip_lws(const char* p, const char* end) noexcept {
   if (p < end && static_cast<unsigned char>(*p) > ' ') return p;  // the common case
   for (;;) {
     if (p < end && (*p == ' ' || *p == '\t')) { ++p; continue; }
-    if (p + 2 < end && p[0] == '\r' && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t')) { p += 3; continue; }
-    if (p + 1 < end && p[0] == '\n' && (p[1] == ' ' || p[1] == '\t')) { p += 2; continue; }
+    // Distances, not p + n: p may be the null data() of an empty view.
+    if (end - p > 2 && p[0] == '\r' && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t')) { p += 3; continue; }
+    if (end - p > 1 && p[0] == '\n' && (p[1] == ' ' || p[1] == '\t')) { p += 2; continue; }
     return p;
   }
 }
@@ -100,7 +101,7 @@ inline const char* skip_quoted(const char* p, const char* end) noexcept {
   ++p;
   while (p < end) {
     if (*p == '\\') {
-      if (p + 1 >= end) return nullptr;
+      if (end - p < 2) return nullptr;
       p += 2;
     } else if (*p == '"') {
       return p + 1;

@@ -280,7 +280,7 @@ codec_error parser::run(bool framed) {
   bool terminated = false;
   while (p < end) {
     if (*p == '\n') { ++p; terminated = true; break; }
-    if (*p == '\r' && p + 1 < end && p[1] == '\n') { p += 2; terminated = true; break; }
+    if (*p == '\r' && end - p > 1 && p[1] == '\n') { p += 2; terminated = true; break; }
     const char* ls = p;
     eol = line_end(p);
     while (eol + 1 < end && (eol[1] == ' ' || eol[1] == '\t')) eol = line_end(eol + 1);

@@ -220,11 +220,23 @@ void each_item(std::string_view list, char sep, F&& f) {
   }
 }
 
+/// True if `item` is the first entry of `list` with its name.
+bool first_of_name(std::string_view list, char sep, const kv& item) {
+  bool first = true, found = false;
+  each_item(list, sep, [&](const kv& o) {
+    if (found) return;
+    if (o.name.data() == item.name.data()) found = true;
+    else if (iequals(o.name, item.name)) first = false, found = true;
+  });
+  return first;
+}
+
 bool params_equal(std::string_view pa, std::string_view pb, bool tel) {
   static constexpr std::string_view must_match[] = {"user", "ttl", "method", "maddr", "transport"};
   bool ok = true;
   auto check_side = [&](std::string_view x, std::string_view y) {
     each_item(x, ';', [&](const kv& a) {
+      if (!first_of_name(x, ';', a)) return;  // a repeated parameter: the first one counts
       std::optional<std::string_view> other = find_in(y, ';', a.name);
       bool special = tel;  // every tel parameter must be present in both
       for (auto n : must_match) special = special || iequals(n, a.name);
@@ -244,6 +256,7 @@ bool headers_equal(std::string_view ha, std::string_view hb) {
   bool ok = true;
   auto check_side = [&](std::string_view x, std::string_view y) {
     each_item(x, '&', [&](const kv& a) {
+      if (!first_of_name(x, '&', a)) return;
       auto other = find_in(y, '&', a.name);
       if (!other || unescape(a.value) != unescape(*other)) ok = false;
     });

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan+UBSan) and runs each, seeded from the test data.
+#   scripts/fuzz.sh [SECONDS_FOR_fuzz_message]   (default 60; the others get a third)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-60}
+shared=${SIPEVENTS_SHARED_DIR:-$(cd .. && pwd)/shared}
+CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIPEVENTS_BUILD_FUZZ=ON \
+  -DSIPEVENTS_SANITIZE=address,undefined -DSIPEVENTS_WERROR=ON -DSIPEVENTS_BUILD_TESTS=OFF \
+  -DSIPEVENTS_BUILD_BENCH=OFF -DSIPEVENTS_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build build/fuzz
+seeds=build/fuzz/seeds
+rm -rf "$seeds" && mkdir -p "$seeds/message" "$seeds/uri" "$seeds/headers"
+cp "$shared"/testdata/rfc4475/*.dat "$shared"/testdata/examples/*.sip "$shared"/corpus/*.sip "$seeds/message/"
+# URIs and header values cut from the same messages.
+grep -ahoE '(sips?|tel):[^ >,"]+' "$seeds"/message/* | sort -u | head -400 | split -l 1 - "$seeds/uri/u"
+grep -ahE '^[A-Za-z-]+ *:' "$seeds"/message/* | sed 's/^[^:]*: *//' | sort -u | head -600 | split -l 1 - "$seeds/headers/h"
+run() {  # target seconds seed-dir
+  local work="build/fuzz/corpus-$1" log="build/fuzz/$1.log"
+  mkdir -p "$work" build/fuzz/artifacts
+  echo "== $1 for $2 s"
+  if ! "build/fuzz/fuzz/$1" -max_total_time="$2" -rss_limit_mb=2048 -print_final_stats=1 \
+       -artifact_prefix=build/fuzz/artifacts/ "$work" "$3" >"$log" 2>&1; then
+    grep -E -A30 'ERROR|runtime error' "$log" | head -60
+    echo "fuzz target $1 failed (log: $log, input in build/fuzz/artifacts/)"
+    exit 1
+  fi
+  grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "$log"
+}
+third=$(( secs / 3 > 5 ? secs / 3 : 5 ))
+run fuzz_message "$secs" "$seeds/message"
+run fuzz_framer "$third" "$seeds/message"
+run fuzz_uri "$third" "$seeds/uri"
+run fuzz_headers "$third" "$seeds/headers"

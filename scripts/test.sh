@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every test: installs what is missing, then
+#   1. g++ build with -Werror, all CTest tests (unit, lint CLI, find_package);
+#   2. clang build with ASan+UBSan and -Werror, all CTest tests again;
+#   3. the libFuzzer targets, seeded from ../shared/testdata (60 s for the message parser).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+jobs=$(nproc)
+shared=${SIPEVENTS_SHARED_DIR:-$(cd .. && pwd)/shared}
+[ -d "$shared/testdata" ] || { echo "missing test data: $shared/testdata (clone ../shared beside this tree)"; exit 1; }
+
+echo "== gcc build and tests"
+CXX=g++ cmake -S . -B build/gcc -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIPEVENTS_WERROR=ON \
+  -DSIPEVENTS_SHARED_DIR="$shared" >/dev/null
+cmake --build build/gcc -j "$jobs"
+ctest --test-dir build/gcc --output-on-failure -j "$jobs"
+
+echo "== clang ASan+UBSan build and tests"
+CXX=clang++ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIPEVENTS_WERROR=ON \
+  -DSIPEVENTS_SANITIZE=address,undefined -DSIPEVENTS_BUILD_BENCH=OFF -DSIPEVENTS_SHARED_DIR="$shared" >/dev/null
+cmake --build build/asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/asan --output-on-failure -j "$jobs"
+
+echo "== fuzzing"
+SIPEVENTS_SHARED_DIR="$shared" bash scripts/fuzz.sh "${SIPEVENTS_FUZZ_SECONDS:-60}"
+echo "== all tests passed"
