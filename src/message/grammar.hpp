@@ -46,10 +46,6 @@ inline bool scan_generic_params(const char*& p, const char* end, F&& f) noexcept
   }
 }
 
-inline bool skip_generic_params(const char*& p, const char* end) noexcept {
-  return scan_generic_params(p, end, [](std::string_view, std::string_view, bool) { return true; });
-}
-
 /// Case-insensitive comparison with a lower-case literal (parameter names).
 inline bool name_is(std::string_view name, std::string_view lower_literal) noexcept {
   if (name.size() != lower_literal.size()) return false;
