@@ -352,10 +352,21 @@ namespace {
 const parse_limits k_no_limits{~std::size_t{0}, ~std::size_t{0}, ~std::size_t{0}, ~std::size_t{0}};
 }
 
-void message::reparse_from(const message& o) {
-  raw_ = o.raw_;
+codec_error parse_bytes(std::string_view bytes, message& out, const parse_limits& limits, bool framed) {
+  out.reset();
+  if (bytes.size() > limits.max_message_size) return codec_error{errc::message_too_large};
+  out.raw_.assign(bytes.data(), bytes.size());
+  return parser(out, limits).run(framed);
+}
+
+void message::reparse() {
   reset();
   parser(*this, k_no_limits).run(false);
+}
+
+void message::reparse_from(const message& o) {
+  raw_ = o.raw_;
+  reparse();
 }
 
 message::message(const message& o) { reparse_from(o); }
@@ -401,8 +412,7 @@ message& message::operator=(message&& o) noexcept {
     can_respond_ = o.can_respond_;
   } else {
     // Small-string storage: the bytes were copied, so the views must be rebuilt.
-    reset();
-    parser(*this, k_no_limits).run(false);
+    reparse();
   }
   o.raw_.clear();
   o.reset();
@@ -451,17 +461,11 @@ std::string message::serialize() const {
 }
 
 codec_error parse_datagram(std::string_view bytes, message& out, const parse_limits& limits) {
-  out.reset();
-  if (bytes.size() > limits.max_message_size) return codec_error{errc::message_too_large};
-  out.raw_.assign(bytes.data(), bytes.size());
-  return parser(out, limits).run(false);
+  return parse_bytes(bytes, out, limits, false);
 }
 
 codec_error parse_framed(std::string_view bytes, message& out, const parse_limits& limits) {
-  out.reset();
-  if (bytes.size() > limits.max_message_size) return codec_error{errc::message_too_large};
-  out.raw_.assign(bytes.data(), bytes.size());
-  return parser(out, limits).run(true);
+  return parse_bytes(bytes, out, limits, true);
 }
 
 // ---- builder -----------------------------------------------------------------------

@@ -109,7 +109,13 @@ std::error_code parse_tel(const char* p, const char* end, uri& u) noexcept {
   return p == end ? std::error_code{} : bad();
 }
 
-std::optional<std::string_view> find_in(std::string_view list, char sep, std::string_view name) noexcept {
+struct kv {
+  std::string_view name, value;
+  bool has_value;
+};
+
+template <class F>
+void each_item(std::string_view list, char sep, F&& f) {
   std::size_t i = 0;
   while (i < list.size()) {
     if (list[i] == sep) { ++i; continue; }
@@ -117,11 +123,18 @@ std::optional<std::string_view> find_in(std::string_view list, char sep, std::st
     if (e == std::string_view::npos) e = list.size();
     std::string_view item = list.substr(i, e - i);
     std::size_t eq = item.find('=');
-    std::string_view n = item.substr(0, eq);
-    if (iequals(n, name)) return eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
+    if (eq == std::string_view::npos) f(kv{item, {}, false});
+    else f(kv{item.substr(0, eq), item.substr(eq + 1), true});
     i = e;
   }
-  return std::nullopt;
+}
+
+std::optional<std::string_view> find_in(std::string_view list, char sep, std::string_view name) noexcept {
+  std::optional<std::string_view> found;
+  each_item(list, sep, [&](const kv& item) {
+    if (!found && iequals(item.name, name)) found = item.value;
+  });
+  return found;
 }
 
 }  // namespace
@@ -198,26 +211,6 @@ std::string tel_digits(std::string_view s) {
   for (char c : s)
     if (c != '-' && c != '.' && c != '(' && c != ')') out.push_back(lower(c));
   return out;
-}
-
-struct kv {
-  std::string_view name, value;
-  bool has_value;
-};
-
-template <class F>
-void each_item(std::string_view list, char sep, F&& f) {
-  std::size_t i = 0;
-  while (i < list.size()) {
-    if (list[i] == sep) { ++i; continue; }
-    std::size_t e = list.find(sep, i);
-    if (e == std::string_view::npos) e = list.size();
-    std::string_view item = list.substr(i, e - i);
-    std::size_t eq = item.find('=');
-    if (eq == std::string_view::npos) f(kv{item, {}, false});
-    else f(kv{item.substr(0, eq), item.substr(eq + 1), true});
-    i = e;
-  }
 }
 
 /// True if `item` is the first entry of `list` with its name.

@@ -134,9 +134,9 @@ class message {
 
  private:
   friend class parser;
-  friend codec_error parse_datagram(std::string_view, message&, const parse_limits&);
-  friend codec_error parse_framed(std::string_view, message&, const parse_limits&);
+  friend codec_error parse_bytes(std::string_view, message&, const parse_limits&, bool);
   void reset() noexcept;
+  void reparse();
   void reparse_from(const message& o);
 
   std::string raw_;
@@ -160,6 +160,9 @@ class message {
   bool has_event_ = false, has_substate_ = false, has_ctype_ = false;
   bool contact_star_ = false, can_respond_ = false;
 };
+
+/// Shared by parse_datagram and parse_framed; `framed` requires Content-Length.
+codec_error parse_bytes(std::string_view bytes, message& out, const parse_limits& limits, bool framed);
 
 /// Parses one datagram (RFC 3261 18.3): without Content-Length the body is the rest
 /// of the datagram; octets past Content-Length are dropped; a short body is an error.
