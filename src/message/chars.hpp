@@ -1,8 +1,13 @@
 // Character classes of RFC 3261 25.1 and small scanning helpers (internal).
 #pragma once
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace sipevents::message::detail {
 
@@ -22,6 +27,7 @@ enum : std::uint16_t {
   c_scheme = 1 << 12, // scheme characters after the first
   c_v6 = 1 << 13,     // inside an IPv6 reference
   c_uric = 1 << 14,   // uric (absoluteURI opaque part)
+  c_pvalue = 1 << 15, // generic-param value outside quotes: token / IPv6 (host chars)
 };
 
 constexpr std::array<std::uint16_t, 256> make_char_table() {
@@ -48,6 +54,9 @@ constexpr std::array<std::uint16_t, 256> make_char_table() {
   set("+-.", c_scheme);
   set(":.", c_v6);
   set(";/?:@&=+$,-_.!~*'()%[]", c_uric);
+  for (int c = 0; c < 256; ++c)
+    if (t[c] & c_token) t[c] |= c_pvalue;
+  set("[]:", c_pvalue);
   return t;
 }
 inline constexpr auto char_table = make_char_table();
@@ -77,13 +86,98 @@ inline const char* skip_lws(const char* p, const char* end) noexcept {
 }
 
 inline const char* skip_class(const char* p, const char* end, std::uint16_t cls) noexcept {
+  // Unrolled: runs are short, and one bounds check per four bytes matters here.
+  while (end - p >= 4) {
+    if (!is(p[0], cls)) return p;
+    if (!is(p[1], cls)) return p + 1;
+    if (!is(p[2], cls)) return p + 2;
+    if (!is(p[3], cls)) return p + 3;
+    p += 4;
+  }
   while (p < end && is(*p, cls)) ++p;
   return p;
+}
+
+#if defined(__SSE2__)
+#if defined(__clang__) || defined(__GNUC__)
+#define SIPEVENTS_NO_ASAN __attribute__((no_sanitize_address))
+#else
+#define SIPEVENTS_NO_ASAN
+#endif
+
+/// True when 16 bytes from p lie in one page, so loading them cannot fault even past
+/// the end of the object (the trick memchr and strlen use).
+inline bool block_readable(const char* p) noexcept {
+  return (reinterpret_cast<std::uintptr_t>(p) & 4095u) <= 4096u - 16u;
+}
+
+SIPEVENTS_NO_ASAN inline __m128i load16(const char* p) noexcept {
+  return _mm_loadu_si128(static_cast<const __m128i*>(static_cast<const void*>(p)));
+}
+
+/// Bit i set when byte i of the 16 at p is alphanumeric, '-' or '.': the characters
+/// that make up nearly all of hosts, tags, branches, Call-IDs and user parts.
+/// Bytes past the end of the object may be read (see block_readable); callers mask.
+SIPEVENTS_NO_ASAN inline unsigned word_mask(const char* p) noexcept {
+  const __m128i x = load16(p);
+  const __m128i lo = _mm_or_si128(x, _mm_set1_epi8(0x20));
+  const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)), _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1)));
+  // '-' '.' '/' '0'..'9' is one range; '/' is taken out again.
+  const __m128i range = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('-' - 1)), _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+  const __m128i slash = _mm_cmpeq_epi8(x, _mm_set1_epi8('/'));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, _mm_andnot_si128(slash, range))));
+}
+
+SIPEVENTS_NO_ASAN inline unsigned byte_mask(const char* p, char c) noexcept {
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p), _mm_set1_epi8(c))));
+}
+#endif
+
+/// skip_class for a class that contains every alphanumeric, '-' and '.': those runs
+/// go 16 bytes at a time.
+inline const char* skip_wide(const char* p, const char* end, std::uint16_t cls) noexcept {
+#if defined(__SSE2__)
+  while (p < end) {
+    if (!block_readable(p)) return skip_class(p, end, cls);
+    unsigned stop = ~word_mask(p) & 0xFFFFu;
+    if (!stop) { p += 16; continue; }
+    p += __builtin_ctz(stop);
+    if (p >= end || !is(*p, cls)) break;
+    ++p;
+  }
+  return p < end ? p : end;
+#else
+  return skip_class(p, end, cls);
+#endif
+}
+
+/// Bytes the parser keeps readable past the end of its own copy of a message, so
+/// block-wise scans need no tail handling.
+inline constexpr std::size_t k_padding = 16;
+
+/// First `c` in [p, end), or end. Requires k_padding readable bytes past `end`.
+inline const char* find_padded(const char* p, const char* end, char c) noexcept {
+#if defined(__SSE2__)
+  const __m128i needle = _mm_set1_epi8(c);
+  for (; p < end; p += 16) {
+    __m128i block = _mm_loadu_si128(static_cast<const __m128i*>(static_cast<const void*>(p)));
+    if (unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, needle)))) {
+      const char* r = p + __builtin_ctz(m);
+      return r < end ? r : end;
+    }
+  }
+  return end;
+#else
+  const void* r = p < end ? std::memchr(p, c, static_cast<std::size_t>(end - p)) : nullptr;
+  return r ? static_cast<const char*>(r) : end;
+#endif
 }
 
 /// Skips chars of `cls` and %HH escapes. Returns nullptr on a broken escape.
 inline const char* skip_escaped(const char* p, const char* end, std::uint16_t cls) noexcept {
   while (p < end) {
+    p = skip_wide(p, end, cls);
+    if (p >= end) break;
     if (*p == '%') {
       if (end - p < 3 || !is(p[1], c_hex) || !is(p[2], c_hex)) return nullptr;
       p += 3;

@@ -19,7 +19,7 @@ inline bool scan_generic_params(const char*& p, const char* end, F&& f) noexcept
     if (q >= end || *q != ';') return true;
     q = skip_lws(q + 1, end);
     const char* n = q;
-    q = skip_class(q, end, c_token);
+    q = skip_wide(q, end, c_token);
     if (q == n) {
       if (q < end && *q == ';') { p = q; continue; }
       return false;
@@ -34,7 +34,7 @@ inline bool scan_generic_params(const char*& p, const char* end, F&& f) noexcept
         r = skip_quoted(r, end);
         if (!r) return false;
       } else {
-        while (r < end && (is(*r, c_token) || *r == '[' || *r == ']' || *r == ':')) ++r;
+        r = skip_wide(r, end, c_pvalue);
         if (r == v) return false;
       }
       value = sv(v, r);
@@ -61,6 +61,17 @@ bool skip_uri_params(const char*& p, const char* end) noexcept;
 const char* scan_host(const char* p, const char* end) noexcept;
 
 /// 1*DIGIT no larger than 65535; advances p.
-bool parse_port(const char*& p, const char* end, std::uint16_t& port) noexcept;
+inline bool parse_port(const char*& p, const char* end, std::uint16_t& port) noexcept {
+  std::uint32_t v = 0;
+  const char* q = p;
+  for (; q < end && static_cast<unsigned>(*q - '0') < 10u; ++q) {
+    v = v * 10 + static_cast<unsigned>(*q - '0');
+    if (v > 65535) return false;
+  }
+  if (q == p) return false;
+  port = static_cast<std::uint16_t>(v);
+  p = q;
+  return true;
+}
 
 }  // namespace sipevents::message::detail

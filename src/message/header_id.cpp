@@ -1,6 +1,7 @@
 #include "sipevents/message/header_id.hpp"
 
 #include <array>
+#include <bit>
 #include <cstring>
 
 #include "chars.hpp"
@@ -84,43 +85,36 @@ constexpr entry k_entries[] = {
 constexpr std::size_t k_count = sizeof(k_entries) / sizeof(k_entries[0]);
 static_assert(k_count == static_cast<std::size_t>(hdr::count_) - 1, "every hdr needs an entry");
 
-// Header names are tokens, and for token characters OR-ing 0x20 folds case without
-// making two distinct canonical names equal; so hashing and comparing can skip lower().
 constexpr std::uint32_t fold(char c) noexcept { return static_cast<unsigned char>(c) | 0x20u; }
 
-constexpr std::uint32_t hash_name(std::string_view s) noexcept {
-  std::size_t n = s.size();
-  return static_cast<std::uint32_t>(n) * 29u + fold(s[0]) * 7u + fold(s[n - 1]) * 3u + fold(s[n / 2]) + fold(s[1]) * 11u;
-}
-
-bool folded_equal(std::string_view canonical, std::string_view s) noexcept {
-  std::size_t n = s.size();
-  if (canonical.size() != n) return false;
-  constexpr std::uint64_t k = 0x2020202020202020ull;
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t a, b;
-    std::memcpy(&a, canonical.data() + i, 8);
-    std::memcpy(&b, s.data() + i, 8);
-    if ((a | k) != (b | k)) return false;
-  }
-  for (; i < n; ++i)
-    if (fold(canonical[i]) != fold(s[i])) return false;
-  return true;
+// Hash of (length, first, last): cheap, and collisions are resolved by probing.
+constexpr std::uint32_t hash_name(std::size_t n, char first, char last) noexcept {
+  return static_cast<std::uint32_t>(n) * 37u + fold(first) * 5u + fold(last);
 }
 
 constexpr std::size_t k_slots = 256;  // power of two, load factor ~0.25
+
+// Each name as three little-endian 8-byte words in lower case, plus a mask with 0x20 at
+// letter positions. Input OR mask == lower holds only for the two cases of each letter
+// and the exact byte elsewhere, so a hit also proves the input is a valid token.
+struct key {
+  std::uint64_t lower[3];
+  std::uint64_t mask[3];
+  std::size_t len;
+};
 
 struct tables {
   std::array<std::uint8_t, k_slots> slot{};          // entry index + 1, 0 = empty
   std::array<std::uint8_t, 128> compact{};           // entry index + 1 by compact letter
   std::array<std::uint8_t, std::size_t(hdr::count_)> by_id{};
+  std::array<key, k_count> keys{};
 };
 
 constexpr tables make_tables() {
   tables t{};
   for (std::size_t i = 0; i < k_count; ++i) {
-    std::size_t s = hash_name(k_entries[i].name) & (k_slots - 1);
+    std::string_view n = k_entries[i].name;
+    std::size_t s = hash_name(n.size(), n.front(), n.back()) & (k_slots - 1);
     while (t.slot[s] != 0) s = (s + 1) & (k_slots - 1);
     t.slot[s] = static_cast<std::uint8_t>(i + 1);
     if (k_entries[i].compact) {
@@ -128,10 +122,34 @@ constexpr tables make_tables() {
       t.compact[static_cast<unsigned char>(k_entries[i].compact - 32)] = static_cast<std::uint8_t>(i + 1);
     }
     t.by_id[static_cast<std::size_t>(k_entries[i].id)] = static_cast<std::uint8_t>(i + 1);
+    t.keys[i].len = n.size();
+    for (std::size_t j = 0; j < n.size(); ++j) {
+      char c = n[j];
+      bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      std::uint64_t byte = static_cast<unsigned char>(letter ? char(c | 0x20) : c);
+      t.keys[i].lower[j / 8] |= byte << (8 * (j % 8));
+      if (letter) t.keys[i].mask[j / 8] |= std::uint64_t{0x20} << (8 * (j % 8));
+    }
   }
   return t;
 }
 constexpr tables k_tables = make_tables();
+static_assert(std::endian::native == std::endian::little, "header keys are little-endian words");
+
+bool key_equal(const key& k, const char* s, std::size_t n) noexcept {
+  if (n != k.len) return false;
+  std::size_t i = 0;
+  for (; n >= 8; n -= 8, ++i) {
+    std::uint64_t u;
+    std::memcpy(&u, s + 8 * i, 8);
+    if ((u | k.mask[i]) != k.lower[i]) return false;
+  }
+  if (n == 0) return true;
+  std::uint64_t u;
+  std::memcpy(&u, s + 8 * i, 8);
+  u &= (std::uint64_t{1} << (8 * n)) - 1;
+  return (u | k.mask[i]) == k.lower[i];
+}
 
 }  // namespace
 
@@ -140,19 +158,26 @@ std::string_view canonical_name(hdr h) noexcept {
   return i ? k_entries[i - 1].name : std::string_view{};
 }
 
-hdr lookup_header(std::string_view name) noexcept {
-  if (name.empty()) return hdr::unknown;
-  if (name.size() == 1) {
-    auto c = static_cast<unsigned char>(name[0]);
+hdr lookup_header_padded(const char* s, std::size_t n) noexcept {
+  if (n == 1) {
+    auto c = static_cast<unsigned char>(s[0]);
     auto i = c < 128 ? k_tables.compact[c] : 0;
     return i ? k_entries[i - 1].id : hdr::unknown;
   }
-  std::size_t s = hash_name(name) & (k_slots - 1);
-  while (auto i = k_tables.slot[s]) {
-    if (folded_equal(k_entries[i - 1].name, name)) return k_entries[i - 1].id;
-    s = (s + 1) & (k_slots - 1);
+  if (n == 0 || n > 24) return hdr::unknown;
+  std::size_t slot = hash_name(n, s[0], s[n - 1]) & (k_slots - 1);
+  while (auto i = k_tables.slot[slot]) {
+    if (key_equal(k_tables.keys[i - 1], s, n)) return k_entries[i - 1].id;
+    slot = (slot + 1) & (k_slots - 1);
   }
   return hdr::unknown;
+}
+
+hdr lookup_header(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 24) return hdr::unknown;
+  char buf[32] = {};
+  std::memcpy(buf, name.data(), name.size());
+  return lookup_header_padded(buf, name.size());
 }
 
 bool is_list_header(hdr h) noexcept {

@@ -2,8 +2,10 @@
 
 #include "chars.hpp"
 #include "grammar.hpp"
+#include "typed.hpp"
 #include "sipevents/message/error.hpp"
 
+#include <cstring>
 #include <string_view>
 
 namespace sipevents::message {
@@ -78,25 +80,25 @@ std::string_view to_string(method m) noexcept {
 
 namespace {
 template <class F>
-std::error_code name_addr_impl(std::string_view text, name_addr& out, F&& extra) noexcept {
+bool name_addr_impl(std::string_view text, name_addr& out, F&& extra) noexcept {
   out = name_addr{};
   const char* p = skip_lws(text.data(), text.data() + text.size());
   const char* end = text.data() + text.size();
-  if (p >= end) return bad();
+  if (p >= end) return false;
   const char* lt = nullptr;
   if (*p == '"') {
     const char* e = skip_quoted(p, end);
-    if (!e) return bad();
+    if (!e) return false;
     out.display = sv(p + 1, e - 1);
     out.display_quoted = true;
     lt = skip_lws(e, end);
-    if (lt >= end || *lt != '<') return bad();
+    if (lt >= end || *lt != '<') return false;
   } else {
     // *(token LWS) "<" means name-addr with a token display name.
     const char* q = p;
     const char* last = p;
     for (;;) {
-      const char* t = skip_class(q, end, c_token);
+      const char* t = skip_wide(q, end, c_token);
       if (t == q) break;
       last = t;
       q = skip_lws(t, end);
@@ -107,18 +109,18 @@ std::error_code name_addr_impl(std::string_view text, name_addr& out, F&& extra)
     }
   }
   if (lt) {
-    const char* gt = lt + 1;
-    while (gt < end && *gt != '>') ++gt;
-    if (gt >= end) return bad();
-    if (parse_uri(sv(lt + 1, gt), out.addr)) return bad();
+    const void* g = std::memchr(lt + 1, '>', static_cast<std::size_t>(end - lt - 1));
+    if (!g) return false;
+    const char* gt = static_cast<const char*>(g);
+    if (!read_uri(sv(lt + 1, gt), out.addr)) return false;
     out.angle = true;
     p = gt + 1;
   } else {
     // addr-spec: the URI cannot contain ';', ',' or '?' here (RFC 3261 20.10).
     const char* u = p;
     while (p < end && *p != ';' && !is(*p, c_ws) && *p != '\r' && *p != '\n') ++p;
-    if (parse_uri(sv(u, p), out.addr)) return bad();
-    if (!out.addr.headers.empty()) return bad();
+    if (!read_uri(sv(u, p), out.addr)) return false;
+    if (!out.addr.headers.empty()) return false;
   }
   bool ok = params_to_end(p, end, out.params, [&](std::string_view n, std::string_view v, bool has) {
     if (name_is(n, "tag")) {
@@ -128,15 +130,15 @@ std::error_code name_addr_impl(std::string_view text, name_addr& out, F&& extra)
     }
     return extra(n, v, has);
   });
-  return ok ? std::error_code{} : bad();
+  return ok;
 }
 }  // namespace
 
-std::error_code parse_name_addr(std::string_view text, name_addr& out) noexcept {
+bool read_name_addr(std::string_view text, name_addr& out) noexcept {
   return name_addr_impl(text, out, [](std::string_view, std::string_view, bool) { return true; });
 }
 
-std::error_code parse_contact(std::string_view text, contact& out) noexcept {
+bool read_contact(std::string_view text, contact& out) noexcept {
   out = contact{};
   return name_addr_impl(text, out.value, [&](std::string_view n, std::string_view v, bool) {
     if (name_is(n, "expires")) {
@@ -152,12 +154,12 @@ std::error_code parse_contact(std::string_view text, contact& out) noexcept {
   });
 }
 
-std::error_code parse_via(std::string_view text, via& out) noexcept {
+bool read_via(std::string_view text, via& out) noexcept {
   out = via{};
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
   auto tok = [&](std::string_view& dst) {
-    const char* t = skip_class(p, end, c_token);
+    const char* t = skip_wide(p, end, c_token);
     if (t == p) return false;
     dst = sv(p, t);
     p = skip_lws(t, end);
@@ -168,20 +170,20 @@ std::error_code parse_via(std::string_view text, via& out) noexcept {
     p = skip_lws(p + 1, end);
     return true;
   };
-  if (!tok(out.protocol_name) || !slash() || !tok(out.protocol_version) || !slash()) return bad();
-  const char* t = skip_class(p, end, c_token);
-  if (t == p) return bad();
+  if (!tok(out.protocol_name) || !slash() || !tok(out.protocol_version) || !slash()) return false;
+  const char* t = skip_wide(p, end, c_token);
+  if (t == p) return false;
   out.transport = sv(p, t);
   p = skip_lws(t, end);
-  if (p == t) return bad();  // LWS between sent-protocol and sent-by
+  if (p == t) return false;  // LWS between sent-protocol and sent-by
   const char* h = scan_host(p, end);
-  if (!h) return bad();
+  if (!h) return false;
   out.host = sv(p, h);
   p = h;
   const char* c = skip_lws(p, end);
   if (c < end && *c == ':') {
     p = skip_lws(c + 1, end);
-    if (!parse_port(p, end, out.port)) return bad();
+    if (!parse_port(p, end, out.port)) return false;
     out.has_port = true;
   }
   bool ok = params_to_end(p, end, out.params, [&](std::string_view n, std::string_view v, bool has) {
@@ -225,27 +227,27 @@ std::error_code parse_via(std::string_view text, via& out) noexcept {
         return true;
     }
   });
-  return ok ? std::error_code{} : bad();
+  return ok;
 }
 
-std::error_code parse_cseq(std::string_view text, cseq& out) noexcept {
+bool read_cseq(std::string_view text, cseq& out) noexcept {
   out = cseq{};
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
   const char* d = skip_class(p, end, c_digit);
   std::uint64_t v = 0;
-  if (!parse_digits(sv(p, d), 0xFFFFFFFFull, v) || v > 0xFFFFFFFFull) return bad();
+  if (!parse_digits(sv(p, d), 0xFFFFFFFFull, v) || v > 0xFFFFFFFFull) return false;
   out.seq = static_cast<std::uint32_t>(v);
   p = skip_lws(d, end);
-  if (p == d) return bad();
-  const char* m = skip_class(p, end, c_token);
-  if (m == p || skip_lws(m, end) != end) return bad();
+  if (p == d) return false;
+  const char* m = skip_wide(p, end, c_token);
+  if (m == p || skip_lws(m, end) != end) return false;
   out.method_text = sv(p, m);
   out.id = method_from(out.method_text);
-  return {};
+  return true;
 }
 
-std::error_code parse_event(std::string_view text, event_header& out) noexcept {
+bool read_event(std::string_view text, event_header& out) noexcept {
   out = event_header{};
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
@@ -254,7 +256,7 @@ std::error_code parse_event(std::string_view text, event_header& out) noexcept {
   for (;;) {
     const char* q = p;
     while (q < end && is(*q, c_token) && *q != '.') ++q;
-    if (q == p) return bad();
+    if (q == p) return false;
     p = q;
     if (p < end && *p == '.') {
       if (!dot) dot = p;
@@ -272,7 +274,7 @@ std::error_code parse_event(std::string_view text, event_header& out) noexcept {
     out.id = v;
     return true;
   });
-  return ok ? std::error_code{} : bad();
+  return ok;
 }
 
 bool event_matches(const event_header& a, const event_header& b) noexcept {
@@ -281,50 +283,50 @@ bool event_matches(const event_header& a, const event_header& b) noexcept {
   return !a.id || *a.id == *b.id;
 }
 
-std::error_code parse_subscription_state(std::string_view text, subscription_state& out) noexcept {
+bool read_subscription_state(std::string_view text, subscription_state& out) noexcept {
   out = subscription_state{};
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
-  const char* t = skip_class(p, end, c_token);
-  if (t == p) return bad();
+  const char* t = skip_wide(p, end, c_token);
+  if (t == p) return false;
   out.state_text = sv(p, t);
   if (iequals(out.state_text, "active")) out.state = subscription_state::value::active;
   else if (iequals(out.state_text, "pending")) out.state = subscription_state::value::pending;
   else if (iequals(out.state_text, "terminated")) out.state = subscription_state::value::terminated;
   p = t;
-  if (!params_to_end(p, end, out.params)) return bad();
+  if (!params_to_end(p, end, out.params)) return false;
   for (const param& prm : out.params) {
     std::uint32_t v = 0;
     if (iequals(prm.name, "reason")) {
-      if (!prm.has_value) return bad();
+      if (!prm.has_value) return false;
       out.reason = prm.value;
     } else if (iequals(prm.name, "expires")) {
-      if (!delta(prm.value, v)) return bad();
+      if (!delta(prm.value, v)) return false;
       out.expires = v;
     } else if (iequals(prm.name, "retry-after")) {
-      if (!delta(prm.value, v)) return bad();
+      if (!delta(prm.value, v)) return false;
       out.retry_after = v;
     }
   }
-  return {};
+  return true;
 }
 
-std::error_code parse_media_type(std::string_view text, media_type& out) noexcept {
+bool read_media_type(std::string_view text, media_type& out) noexcept {
   out = media_type{};
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
-  const char* t = skip_class(p, end, c_token);
-  if (t == p) return bad();
+  const char* t = skip_wide(p, end, c_token);
+  if (t == p) return false;
   out.type = sv(p, t);
   p = skip_lws(t, end);
-  if (p >= end || *p != '/') return bad();
+  if (p >= end || *p != '/') return false;
   p = skip_lws(p + 1, end);
-  t = skip_class(p, end, c_token);
-  if (t == p) return bad();
+  t = skip_wide(p, end, c_token);
+  if (t == p) return false;
   out.subtype = sv(p, t);
   p = t;
-  if (!params_to_end(p, end, out.params)) return bad();
-  return {};
+  if (!params_to_end(p, end, out.params)) return false;
+  return true;
 }
 
 bool media_type::matches(std::string_view t, std::string_view st) const noexcept {
@@ -337,7 +339,7 @@ std::error_code parse_content_disposition(std::string_view text, content_disposi
   out = content_disposition{};
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
-  const char* t = skip_class(p, end, c_token);
+  const char* t = skip_wide(p, end, c_token);
   if (t == p) return bad();
   out.type = sv(p, t);
   p = t;
@@ -417,39 +419,73 @@ std::int64_t sip_date::epoch() const noexcept {
   return days * 86400 + hour * 3600 + minute * 60 + second;
 }
 
-std::error_code parse_delta_seconds(std::string_view text, std::uint32_t& out) noexcept {
+bool read_delta_seconds(std::string_view text, std::uint32_t& out) noexcept {
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
   const char* d = skip_class(p, end, c_digit);
-  if (skip_lws(d, end) != end || !delta(sv(p, d), out)) return bad();
-  return {};
+  if (skip_lws(d, end) != end || !delta(sv(p, d), out)) return false;
+  return true;
 }
 
-std::error_code parse_call_id(std::string_view text) noexcept {
+bool read_call_id(std::string_view text) noexcept {
   const char* end = text.data() + text.size();
   const char* p = text.data();
-  const char* w = skip_class(p, end, c_word);
-  if (w == p) return bad();
+  const char* w = skip_wide(p, end, c_word);
+  if (w == p) return false;
   if (w < end && *w == '@') {
-    const char* w2 = skip_class(w + 1, end, c_word);
-    if (w2 == w + 1) return bad();
+    const char* w2 = skip_wide(w + 1, end, c_word);
+    if (w2 == w + 1) return false;
     w = w2;
   }
-  return w == end ? std::error_code{} : bad();
+  return w == end;
 }
 
-std::error_code parse_token(std::string_view text) noexcept {
+bool read_token(std::string_view text) noexcept {
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
-  const char* t = skip_class(p, end, c_token);
-  return (t != p && skip_lws(t, end) == end) ? std::error_code{} : bad();
+  const char* t = skip_wide(p, end, c_token);
+  return t != p && skip_lws(t, end) == end;
 }
 
-std::error_code parse_max_forwards(std::string_view text, std::uint8_t& out) noexcept {
+bool read_max_forwards(std::string_view text, std::uint8_t& out) noexcept {
   std::uint64_t v = 0;
-  if (!parse_digits(text, 255, v) || v > 255) return bad();
+  if (!parse_digits(text, 255, v) || v > 255) return false;
   out = static_cast<std::uint8_t>(v);
-  return {};
+  return true;
+}
+
+std::error_code parse_name_addr(std::string_view text, name_addr& out) noexcept {
+  return read_name_addr(text, out) ? std::error_code{} : bad();
+}
+std::error_code parse_contact(std::string_view text, contact& out) noexcept {
+  return read_contact(text, out) ? std::error_code{} : bad();
+}
+std::error_code parse_via(std::string_view text, via& out) noexcept {
+  return read_via(text, out) ? std::error_code{} : bad();
+}
+std::error_code parse_cseq(std::string_view text, cseq& out) noexcept {
+  return read_cseq(text, out) ? std::error_code{} : bad();
+}
+std::error_code parse_event(std::string_view text, event_header& out) noexcept {
+  return read_event(text, out) ? std::error_code{} : bad();
+}
+std::error_code parse_subscription_state(std::string_view text, subscription_state& out) noexcept {
+  return read_subscription_state(text, out) ? std::error_code{} : bad();
+}
+std::error_code parse_media_type(std::string_view text, media_type& out) noexcept {
+  return read_media_type(text, out) ? std::error_code{} : bad();
+}
+std::error_code parse_delta_seconds(std::string_view text, std::uint32_t& out) noexcept {
+  return read_delta_seconds(text, out) ? std::error_code{} : bad();
+}
+std::error_code parse_call_id(std::string_view text) noexcept {
+  return read_call_id(text) ? std::error_code{} : bad();
+}
+std::error_code parse_token(std::string_view text) noexcept {
+  return read_token(text) ? std::error_code{} : bad();
+}
+std::error_code parse_max_forwards(std::string_view text, std::uint8_t& out) noexcept {
+  return read_max_forwards(text, out) ? std::error_code{} : bad();
 }
 
 }  // namespace sipevents::message

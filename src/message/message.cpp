@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "chars.hpp"
+#include "typed.hpp"
 
 namespace sipevents::message {
 using namespace detail;
@@ -110,6 +111,10 @@ class parser {
 namespace {
 
 bool version_ok(std::string_view v, bool& is_2_0) {
+  if (v.size() == 7 && std::memcmp(v.data(), "SIP/2.0", 7) == 0) {  // nearly always
+    is_2_0 = true;
+    return true;
+  }
   // SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT ("SIP" is case-insensitive)
   if (v.size() < 7 || !iequals(v.substr(0, 4), "SIP/")) return false;
   std::string_view n = v.substr(4);
@@ -147,7 +152,7 @@ bool parser::start_line(std::string_view line) {
     return true;
   }
   m_.request_ = true;
-  const char* t = skip_class(p, end, c_token);
+  const char* t = skip_wide(p, end, c_token);
   if (t == p || t >= end || *t != ' ') { fail(t == p ? errc::bad_method : errc::malformed_start_line); return false; }
   m_.method_text_ = sv(p, t);
   m_.method_ = method_from(m_.method_text_);
@@ -155,7 +160,7 @@ bool parser::start_line(std::string_view line) {
   p = t;
   while (p < end && *p == ' ') ++p;
   const char* u = p;
-  while (p < end && *p != ' ') ++p;
+  p = find_padded(p, end, ' ');
   std::string_view ruri = sv(u, p);
   while (p < end && *p == ' ') ++p;
   const char* v = p;
@@ -166,7 +171,7 @@ bool parser::start_line(std::string_view line) {
   if (ruri.empty() || p != end || !version_ok(ver, v20)) { fail(errc::malformed_start_line); return false; }
   m_.version_ = ver;
   if (!v20) version_err_ = codec_error{errc::unsupported_version};
-  if (parse_uri(ruri, m_.ruri_)) { fail(errc::bad_request_uri); return false; }
+  if (!read_uri(ruri, m_.ruri_)) { fail(errc::bad_request_uri); return false; }
   return true;
 }
 
@@ -176,30 +181,30 @@ void parser::header(hdr id, std::string_view name, std::string_view value) {
     case hdr::via: {
       bool elements_ok = true;
       bool list_ok = split_list(value, [&](std::string_view el) {
-        if (parse_via(el, m_.vias_.emplace_back())) elements_ok = false;
+        if (!read_via(el, m_.vias_.emplace_back())) elements_ok = false;
       });
       if (!list_ok || !elements_ok) bad();
       break;
     }
     case hdr::from:
-      if (once(seen_from_, id) && parse_name_addr(value, m_.from_)) bad();
+      if (once(seen_from_, id) && !read_name_addr(value, m_.from_)) bad();
       break;
     case hdr::to:
-      if (once(seen_to_, id) && parse_name_addr(value, m_.to_)) bad();
+      if (once(seen_to_, id) && !read_name_addr(value, m_.to_)) bad();
       break;
     case hdr::call_id:
       if (once(seen_callid_, id)) {
-        if (parse_call_id(value)) bad();
+        if (!read_call_id(value)) bad();
         else m_.call_id_ = value;
       }
       break;
     case hdr::cseq:
-      if (once(seen_cseq_, id) && parse_cseq(value, m_.cseq_)) bad();
+      if (once(seen_cseq_, id) && !read_cseq(value, m_.cseq_)) bad();
       break;
     case hdr::max_forwards:
       if (once(seen_mf_, id)) {
         std::uint8_t v = 0;
-        if (parse_max_forwards(value, v)) bad();
+        if (!read_max_forwards(value, v)) bad();
         else m_.max_forwards_ = v;
       }
       break;
@@ -214,18 +219,18 @@ void parser::header(hdr id, std::string_view name, std::string_view value) {
     case hdr::min_expires:
       if (once(id == hdr::expires ? seen_exp_ : seen_minexp_, id)) {
         std::uint32_t v = 0;
-        if (parse_delta_seconds(value, v)) bad();
+        if (!read_delta_seconds(value, v)) bad();
         else (id == hdr::expires ? m_.expires_ : m_.min_expires_) = v;
       }
       break;
     case hdr::event:
-      if (once(m_.has_event_, id) && parse_event(value, m_.event_)) bad();
+      if (once(m_.has_event_, id) && !read_event(value, m_.event_)) bad();
       break;
     case hdr::subscription_state:
-      if (once(m_.has_substate_, id) && parse_subscription_state(value, m_.substate_)) bad();
+      if (once(m_.has_substate_, id) && !read_subscription_state(value, m_.substate_)) bad();
       break;
     case hdr::content_type:
-      if (once(m_.has_ctype_, id) && parse_media_type(value, m_.ctype_)) bad();
+      if (once(m_.has_ctype_, id) && !read_media_type(value, m_.ctype_)) bad();
       break;
     case hdr::contact:
       if (value == "*") {
@@ -234,20 +239,20 @@ void parser::header(hdr id, std::string_view name, std::string_view value) {
       } else {
         bool elements_ok = !m_.contact_star_;
         bool list_ok = split_list(value, [&](std::string_view el) {
-          if (parse_contact(el, m_.contacts_.emplace_back())) elements_ok = false;
+          if (!read_contact(el, m_.contacts_.emplace_back())) elements_ok = false;
         });
         if (!list_ok || !elements_ok) bad();
       }
       break;
     case hdr::sip_etag:
       if (once(seen_etag_, id)) {
-        if (parse_token(value)) bad();
+        if (!read_token(value)) bad();
         else m_.etag_ = value;
       }
       break;
     case hdr::sip_if_match:
       if (once(seen_ifm_, id)) {
-        if (parse_token(value)) bad();
+        if (!read_token(value)) bad();
         else m_.if_match_ = value;
       }
       break;
@@ -265,11 +270,9 @@ codec_error parser::run(bool framed) {
   while (p < end && (*p == '\r' || *p == '\n')) ++p;
   if (p == end) return codec_error{errc::empty_message};
 
-  auto line_end = [end](const char* from) {
-    const void* nl = std::memchr(from, '\n', static_cast<std::size_t>(end - from));
-    return nl ? static_cast<const char*>(nl) : end;
-  };
-  const char* eol = line_end(p);
+  // parse_bytes keeps k_padding bytes readable past `end`, so the scans below read
+  // whole blocks and words without tail checks.
+  const char* eol = find_padded(p, end, '\n');
   const char* le = (eol > p && eol[-1] == '\r') ? eol - 1 : eol;
   // After a bad start line keep reading headers: a request whose Via, From, To,
   // Call-ID and CSeq are readable can still be answered with 400.
@@ -282,26 +285,30 @@ codec_error parser::run(bool framed) {
     if (*p == '\n') { ++p; terminated = true; break; }
     if (*p == '\r' && end - p > 1 && p[1] == '\n') { p += 2; terminated = true; break; }
     const char* ls = p;
-    eol = line_end(p);
-    while (eol + 1 < end && (eol[1] == ' ' || eol[1] == '\t')) eol = line_end(eol + 1);
-    const char* ve = (eol > ls && eol[-1] == '\r') ? eol - 1 : eol;
+    eol = find_padded(p, end, '\n');
+    while (end - eol > 1 && (eol[1] == ' ' || eol[1] == '\t')) eol = find_padded(eol + 1, end, '\n');
     p = eol < end ? eol + 1 : end;
     if (static_cast<std::size_t>(p - raw.data()) > lim_.max_header_block) return codec_error{errc::header_block_too_large};
     if (m_.headers_.size() >= lim_.max_headers) return codec_error{errc::too_many_headers};
-    // header-name = token, then HCOLON = *( SP / HTAB ) ":" SWS
-    const char* ne = skip_class(ls, ve, c_token);
-    const char* colon = ne;
-    while (colon < ve && (*colon == ' ' || *colon == '\t')) ++colon;
-    if (ne == ls || colon >= ve || *colon != ':') {
-      fail(errc::malformed_header_line, hdr::unknown, sv(ls, ne));
+    // header-name = token, then HCOLON = *( SP / HTAB ) ":" SWS. The name ends at the
+    // first colon; a known name proves itself a token in the lookup.
+    const char* colon = find_padded(ls, eol, ':');
+    const char* ne = colon;
+    while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t')) --ne;
+    hdr id = colon < eol ? lookup_header_padded(ls, static_cast<std::size_t>(ne - ls)) : hdr::unknown;
+    if (id == hdr::unknown && (colon >= eol || ne == ls || skip_wide(ls, ne, c_token) != ne)) {
+      fail(errc::malformed_header_line, hdr::unknown, sv(ls, skip_wide(ls, ne, c_token)));
       continue;
     }
     std::string_view name = sv(ls, ne);
-    std::string_view value = trim(sv(colon + 1, ve));
-    hdr id = lookup_header(name);
-    m_.headers_.emplace_back() = header_field{id, name, value};
+    // Value: leading LWS skipped, trailing CR/LF and whitespace trimmed.
+    const char* vs = skip_lws(colon + 1, eol);
+    const char* ve = eol;
+    while (ve > vs && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\n')) --ve;
+    std::string_view value = sv(vs, ve);
+    m_.headers_.push_back(header_field{id, name, value});
     seen_via = seen_via || id == hdr::via;
-    header(id, name, value);
+    if (id != hdr::unknown) header(id, name, value);
   }
   if (!terminated && framed) fail(errc::malformed_header_line);
 
@@ -355,12 +362,14 @@ const parse_limits k_no_limits{~std::size_t{0}, ~std::size_t{0}, ~std::size_t{0}
 codec_error parse_bytes(std::string_view bytes, message& out, const parse_limits& limits, bool framed) {
   out.reset();
   if (bytes.size() > limits.max_message_size) return codec_error{errc::message_too_large};
+  out.raw_.reserve(bytes.size() + k_padding);
   out.raw_.assign(bytes.data(), bytes.size());
   return parser(out, limits).run(framed);
 }
 
 void message::reparse() {
   reset();
+  raw_.reserve(raw_.size() + k_padding);
   parser(*this, k_no_limits).run(false);
 }
 

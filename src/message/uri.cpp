@@ -5,6 +5,7 @@
 
 #include "chars.hpp"
 #include "grammar.hpp"
+#include "typed.hpp"
 #include "sipevents/message/error.hpp"
 
 namespace sipevents::message {
@@ -24,89 +25,97 @@ const char* scan_host(const char* p, const char* end) noexcept {
     if (q == p + 1 || q >= end || *q != ']') return nullptr;
     return q + 1;
   }
-  // One pass; labels must not be empty or start with '-' ("a..b", "-a", "a.-b").
+  // Labels must not be empty or start with '-' ("a..b", "-a", "a.-b"). The host is
+  // found 16 bytes at a time; only the dots need a look at their neighbours.
   if (p >= end || !is(*p, c_alnum)) return nullptr;
-  char prev = *p;
-  const char* q = p + 1;
-  for (; q < end && is(*q, c_host); ++q) {
-    if ((*q == '.' || *q == '-') && prev == '.') return nullptr;
-    if (*q == '.' && prev == '-') return nullptr;
-    prev = *q;
+  auto dot_ok = [end](const char* d) {
+    return d[-1] != '-' && (end - d < 2 || (d[1] != '.' && d[1] != '-'));
+  };
+#if defined(__SSE2__)
+  const char* q = p;
+  while (q < end && block_readable(q)) {
+    unsigned in = word_mask(q);
+    unsigned stop = ~in & 0xFFFFu;
+    std::size_t n = stop ? static_cast<std::size_t>(__builtin_ctz(stop)) : 16u;
+    if (n > static_cast<std::size_t>(end - q)) n = static_cast<std::size_t>(end - q);
+    unsigned dots = byte_mask(q, '.') & ((1u << n) - 1u);
+    for (; dots; dots &= dots - 1)
+      if (!dot_ok(q + __builtin_ctz(dots))) return nullptr;
+    q += n;
+    if (n < 16) return q;
   }
+  if (q >= end) return end;
+#else
+  const char* q = p + 1;
+#endif
+  for (; q < end && is(*q, c_host); ++q)
+    if (*q == '.' && !dot_ok(q)) return nullptr;
   return q;
 }
 
-bool parse_port(const char*& p, const char* end, std::uint16_t& port) noexcept {
-  const char* d = skip_class(p, end, c_digit);
-  std::uint64_t v = 0;
-  if (!parse_digits(sv(p, d), 65535, v) || v > 65535) return false;
-  port = static_cast<std::uint16_t>(v);
-  p = d;
-  return true;
-}
 }  // namespace detail
 
 namespace {
 
-std::error_code parse_sip(const char* p, const char* end, uri& u) noexcept {
+bool parse_sip(const char* p, const char* end, uri& u) noexcept {
   // userinfo ends at the only '@': no other part of a SIP URI may contain one.
   const char* at = static_cast<const char*>(std::memchr(p, '@', static_cast<std::size_t>(end - p)));
   if (at) {
     const char* colon = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(at - p)));
     const char* uend = colon ? colon : at;
     const char* q = skip_escaped(p, uend, c_unres | c_user);
-    if (!q || q != uend || q == p) return bad();
+    if (!q || q != uend || q == p) return false;
     u.user = sv(p, uend);
     if (colon) {
       q = skip_escaped(colon + 1, at, c_unres | c_pass);
-      if (!q || q != at) return bad();
+      if (!q || q != at) return false;
       u.password = sv(colon + 1, at);
       u.has_password = true;
     }
     p = at + 1;
   }
   const char* h = scan_host(p, end);
-  if (!h) return bad();
+  if (!h) return false;
   u.host = sv(p, h);
   p = h;
   if (p < end && *p == ':') {
     ++p;
-    if (!parse_port(p, end, u.port)) return bad();
+    if (!parse_port(p, end, u.port)) return false;
     u.has_port = true;
   }
   const char* ps = p;
-  if (!skip_uri_params(p, end)) return bad();
+  if (!skip_uri_params(p, end)) return false;
   u.params = sv(ps, p);
   if (p < end && *p == '?') {
     const char* hs = ++p;
     constexpr std::uint16_t cls = c_unres | c_hnv;
     for (;;) {
       const char* n = skip_escaped(p, end, cls);
-      if (!n || n == p || n >= end || *n != '=') return bad();
+      if (!n || n == p || n >= end || *n != '=') return false;
       const char* v = skip_escaped(n + 1, end, cls);
-      if (!v) return bad();
+      if (!v) return false;
       p = v;
       if (p < end && *p == '&') { ++p; continue; }
       break;
     }
     u.headers = sv(hs, p);
   }
-  return p == end ? std::error_code{} : bad();
+  return p == end;
 }
 
-std::error_code parse_tel(const char* p, const char* end, uri& u) noexcept {
+bool parse_tel(const char* p, const char* end, uri& u) noexcept {
   // RFC 3966: global-number-digits ("+" digits and visual separators) or local digits.
   const char* n = p;
   if (p < end && *p == '+') ++p;
   while (p < end && (is(*p, c_hex) || *p == '-' || *p == '.' || *p == '(' || *p == ')' ||
                      *p == '*' || *p == '#' || *p == 'p' || *p == 'w'))
     ++p;
-  if (p == n || (p == n + 1 && *n == '+')) return bad();
+  if (p == n || (p == n + 1 && *n == '+')) return false;
   u.user = sv(n, p);
   const char* ps = p;
-  if (!skip_uri_params(p, end)) return bad();
+  if (!skip_uri_params(p, end)) return false;
   u.params = sv(ps, p);
-  return p == end ? std::error_code{} : bad();
+  return p == end;
 }
 
 struct kv {
@@ -139,14 +148,14 @@ std::optional<std::string_view> find_in(std::string_view list, char sep, std::st
 
 }  // namespace
 
-std::error_code parse_uri(std::string_view text, uri& out) noexcept {
+bool read_uri(std::string_view text, uri& out) noexcept {
   out = uri{};
   out.text = text;
   const char* p = text.data();
   const char* end = p + text.size();
-  if (p == end || !is(*p, c_alnum) || (*p >= '0' && *p <= '9')) return bad();
+  if (p == end || !is(*p, c_alnum) || (*p >= '0' && *p <= '9')) return false;
   const char* s = skip_class(p + 1, end, c_scheme);
-  if (s >= end || *s != ':') return bad();
+  if (s >= end || *s != ':') return false;
   out.scheme_text = sv(p, s);
   const char* rest = s + 1;
   if (iequals(out.scheme_text, "sip")) {
@@ -164,9 +173,13 @@ std::error_code parse_uri(std::string_view text, uri& out) noexcept {
   // absoluteURI = scheme ":" ( hier-part / opaque-part ); validate the characters only.
   out.scheme = uri::kind::other;
   const char* q = skip_escaped(rest, end, c_uric);
-  if (!q || q != end || q == rest) return bad();
+  if (!q || q != end || q == rest) return false;
   out.opaque = sv(rest, end);
-  return {};
+  return true;
+}
+
+std::error_code parse_uri(std::string_view text, uri& out) noexcept {
+  return read_uri(text, out) ? std::error_code{} : bad();
 }
 
 std::optional<std::string_view> uri::param(std::string_view name) const noexcept {

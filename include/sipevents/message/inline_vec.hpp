@@ -24,6 +24,11 @@ class inline_vec {
   const T* end() const noexcept { return data() + size(); }
   std::span<const T> span() const noexcept { return {data(), size()}; }
 
+  void push_back(const T& v) {
+    if (!on_heap_ && n_ < N) { inl_[n_++] = v; return; }
+    emplace_back() = v;
+  }
+
   T& emplace_back() {
     if (!on_heap_) {
       if (n_ < N) { inl_[n_] = T{}; return inl_[n_++]; }

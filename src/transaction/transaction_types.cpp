@@ -1,0 +1,49 @@
+#include "sipevents/transaction/transaction_types.hpp"
+
+#include <charconv>
+
+namespace sipevents::transaction {
+
+std::string_view to_string(transport_kind k) noexcept { return k == transport_kind::udp ? "udp" : "tcp"; }
+
+std::string to_string(const peer& p) {
+  std::string s(to_string(p.transport));
+  s += ':';
+  bool v6 = p.host.find(':') != std::string::npos;
+  if (v6) s += '[';
+  s += p.host;
+  if (v6) s += ']';
+  s += ':';
+  s += std::to_string(p.port);
+  return s;
+}
+
+bool parse_peer(std::string_view text, peer& out) {
+  std::size_t c = text.find(':');
+  if (c == std::string_view::npos) return false;
+  std::string_view proto = text.substr(0, c), rest = text.substr(c + 1);
+  if (proto == "udp" || proto == "UDP") out.transport = transport_kind::udp;
+  else if (proto == "tcp" || proto == "TCP") out.transport = transport_kind::tcp;
+  else return false;
+  std::string_view host, port;
+  if (!rest.empty() && rest.front() == '[') {
+    std::size_t e = rest.find(']');
+    if (e == std::string_view::npos || e + 1 >= rest.size() || rest[e + 1] != ':') return false;
+    host = rest.substr(1, e - 1);
+    port = rest.substr(e + 2);
+  } else {
+    std::size_t e = rest.rfind(':');
+    if (e == std::string_view::npos) return false;
+    host = rest.substr(0, e);
+    port = rest.substr(e + 1);
+    if (host.find(':') != std::string_view::npos) return false;  // IPv6 needs brackets
+  }
+  unsigned v = 0;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
+  if (host.empty() || ec != std::errc{} || ptr != port.data() + port.size() || v > 65535) return false;
+  out.host = std::string(host);
+  out.port = static_cast<std::uint16_t>(v);
+  return true;
+}
+
+}  // namespace sipevents::transaction
