@@ -156,6 +156,7 @@ bool read_contact(std::string_view text, contact& out) noexcept {
 
 bool read_via(std::string_view text, via& out) noexcept {
   out = via{};
+  out.text = text;
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
   auto tok = [&](std::string_view& dst) {

@@ -428,6 +428,33 @@ message& message::operator=(message&& o) noexcept {
   return *this;
 }
 
+codec_error message::replace(std::string_view part, std::string_view with, const parse_limits& limits) {
+  std::size_t at = static_cast<std::size_t>(part.data() - raw_.data());
+  std::string next;
+  next.reserve(raw_.size() - part.size() + with.size() + k_padding);
+  next.append(raw_, 0, at).append(with).append(raw_, at + part.size());
+  // Content-Length must still describe the body: only header text may be replaced.
+  return parse_bytes(next, *this, limits, false);
+}
+
+codec_error message::add_header(std::string_view name, std::string_view value, bool last,
+                                const parse_limits& limits) {
+  std::string line;
+  line.append(name).append(": ").append(value).append("\r\n");
+  std::size_t at;
+  if (last) {
+    std::size_t b = raw_.find("\r\n\r\n");
+    at = b == std::string::npos ? raw_.size() : b + 2;
+  } else {
+    std::size_t b = raw_.find('\n');
+    at = b == std::string::npos ? raw_.size() : b + 1;
+  }
+  std::string next;
+  next.reserve(raw_.size() + line.size() + k_padding);
+  next.append(raw_, 0, at).append(line).append(raw_, at);
+  return parse_bytes(next, *this, limits, false);
+}
+
 const header_field* message::find(hdr id) const noexcept {
   for (const auto& h : headers_)
     if (h.id == id) return &h;
@@ -488,6 +515,30 @@ message_builder message_builder::request(std::string_view method, std::string_vi
 message_builder message_builder::response(std::uint16_t status, std::string_view reason) {
   message_builder b;
   b.head_.append("SIP/2.0 ").append(std::to_string(status)).append(" ").append(reason).append("\r\n");
+  return b;
+}
+
+message_builder message_builder::response_to(const message& req, std::uint16_t status, std::string_view reason,
+                                             std::string_view to_tag) {
+  message_builder b = response(status, reason);
+  for (const auto& h : req.headers()) {
+    switch (h.id) {
+      case hdr::via:
+      case hdr::from:
+      case hdr::call_id:
+      case hdr::cseq:
+        b.header(h.id, h.value);
+        break;
+      case hdr::to:
+        if (status > 100 && !to_tag.empty() && req.to().tag.empty())
+          b.head_.append("To: ").append(h.value).append(";tag=").append(to_tag).append("\r\n");
+        else
+          b.header(h.id, h.value);
+        break;
+      default:
+        break;
+    }
+  }
   return b;
 }
 

@@ -36,6 +36,7 @@ struct contact {
 };
 
 struct via {
+  std::string_view text;              ///< the whole via-parm as written
   std::string_view protocol_name;     ///< "SIP"
   std::string_view protocol_version;  ///< "2.0"
   std::string_view transport;         ///< "UDP", "TCP", "TLS", any token

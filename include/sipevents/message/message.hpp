@@ -127,6 +127,14 @@ class message {
   /// response even if one of them is malformed (the Via lines are copied as they are).
   bool can_respond() const noexcept { return can_respond_; }
 
+  /// Replaces `part`, a view into raw(), with `with`, and parses the result. Views
+  /// taken before the call are invalidated. Used to stamp received/rport on the top
+  /// Via (RFC 3261 18.2.1) and by applications that edit a message before sending.
+  codec_error replace(std::string_view part, std::string_view with, const parse_limits& limits = {});
+  /// Inserts a header line after the start line (or before the blank line when `last`).
+  codec_error add_header(std::string_view name, std::string_view value, bool last = true,
+                         const parse_limits& limits = {});
+
   /// Canonical wire form: canonical header names, compact forms expanded, one
   /// Content-Length computed from the body. parse(serialize(m)) == m.
   std::string serialize() const;
@@ -180,6 +188,10 @@ class message_builder {
  public:
   static message_builder request(std::string_view method, std::string_view request_uri);
   static message_builder response(std::uint16_t status, std::string_view reason);
+  /// A response to `request` per RFC 3261 8.2.6.2: every Via, From, To, Call-ID and
+  /// CSeq copied; `to_tag` is added to To when it has none and status > 100.
+  static message_builder response_to(const message& request, std::uint16_t status, std::string_view reason,
+                                     std::string_view to_tag = {});
 
   message_builder& header(std::string_view name, std::string_view value);
   message_builder& header(hdr id, std::string_view value) { return header(canonical_name(id), value); }

@@ -1,0 +1,175 @@
+// sipevents-message: send or receive RFC 3428 pages.
+//
+//   sipevents-message send --from URI --to URI [--via udp:HOST:PORT|tcp:HOST:PORT]
+//                          [--content-type T] [--timeout-ms N] TEXT
+//   sipevents-message listen --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] [--count N]
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "../lint/json.hpp"
+#include "sipevents/pager/pager.hpp"
+#include "sipevents/transport/runtime.hpp"
+
+namespace st = sipevents::transport;
+namespace sm = sipevents::message;
+namespace sp = sipevents::pager;
+using sipevents::transaction::peer;
+using sipevents::transaction::transport_kind;
+
+namespace {
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: sipevents-message send --from URI --to URI [--via udp:HOST:PORT|tcp:HOST:PORT]\n"
+               "                              [--content-type T] TEXT\n"
+               "       sipevents-message listen --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] [--count N]\n");
+  return 2;
+}
+
+/// The local address the kernel would use to reach `to`, so Via and Contact name an
+/// address the peer can answer.
+std::string local_address_for(const std::string& host) {
+  asio::io_context io;
+  asio::ip::address a;
+  if (!st::to_address(host, a)) return "127.0.0.1";
+  asio::ip::udp::socket s(io);
+  std::error_code ec;
+  s.connect(asio::ip::udp::endpoint(a, 9), ec);
+  if (ec) return a.is_v6() ? "::1" : "127.0.0.1";
+  return s.local_endpoint().address().to_string();
+}
+
+std::string bracket(const std::string& h) { return h.find(':') != std::string::npos ? "[" + h + "]" : h; }
+
+int send_main(std::vector<std::string> args) {
+  std::string from, to, via, ctype = "text/plain", text;
+  long timeout_ms = 40000;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto val = [&](std::string& dst) {
+      if (i + 1 >= args.size()) return false;
+      dst = args[++i];
+      return true;
+    };
+    std::string n;
+    if (a == "--from") { if (!val(from)) return usage(); }
+    else if (a == "--to") { if (!val(to)) return usage(); }
+    else if (a == "--via") { if (!val(via)) return usage(); }
+    else if (a == "--content-type") { if (!val(ctype)) return usage(); }
+    else if (a == "--timeout-ms") { if (!val(n)) return usage(); timeout_ms = std::atol(n.c_str()); }
+    else if (!a.empty() && a[0] == '-' && a != "-") return usage();
+    else text = text.empty() ? a : text + " " + a;
+  }
+  if (from.empty() || to.empty()) return usage();
+  peer dest;
+  if (!via.empty()) {
+    if (!sipevents::transaction::parse_peer(via, dest)) { std::fprintf(stderr, "bad --via %s\n", via.c_str()); return 2; }
+  } else {
+    sm::uri u;
+    if (sm::parse_uri(to, u) || !u.is_sip()) { std::fprintf(stderr, "bad --to %s\n", to.c_str()); return 2; }
+    dest.transport = u.param("transport").value_or("udp") == "tcp" ? transport_kind::tcp : transport_kind::udp;
+    dest.host = std::string(u.host);
+    if (dest.host.size() > 2 && dest.host.front() == '[') dest.host = dest.host.substr(1, dest.host.size() - 2);
+    dest.port = u.has_port ? u.port : 5060;
+  }
+  st::runtime rt;
+  rt.set_log([](st::log_level l, std::string_view s) {
+    if (l >= st::log_level::warning) std::fprintf(stderr, "%.*s\n", int(s.size()), s.data());
+  });
+  std::string local = local_address_for(dest.host);
+  // Both transports, so a page over 1300 bytes can move to TCP (RFC 3261 18.1.1).
+  if (auto ec = rt.listen("udp:" + bracket(local) + ":0")) { std::fprintf(stderr, "listen: %s\n", ec.message().c_str()); return 1; }
+  if (auto ec = rt.listen("tcp:" + bracket(local) + ":0")) { std::fprintf(stderr, "listen: %s\n", ec.message().c_str()); return 1; }
+  sp::pager_client pc(rt.layer());
+  sp::page pg;
+  pg.from = from;
+  pg.to = to;
+  pg.content_type = ctype;
+  pg.body = text;
+  int rc = 1;
+  asio::steady_timer guard(rt.context(), std::chrono::milliseconds(timeout_ms));
+  guard.async_wait([&](std::error_code ec) {
+    if (!ec) { std::fprintf(stderr, "no answer\n"); rt.stop(); }
+  });
+  rt.send_request(pc.build(pg), dest, [&](const st::request_result& r) {
+    if (r.status == 0) {
+      std::fprintf(stderr, "%s\n", r.error.c_str());
+    } else {
+      std::printf("SIP/2.0 %u %s\n", r.status, r.reason.c_str());
+      rc = r.status >= 200 && r.status < 300 ? 0 : 1;
+    }
+    guard.cancel();
+    rt.stop();
+  });
+  rt.run();
+  std::fflush(stdout);
+  return rc;
+}
+
+int listen_main(std::vector<std::string> args) {
+  std::vector<std::string> binds;
+  long count = -1;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--bind" && i + 1 < args.size()) binds.push_back(args[++i]);
+    else if (args[i] == "--count" && i + 1 < args.size()) count = std::atol(args[++i].c_str());
+    else return usage();
+  }
+  if (binds.empty()) return usage();
+  st::runtime_config cfg;
+  cfg.layer.server = "sipevents-message";
+  st::runtime rt(cfg);
+  rt.set_log([](st::log_level l, std::string_view s) {
+    if (l >= st::log_level::info) std::fprintf(stderr, "%.*s\n", int(s.size()), s.data());
+  });
+  for (const auto& b : binds) {
+    peer bound;
+    if (auto ec = rt.listen(b, &bound)) {
+      std::fprintf(stderr, "cannot listen on %s: %s\n", b.c_str(), ec.message().c_str());
+      return 1;
+    }
+  }
+  sp::pager_server server;
+  long seen = 0;
+  rt.on_request("MESSAGE", [&](st::incoming_request& r) {
+    if (auto err = server.vet(r.msg, r.to_tag)) {
+      rt.respond(r, *err);
+      return;
+    }
+    sp::received_page pg = sp::pager_server::read(r.msg, r.from.transport);
+    std::string line = "{\"from\":";
+    lint::json_string(line, pg.from);
+    line += ",\"to\":";
+    lint::json_string(line, pg.to);
+    line += ",\"content_type\":";
+    lint::json_string(line, pg.content_type);
+    line += ",\"body\":";
+    lint::json_string(line, pg.body);
+    line += ",\"transport\":";
+    lint::json_string(line, pg.transport);
+    line += "}\n";
+    std::fputs(line.c_str(), stdout);
+    std::fflush(stdout);
+    rt.respond(r, 200, "OK");
+    if (count > 0 && ++seen >= count) {
+      // Let the 200 leave before stopping.
+      asio::post(rt.context(), [&rt] { rt.stop(); });
+    }
+  });
+  rt.run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage();
+  std::string cmd = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (cmd == "send") return send_main(args);
+  if (cmd == "listen") return listen_main(args);
+  return usage();
+}

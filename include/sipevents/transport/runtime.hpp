@@ -1,0 +1,122 @@
+// The runtime: what an application creates. It owns the transports and the
+// transaction layer, runs them on one executor, and drives every timer with a single
+// asio::steady_timer set to the layer's next deadline.
+//
+// Threading rules: the runtime is single-threaded. Construct it, call its members and
+// receive its callbacks on the thread that runs the io_context (with several threads
+// calling io_context::run, post to one strand and use that). Nothing inside locks.
+// Callbacks may call back into the runtime (send, respond) freely.
+#pragma once
+#include <asio.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sipevents/message/message.hpp"
+#include "sipevents/transaction/transaction_layer.hpp"
+#include "sipevents/transport/transport_asio.hpp"
+
+namespace sipevents::transport {
+
+enum class log_level : std::uint8_t { debug, info, warning, error };
+
+struct runtime_config {
+  transaction::layer_config layer;
+  transport_config transport;
+  std::string user_agent = "sipevents/0.1";
+  /// Event packages announced in Allow-Events (OPTIONS answers, requests).
+  std::vector<std::string> allow_events;
+  /// Body types announced in Accept on OPTIONS answers.
+  std::vector<std::string> accept{"text/plain", "message/cpim"};
+  /// RFC 3261 18.1.1: requests larger than this never go over UDP.
+  std::size_t udp_max_request = 1300;
+};
+
+/// The outcome of a request: a final response, or a failure without one
+/// (408 timeout, 503 transport error, 0 with `error` set when it could not be sent).
+struct request_result {
+  std::uint16_t status = 0;
+  std::string reason;
+  std::optional<message::message> response;
+  std::string error;  ///< why it was not sent, if status == 0
+};
+
+/// A request handed to the application. Answer it once with respond().
+struct incoming_request {
+  transaction::txn_id txn = 0;
+  message::message msg;
+  peer from;
+  std::string to_tag;  ///< use as the To tag of the answer (dialog-creating ones keep it)
+};
+
+class runtime {
+ public:
+  using request_handler = std::function<void(incoming_request&)>;
+  using result_handler = std::function<void(const request_result&)>;
+  using log_sink = std::function<void(log_level, std::string_view)>;
+
+  /// Runs on the application's io_context.
+  runtime(asio::io_context& io, runtime_config cfg = {});
+  /// Runs on an io_context of its own; call run() or poll().
+  explicit runtime(runtime_config cfg = {});
+  ~runtime();
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+
+  /// Listens on "udp:HOST:PORT" / "tcp:[V6]:PORT"; port 0 picks one. Returns the
+  /// bound address in `bound` when given.
+  std::error_code listen(std::string_view address, peer* bound = nullptr);
+
+  /// Sends a request built by the application (no Via: the runtime adds the top Via
+  /// for the transport it picks). Over 1300 bytes it goes over TCP to the same
+  /// address, or fails when there is no TCP transport. `done` gets the final outcome.
+  void send_request(const message::message_builder& request, const peer& to, result_handler done,
+                    std::function<void(const message::message&)> provisional = {});
+  /// Answers a request passed to a handler.
+  bool respond(const incoming_request& req, const message::message_builder& response);
+  bool respond(const incoming_request& req, std::uint16_t status, std::string_view reason);
+
+  /// Handles requests of `method`; OPTIONS has a default answer, others get 405.
+  void on_request(std::string method, request_handler h);
+  void set_log(log_sink sink) { log_ = std::move(sink); }
+  void log(log_level l, std::string_view text) const;
+
+  /// Address for Via/Contact for the given transport and family.
+  const peer* local(transport_kind k, bool v6 = false) const { return transports_->local(k, v6); }
+  transaction::transaction_layer& layer() noexcept { return layer_; }
+  const runtime_config& config() const noexcept { return cfg_; }
+  asio::io_context& context() noexcept { return io_; }
+
+  void run() { io_.run(); }
+  void stop() { io_.stop(); }
+
+ private:
+  void init();
+  void on_bytes(std::string_view bytes, const peer& from);
+  void pump();
+  void rearm();
+  void answer_options(incoming_request& r);
+
+  std::unique_ptr<asio::io_context> own_io_;
+  asio::io_context& io_;
+  runtime_config cfg_;
+  transaction::transaction_layer layer_;
+  std::unique_ptr<transport_set> transports_;
+  asio::steady_timer timer_;
+  transaction::time_point armed_ = transaction::time_point::max();
+  std::map<std::string, request_handler> handlers_;
+  struct pending {
+    result_handler done;
+    std::function<void(const message::message&)> provisional;
+  };
+  std::map<transaction::txn_id, pending> pending_;
+  log_sink log_;
+  bool pumping_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace sipevents::transport

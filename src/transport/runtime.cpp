@@ -1,0 +1,235 @@
+#include "sipevents/transport/runtime.hpp"
+
+#include <fmt/format.h>
+
+namespace sipevents::transport {
+namespace sm = sipevents::message;
+using transaction::output;
+
+namespace {
+bool is_v6_host(std::string_view h) { return h.find(':') != std::string_view::npos; }
+std::string_view transport_token(transport_kind k) { return k == transport_kind::udp ? "UDP" : "TCP"; }
+}  // namespace
+
+runtime::runtime(asio::io_context& io, runtime_config cfg)
+    : io_(io), cfg_(std::move(cfg)), layer_(cfg_.layer), timer_(io_) {
+  init();
+}
+
+runtime::runtime(runtime_config cfg)
+    : own_io_(std::make_unique<asio::io_context>(1)), io_(*own_io_), cfg_(std::move(cfg)), layer_(cfg_.layer),
+      timer_(io_) {
+  init();
+}
+
+runtime::~runtime() {
+  *alive_ = false;
+  timer_.cancel();
+  transports_.reset();
+}
+
+void runtime::init() {
+  transports_ = std::make_unique<transport_set>(
+      io_, cfg_.transport, [this](std::string_view b, const peer& from) { on_bytes(b, from); },
+      [this](const peer& to, std::error_code ec) {
+        log(log_level::warning, fmt::format("transport error to {}: {}", transaction::to_string(to), ec.message()));
+        layer_.transport_error(to, transaction::clock::now());
+        pump();
+      });
+  on_request("OPTIONS", [this](incoming_request& r) { answer_options(r); });
+}
+
+void runtime::log(log_level l, std::string_view text) const {
+  if (log_) log_(l, text);
+}
+
+std::error_code runtime::listen(std::string_view address, peer* bound) {
+  peer p;
+  if (!transaction::parse_peer(address, p)) return std::make_error_code(std::errc::invalid_argument);
+  std::error_code ec = transports_->listen(p);
+  if (!ec) {
+    log(log_level::info, fmt::format("listening on {}", transaction::to_string(p)));
+    if (bound) *bound = p;
+  }
+  return ec;
+}
+
+void runtime::on_request(std::string method, request_handler h) { handlers_[std::move(method)] = std::move(h); }
+
+void runtime::on_bytes(std::string_view bytes, const peer& from) {
+  layer_.receive(bytes, from, transaction::clock::now());
+  pump();
+}
+
+void runtime::send_request(const sm::message_builder& request, const peer& dest, result_handler done,
+                           std::function<void(const sm::message&)> provisional) {
+  auto fail_async = [this, done](std::string why) {
+    log(log_level::warning, why);
+    std::weak_ptr<bool> alive = alive_;
+    asio::post(io_, [done, why, alive] {
+      if (alive.expired()) return;
+      request_result r;
+      r.error = why;
+      done(r);
+    });
+  };
+  std::string text = request.text();
+  peer to = dest;
+  bool v6 = is_v6_host(to.host);
+  // RFC 3261 18.1.1: leave room for the Via we add; large requests must not fragment.
+  if (to.transport == transport_kind::udp && text.size() + 120 > cfg_.udp_max_request) {
+    if (!transports_->has(transport_kind::tcp, v6)) {
+      fail_async(fmt::format("request of {} bytes exceeds {} for UDP and no TCP transport is listening",
+                             text.size(), cfg_.udp_max_request));
+      return;
+    }
+    to.transport = transport_kind::tcp;
+  }
+  const peer* local = transports_->local(to.transport, v6);
+  if (!local) {
+    fail_async(fmt::format("no {} transport for {}", transaction::to_string(to.transport), to.host));
+    return;
+  }
+  std::string via = fmt::format("Via: SIP/2.0/{} {}{}{}:{};branch={};rport\r\n", transport_token(to.transport),
+                                v6 ? "[" : "", local->host, v6 ? "]" : "", local->port, layer_.new_branch());
+  std::size_t eol = text.find("\r\n");
+  text.insert(eol == std::string::npos ? text.size() : eol + 2, via);
+  sm::message m;
+  if (sm::codec_error e = sm::parse_framed(text, m, cfg_.layer.limits)) {
+    fail_async("request does not parse: " + e.reason());
+    return;
+  }
+  log(log_level::debug, fmt::format("send {} {} to {}", m.method_text(), m.request_uri().text, transaction::to_string(to)));
+  transaction::txn_id id = layer_.send_request(std::move(m), to, transaction::clock::now());
+  pending_[id] = pending{std::move(done), std::move(provisional)};
+  pump();
+}
+
+bool runtime::respond(const incoming_request& req, const sm::message_builder& response) {
+  sm::message m;
+  if (sm::codec_error e = response.build(m, cfg_.layer.limits)) {
+    log(log_level::error, "response does not parse: " + e.reason());
+    return false;
+  }
+  bool ok = layer_.respond(req.txn, m, transaction::clock::now());
+  pump();
+  return ok;
+}
+
+bool runtime::respond(const incoming_request& req, std::uint16_t status, std::string_view reason) {
+  auto b = sm::message_builder::response_to(req.msg, status, reason, req.to_tag);
+  if (!cfg_.user_agent.empty()) b.header(sm::hdr::server, cfg_.user_agent);
+  return respond(req, b);
+}
+
+void runtime::answer_options(incoming_request& r) {
+  auto b = sm::message_builder::response_to(r.msg, 200, "OK", r.to_tag);
+  std::string allow;
+  for (const auto& [meth, h] : handlers_) allow.append(allow.empty() ? "" : ", ").append(meth);
+  b.header(sm::hdr::allow, allow);
+  if (!cfg_.allow_events.empty()) {
+    std::string ev;
+    for (const auto& e : cfg_.allow_events) ev.append(ev.empty() ? "" : ", ").append(e);
+    b.header(sm::hdr::allow_events, ev);
+  }
+  if (!cfg_.accept.empty()) {
+    std::string acc;
+    for (const auto& a : cfg_.accept) acc.append(acc.empty() ? "" : ", ").append(a);
+    b.header(sm::hdr::accept, acc);
+  }
+  if (!cfg_.user_agent.empty()) b.header(sm::hdr::server, cfg_.user_agent);
+  respond(r, b);
+}
+
+void runtime::pump() {
+  if (pumping_) return;  // a callback called back in; the outer loop drains
+  pumping_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  output o;
+  while (layer_.poll(o)) {
+    switch (o.what) {
+      case output::kind::send:
+        transports_->send(o.where, std::move(o.bytes));
+        break;
+      case output::kind::request: {
+        incoming_request r{o.txn, std::move(o.msg), o.where, layer_.random_token(10)};
+        log(log_level::info, fmt::format("{} {} from {}", r.msg.method_text(), r.msg.request_uri().text,
+                                         transaction::to_string(o.where)));
+        auto h = handlers_.find(std::string(r.msg.method_text()));
+        if (h != handlers_.end()) {
+          h->second(r);
+        } else {
+          auto b = sm::message_builder::response_to(r.msg, 405, "Method Not Allowed", r.to_tag);
+          std::string allow;
+          for (const auto& [meth, hh] : handlers_) allow.append(allow.empty() ? "" : ", ").append(meth);
+          b.header(sm::hdr::allow, allow);
+          pumping_ = false;
+          respond(r, b);
+          pumping_ = true;
+        }
+        break;
+      }
+      case output::kind::response: {
+        auto it = pending_.find(o.txn);
+        if (it == pending_.end()) break;
+        if (o.msg.status() < 200) {
+          if (it->second.provisional) it->second.provisional(o.msg);
+          break;
+        }
+        pending p = std::move(it->second);
+        pending_.erase(it);
+        request_result r;
+        r.status = o.msg.status();
+        r.reason = std::string(o.msg.reason());
+        r.response = std::move(o.msg);
+        if (p.done) p.done(r);
+        break;
+      }
+      case output::kind::client_failure: {
+        auto it = pending_.find(o.txn);
+        if (it == pending_.end()) break;
+        pending p = std::move(it->second);
+        pending_.erase(it);
+        request_result r;
+        r.status = o.status;
+        r.reason = o.status == 408 ? "Request Timeout" : "Service Unavailable";
+        if (p.done) p.done(r);
+        break;
+      }
+      case output::kind::server_failure:
+        log(log_level::warning, fmt::format("response to {} could not be sent", transaction::to_string(o.where)));
+        break;
+      case output::kind::stray:
+        log(log_level::debug, fmt::format("stray message from {}", transaction::to_string(o.where)));
+        break;
+    }
+    if (alive.expired()) return;
+  }
+  pumping_ = false;
+  rearm();
+}
+
+void runtime::rearm() {
+  transaction::time_point next = layer_.next_deadline();
+  if (transports_->connection_count() > 0) {
+    auto sweep_at = transaction::clock::now() + std::chrono::seconds(1);
+    if (sweep_at < next) next = sweep_at;
+  }
+  // Re-arm only when the deadline moves earlier or the armed one has passed.
+  auto now = transaction::clock::now();
+  if (next == transaction::time_point::max() || (armed_ != transaction::time_point::max() && armed_ <= next && armed_ > now))
+    return;
+  armed_ = next;
+  timer_.expires_at(next);
+  std::weak_ptr<bool> alive = alive_;
+  timer_.async_wait([this, alive](std::error_code ec) {
+    if (alive.expired() || ec == asio::error::operation_aborted) return;
+    armed_ = transaction::time_point::max();
+    auto now2 = transaction::clock::now();
+    layer_.advance(now2);
+    transports_->sweep(now2);
+    pump();
+  });
+}
+
+}  // namespace sipevents::transport
