@@ -134,7 +134,19 @@ bool transaction_layer::poll(output& o) {
 }
 
 time_point transaction_layer::next_deadline() const {
-  return timers_.empty() ? time_point::max() : timers_.top().at;
+  // Drop heap entries a state change made stale, so the runtime never wakes for nothing.
+  while (!timers_.empty()) {
+    const timer_item t = timers_.top();
+    time_point live = time_point::max();
+    if (auto c = clients_.find(t.id); c != clients_.end()) live = c->second.fsm.deadline();
+    else if (auto s = servers_.find(t.id); s != servers_.end()) live = s->second.fsm.deadline();
+    if (live == t.at) return t.at;
+    timers_.pop();
+    // A later deadline already has its own entry (schedule() pushed it); an entry is
+    // only re-added if none is pending.
+    (void)live;
+  }
+  return time_point::max();
 }
 
 void transaction_layer::receive(std::string_view bytes, const peer& from, time_point now) {

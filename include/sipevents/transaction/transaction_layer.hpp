@@ -117,7 +117,7 @@ class transaction_layer {
   std::unordered_map<txn_id, client_entry> clients_;
   std::unordered_map<txn_id, server_entry> servers_;
   std::unordered_map<std::string, txn_id> client_keys_, server_keys_;
-  std::priority_queue<timer_item, std::vector<timer_item>, std::greater<>> timers_;
+  mutable std::priority_queue<timer_item, std::vector<timer_item>, std::greater<>> timers_;
   txn_id next_id_ = 1;
   std::uint64_t rng_[2];
 };
