@@ -32,6 +32,12 @@ std::uint64_t splitmix(std::uint64_t& s) {
 
 }  // namespace
 
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (const auto& i : items) out.append(out.empty() ? "" : sep).append(i);
+  return out;
+}
+
 std::string client_key(const sm::message& m) {
   const sm::via* v = m.top_via();
   std::string k(v ? v->branch : std::string_view{});
@@ -114,12 +120,19 @@ std::string transaction_layer::random_token(std::size_t n) {
 
 std::string transaction_layer::new_branch() { return std::string(k_cookie) + random_token(20); }
 
-void transaction_layer::send(const peer& to, std::string bytes) {
+void transaction_layer::emit(output::kind what, txn_id id, const peer& where, sm::message* msg, std::uint16_t status) {
   output o;
-  o.what = output::kind::send;
-  o.where = to;
-  o.bytes = std::move(bytes);
+  o.what = what;
+  o.txn = id;
+  o.where = where;
+  if (msg) o.msg = std::move(*msg);
+  o.status = status;
   out_.push_back(std::move(o));
+}
+
+void transaction_layer::send(const peer& to, std::string bytes) {
+  emit(output::kind::send, 0, to);
+  out_.back().bytes = std::move(bytes);
 }
 
 void transaction_layer::schedule(txn_id id, time_point at) {
@@ -141,10 +154,8 @@ time_point transaction_layer::next_deadline() const {
     if (auto c = clients_.find(t.id); c != clients_.end()) live = c->second.fsm.deadline();
     else if (auto s = servers_.find(t.id); s != servers_.end()) live = s->second.fsm.deadline();
     if (live == t.at) return t.at;
+    // Stale: every deadline change pushed its own entry through schedule().
     timers_.pop();
-    // A later deadline already has its own entry (schedule() pushed it); an entry is
-    // only re-added if none is pending.
-    (void)live;
   }
   return time_point::max();
 }
@@ -171,23 +182,19 @@ void transaction_layer::stateless_error(const sm::message& m, const peer& from, 
   auto b = sm::message_builder::response_to(m, v.status, v.reason, random_token(10));
   if (!cfg_.server.empty()) b.header(sm::hdr::server, cfg_.server);
   if (v.status == 415 && !cfg_.profile.accepted_types.empty()) {
-    std::string acc;
-    for (const auto& t : cfg_.profile.accepted_types) acc.append(acc.empty() ? "" : ", ").append(t);
-    b.header(sm::hdr::accept, acc);
+    b.header(sm::hdr::accept, join(cfg_.profile.accepted_types));
   }
   if (v.status == 420) {
-    std::string uns;
+    std::vector<std::string> uns;
     for (std::string_view tag : m.values(sm::hdr::require)) {
       bool ok = false;
       for (const auto& s : cfg_.profile.supported) ok = ok || lower_ascii(s) == lower_ascii(tag);
-      if (!ok) uns.append(uns.empty() ? "" : ", ").append(tag);
+      if (!ok) uns.emplace_back(tag);
     }
-    b.header(sm::hdr::unsupported, uns);
+    b.header(sm::hdr::unsupported, join(uns));
   }
   if (v.status == 405 || v.status == 501) {
-    std::string allow;
-    for (const auto& meth : cfg_.profile.methods) allow.append(allow.empty() ? "" : ", ").append(meth);
-    b.header(sm::hdr::allow, allow);
+    b.header(sm::hdr::allow, join(cfg_.profile.methods));
   }
   send(response_destination(m, from), b.text());
 }
@@ -204,11 +211,7 @@ void transaction_layer::handle_request(sm::message&& m, const peer& from, time_p
     return;
   }
   if (m.method_id() == sm::method::ACK) {
-    output o;
-    o.what = output::kind::stray;
-    o.where = from;
-    o.msg = std::move(m);
-    out_.push_back(std::move(o));
+    emit(output::kind::stray, 0, from, &m);
     return;
   }
   if (servers_.size() + clients_.size() >= cfg_.max_transactions) {
@@ -221,22 +224,13 @@ void transaction_layer::handle_request(sm::message&& m, const peer& from, time_p
   server_entry e{server_transaction(from.transport, cfg_.timers), key, {}, response_destination(m, from)};
   servers_.emplace(id, std::move(e));
   server_keys_.emplace(std::move(key), id);
-  output o;
-  o.what = output::kind::request;
-  o.txn = id;
-  o.where = from;
-  o.msg = std::move(m);
-  out_.push_back(std::move(o));
+  emit(output::kind::request, id, from, &m);
 }
 
 void transaction_layer::handle_response(sm::message&& m, const peer& from, time_point now) {
   auto it = client_keys_.find(client_key(m));
   if (it == client_keys_.end()) {
-    output o;
-    o.what = output::kind::stray;
-    o.where = from;
-    o.msg = std::move(m);
-    out_.push_back(std::move(o));
+    emit(output::kind::stray, 0, from, &m);
     return;
   }
   txn_id id = it->second;
@@ -244,12 +238,7 @@ void transaction_layer::handle_response(sm::message&& m, const peer& from, time_
   if (!c.fsm.on_response(m.status(), now)) return;  // retransmitted final, absorbed
   c.last_status = m.status();
   schedule(id, c.fsm.deadline());
-  output o;
-  o.what = output::kind::response;
-  o.txn = id;
-  o.where = from;
-  o.msg = std::move(m);
-  out_.push_back(std::move(o));
+  emit(output::kind::response, id, from, &m);
 }
 
 txn_id transaction_layer::send_request(sm::message request, const peer& to, time_point now) {
@@ -286,12 +275,7 @@ void transaction_layer::transport_error(const peer& to, time_point now) {
     client_keys_.erase(c.key);
     clients_.erase(id);
     if (had_final) continue;
-    output o;
-    o.what = output::kind::client_failure;
-    o.txn = id;
-    o.where = to;
-    o.status = 503;
-    out_.push_back(std::move(o));
+    emit(output::kind::client_failure, id, to, nullptr, 503);
   }
   failed.clear();
   for (auto& [id, s] : servers_)
@@ -302,11 +286,7 @@ void transaction_layer::transport_error(const peer& to, time_point now) {
     server_keys_.erase(s.key);
     servers_.erase(id);
     if (answered) continue;
-    output o;
-    o.what = output::kind::server_failure;
-    o.txn = id;
-    o.where = to;
-    out_.push_back(std::move(o));
+    emit(output::kind::server_failure, id, to);
   }
 }
 
@@ -323,12 +303,7 @@ void transaction_layer::advance(time_point now) {
           schedule(t.id, e.fsm.deadline());
           break;
         case client_transaction::timer_result::timeout: {
-          output o;
-          o.what = output::kind::client_failure;
-          o.txn = t.id;
-          o.where = e.to;
-          o.status = 408;
-          out_.push_back(std::move(o));
+          emit(output::kind::client_failure, t.id, e.to, nullptr, 408);
           client_keys_.erase(e.key);
           clients_.erase(c);
           break;

@@ -122,21 +122,17 @@ bool runtime::respond(const incoming_request& req, std::uint16_t status, std::st
   return respond(req, b);
 }
 
+std::string runtime::allowed_methods() const {
+  std::vector<std::string> m;
+  for (const auto& [meth, h] : handlers_) m.push_back(meth);
+  return transaction::join(m);
+}
+
 void runtime::answer_options(incoming_request& r) {
   auto b = sm::message_builder::response_to(r.msg, 200, "OK", r.to_tag);
-  std::string allow;
-  for (const auto& [meth, h] : handlers_) allow.append(allow.empty() ? "" : ", ").append(meth);
-  b.header(sm::hdr::allow, allow);
-  if (!cfg_.allow_events.empty()) {
-    std::string ev;
-    for (const auto& e : cfg_.allow_events) ev.append(ev.empty() ? "" : ", ").append(e);
-    b.header(sm::hdr::allow_events, ev);
-  }
-  if (!cfg_.accept.empty()) {
-    std::string acc;
-    for (const auto& a : cfg_.accept) acc.append(acc.empty() ? "" : ", ").append(a);
-    b.header(sm::hdr::accept, acc);
-  }
+  b.header(sm::hdr::allow, allowed_methods());
+  if (!cfg_.allow_events.empty()) b.header(sm::hdr::allow_events, transaction::join(cfg_.allow_events));
+  if (!cfg_.accept.empty()) b.header(sm::hdr::accept, transaction::join(cfg_.accept));
   if (!cfg_.user_agent.empty()) b.header(sm::hdr::server, cfg_.user_agent);
   respond(r, b);
 }
@@ -160,9 +156,7 @@ void runtime::pump() {
           h->second(r);
         } else {
           auto b = sm::message_builder::response_to(r.msg, 405, "Method Not Allowed", r.to_tag);
-          std::string allow;
-          for (const auto& [meth, hh] : handlers_) allow.append(allow.empty() ? "" : ", ").append(meth);
-          b.header(sm::hdr::allow, allow);
+          b.header(sm::hdr::allow, allowed_methods());
           pumping_ = false;
           respond(r, b);
           pumping_ = true;

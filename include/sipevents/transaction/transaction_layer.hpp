@@ -109,6 +109,8 @@ class transaction_layer {
   void handle_request(message::message&& m, const peer& from, time_point);
   void handle_response(message::message&& m, const peer& from, time_point now);
   void send(const peer& to, std::string bytes);
+  void emit(output::kind what, txn_id id, const peer& where, message::message* msg = nullptr,
+            std::uint16_t status = 0);
   void schedule(txn_id id, time_point at);
   void stateless_error(const message::message& m, const peer& from, const message::verdict& v);
 
@@ -121,6 +123,9 @@ class transaction_layer {
   txn_id next_id_ = 1;
   std::uint64_t rng_[2];
 };
+
+/// "a, b, c": the form of Allow, Accept, Supported and friends.
+std::string join(const std::vector<std::string>& items, std::string_view sep = ", ");
 
 /// Key of a client transaction: top Via branch and CSeq method (17.1.3).
 std::string client_key(const message::message& m);

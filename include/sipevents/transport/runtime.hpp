@@ -100,6 +100,7 @@ class runtime {
   void pump();
   void rearm();
   void answer_options(incoming_request& r);
+  std::string allowed_methods() const;
 
   std::unique_ptr<asio::io_context> own_io_;
   asio::io_context& io_;
