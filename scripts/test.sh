@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: installs what is missing, then
-#   1. g++ build with -Werror, all CTest tests (unit, lint CLI, find_package);
+#   1. g++ build with -Werror, all CTest tests (unit, lint CLI, find_package, interop
+#      against Kamailio, SIPp load smoke);
 #   2. clang build with ASan+UBSan and -Werror, all CTest tests again;
 #   3. the libFuzzer targets, seeded from ../shared/testdata (60 s for the message parser).
 set -euo pipefail
@@ -9,6 +10,9 @@ bash scripts/deps.sh
 jobs=$(nproc)
 shared=${SIPEVENTS_SHARED_DIR:-$(cd .. && pwd)/shared}
 [ -d "$shared/testdata" ] || { echo "missing test data: $shared/testdata (clone ../shared beside this tree)"; exit 1; }
+# Real peers for the interop and load tests (Kamailio, SIPp), from Debian's packages.
+sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+$sudo sh "$shared/interop/install.sh" kamailio sipp
 
 echo "== gcc build and tests"
 CXX=g++ cmake -S . -B build/gcc -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIPEVENTS_WERROR=ON \

@@ -3,6 +3,7 @@
 //   sipevents-message send --from URI --to URI [--via udp:HOST:PORT|tcp:HOST:PORT]
 //                          [--content-type T] [--timeout-ms N] TEXT
 //   sipevents-message listen --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] [--count N]
+//                            [--max-transactions N]
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -26,7 +27,8 @@ int usage() {
   std::fprintf(stderr,
                "usage: sipevents-message send --from URI --to URI [--via udp:HOST:PORT|tcp:HOST:PORT]\n"
                "                              [--content-type T] TEXT\n"
-               "       sipevents-message listen --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] [--count N]\n");
+               "       sipevents-message listen --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] [--count N]\n"
+               "                                [--max-transactions N]\n");
   return 2;
 }
 
@@ -113,13 +115,17 @@ int send_main(std::vector<std::string> args) {
 int listen_main(std::vector<std::string> args) {
   std::vector<std::string> binds;
   long count = -1;
+  st::runtime_config cfg;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--bind" && i + 1 < args.size()) binds.push_back(args[++i]);
     else if (args[i] == "--count" && i + 1 < args.size()) count = std::atol(args[++i].c_str());
+    // Server transactions live 64*T1 after their answer over UDP (Timer J), so the
+    // live count at a steady rate R is about 32*R; beyond the limit requests get 503.
+    else if (args[i] == "--max-transactions" && i + 1 < args.size())
+      cfg.layer.max_transactions = std::strtoul(args[++i].c_str(), nullptr, 10);
     else return usage();
   }
   if (binds.empty()) return usage();
-  st::runtime_config cfg;
   cfg.layer.server = "sipevents-message";
   st::runtime rt(cfg);
   rt.set_log([](st::log_level l, std::string_view s) {

@@ -73,6 +73,12 @@ std::error_code transport_set::listen(peer& bind) {
     if (!ec && addr.is_v6()) s->sock.set_option(asio::ip::v6_only(true), ec);
     if (!ec) s->sock.bind(ep, ec);
     if (ec) return ec;
+    if (cfg_.udp_receive_buffer) {
+      std::error_code ignored;  // a smaller buffer only costs resends, never correctness
+      s->sock.set_option(asio::socket_base::receive_buffer_size(static_cast<int>(cfg_.udp_receive_buffer)), ignored);
+    }
+    s->sock.non_blocking(true, ec);
+    if (ec) return ec;
     bind.port = s->sock.local_endpoint().port();
     s->local = bind;
     s->buf.resize(cfg_.max_message_size + 1);
@@ -114,6 +120,15 @@ void transport_set::start_receive(const std::shared_ptr<udp_socket>& s) {
     // A datagram longer than the limit fills the buffer: drop it (18.3 cannot frame it).
     if (!ec && n > 0 && n <= cfg_.max_message_size)
       on_receive_(std::string_view(s->buf.data(), n), make_peer(transport_kind::udp, s->from.address(), s->from.port()));
+    // Drain what is already queued before waiting again: one reactor round trip per
+    // burst instead of one per datagram. Bounded, so TCP and timers still get a turn.
+    for (int i = 0; i < 64 && s->sock.is_open() && !alive.expired(); ++i) {
+      std::error_code rec;
+      std::size_t m = s->sock.receive_from(asio::buffer(s->buf), s->from, 0, rec);
+      if (rec == asio::error::would_block || rec == asio::error::try_again) break;
+      if (!rec && m > 0 && m <= cfg_.max_message_size)
+        on_receive_(std::string_view(s->buf.data(), m), make_peer(transport_kind::udp, s->from.address(), s->from.port()));
+    }
     // ICMP errors surface as receive errors on Linux; keep listening regardless.
     if (s->sock.is_open()) start_receive(s);
   });

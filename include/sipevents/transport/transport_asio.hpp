@@ -25,6 +25,9 @@ struct transport_config {
   std::size_t max_connections = 1024;        ///< open TCP connections, both directions
   std::size_t max_connection_buffer = 1 << 20;  ///< unparsed bytes per connection
   std::chrono::seconds tcp_idle{64};         ///< idle connections close after this
+  /// SO_RCVBUF of UDP sockets (the kernel caps it at net.core.rmem_max); 0 keeps the
+  /// default. A deep queue absorbs bursts that would otherwise be dropped and resent.
+  std::size_t udp_receive_buffer = 4 << 20;
   message::parse_limits limits;              ///< framer limits
 };
 
