@@ -1,0 +1,47 @@
+// Vocabulary shared by subscriber and notifier: requests to send, states, reasons.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "sipevents/message/message.hpp"
+
+namespace sipevents::events {
+
+/// A request the state machine wants sent. Build first, send second: the application
+/// may add headers to `msg` before it hands the request to its transport. The outcome
+/// comes back through `on_response(key, ...)` / `on_failure(key, ...)`.
+struct request_out {
+  std::uint64_t key = 0;
+  message::message_builder msg;
+  std::string next_hop;  ///< URI to send to: first Route, remote target or Request-URI
+};
+
+/// RFC 6665 4.1.3 / 8.3 reason codes, plus what a subscriber observes locally.
+enum class reason : std::uint8_t {
+  none,
+  deactivated,
+  probation,
+  rejected,
+  timeout,
+  giveup,
+  noresource,
+  invariant,
+  other,        ///< an extension reason
+  failed,       ///< the SUBSCRIBE was answered with an error (see `status`)
+  expired,      ///< the subscription ran out without a refresh being answered
+  no_notify,    ///< no NOTIFY arrived within 64*T1 of the 2xx (RFC 6665 4.1.2.4)
+  unsubscribed, ///< ended by the application
+};
+reason reason_from(std::string_view token) noexcept;
+std::string_view to_string(reason r) noexcept;
+
+enum class sub_state : std::uint8_t { init, pending, active, terminated };
+std::string_view to_string(sub_state s) noexcept;
+
+/// Random tokens for tags and Call-IDs, `n` characters. The stack passes its own
+/// (the transaction layer's) so that nothing here holds global state.
+using token_source = std::function<std::string(std::size_t n)>;
+
+}  // namespace sipevents::events

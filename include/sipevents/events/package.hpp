@@ -1,0 +1,78 @@
+// Event packages (RFC 6665 7) as plugins, keyed by their Event token. A package knows
+// its body types, its expiry bounds, how to write the state of a resource for one
+// watcher, and how to read a body it receives back into a typed state.
+#pragma once
+#include <any>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sipevents/message/headers.hpp"
+#include "sipevents/transaction/transaction_types.hpp"
+
+namespace sipevents::events {
+
+using transaction::clock;
+using transaction::time_point;
+using seconds = std::chrono::seconds;
+
+/// A body to put in a NOTIFY.
+struct body {
+  std::string content_type;  ///< "application/reginfo+xml"
+  std::string text;
+};
+
+/// One server subscription as a package sees it when asked for a body.
+struct watcher_view {
+  std::uint64_t id = 0;          ///< stable for the life of the subscription
+  std::string_view resource;     ///< "sip:joe@example.com" (the SUBSCRIBE Request-URI)
+  std::string_view watcher;      ///< the subscriber's From URI
+  std::string_view event_id;     ///< the Event id parameter, empty if none
+  std::string_view content_type; ///< the body type negotiated from Accept
+  bool first = true;             ///< no NOTIFY with state went out yet: give full state
+};
+
+/// Expiry bounds in seconds (RFC 6665 7.2: each package defines its default).
+struct expiry_policy {
+  std::uint32_t default_expires = 3600;
+  std::uint32_t min_expires = 60;    ///< below gets 423 with Min-Expires (0 is a fetch)
+  std::uint32_t max_expires = 86400; ///< above is lowered
+};
+
+/// A received body read by a package. `state` holds the package's own type.
+struct decoded {
+  bool ok = false;
+  std::string error;  ///< why it could not be read (the subscription stays)
+  std::any state;
+};
+
+class package {
+ public:
+  virtual ~package() = default;
+  /// The Event token: "reg", "presence".
+  virtual std::string_view name() const = 0;
+  /// Body types it can write, preferred first; Accept picks among them.
+  virtual std::vector<std::string> content_types() const = 0;
+  virtual expiry_policy expires() const { return {}; }
+  /// Least time between two NOTIFYs of one subscription; changes in between are
+  /// merged into the next one (RFC 6665 4.2.2 rate control).
+  virtual std::chrono::milliseconds min_notify_interval() const { return std::chrono::milliseconds(0); }
+
+  /// The state of `w.resource` for this watcher. With `w.first` it must be full state;
+  /// otherwise the package may send a partial document holding every change since its
+  /// last body for this watcher. No body: a NOTIFY without one.
+  virtual std::optional<body> state(const watcher_view& w) = 0;
+  /// State shown to watchers that are pending or politely blocked (RFC 6665 4.2.1.3):
+  /// nothing by default.
+  virtual std::optional<body> neutral_state(const watcher_view&) { return std::nullopt; }
+  /// A subscription ended; packages that keep per-watcher versions drop them here.
+  virtual void watcher_gone(std::uint64_t /*id*/) {}
+
+  /// Reads a body received in a NOTIFY. The default keeps the text.
+  virtual decoded decode(const message::media_type& type, std::string_view text) const;
+};
+
+}  // namespace sipevents::events

@@ -1,0 +1,155 @@
+// The notifier side of RFC 6665 (4.2): accepts SUBSCRIBEs for the packages it has,
+// keeps every server subscription with its dialog and expiry, and NOTIFYs watchers on
+// each change, rate-limited per package. Sans-I/O: feed it SUBSCRIBEs, NOTIFY
+// outcomes and `now`; drain responses and NOTIFYs to send with poll().
+#pragma once
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sipevents/dialog/dialog.hpp"
+#include "sipevents/events/events_types.hpp"
+#include "sipevents/events/package.hpp"
+#include "sipevents/transaction/transaction_types.hpp"
+
+namespace sipevents::events {
+
+/// What the authorization hook decides for a new subscription (RFC 6665 4.2.1.3).
+enum class authorization : std::uint8_t {
+  accept,        ///< 200, NOTIFY active with the state
+  pending,       ///< 202, NOTIFY pending with neutral state until authorize() decides
+  polite_block,  ///< 200, NOTIFY active with neutral state: the watcher cannot tell
+  reject,        ///< 200, NOTIFY terminated;reason=rejected
+  deny,          ///< 403, no subscription
+};
+
+struct authorization_request {
+  std::string_view package;
+  std::string_view resource;  ///< Request-URI
+  std::string_view watcher;   ///< From URI
+  const message::message* subscribe = nullptr;
+};
+
+struct server_config {
+  transaction::timer_config timers;
+  /// Our Contact URI in 2xx and NOTIFY: where refreshes come.
+  std::string contact;
+  std::size_t max_subscriptions = 1'000'000;  ///< beyond: 503 with Retry-After
+  std::size_t max_per_resource = 10'000;      ///< watchers of one resource in one package
+  std::uint32_t retry_after = 60;             ///< Retry-After on those 503s
+};
+
+struct server_hooks {
+  /// Who may watch what. Default: accept everyone.
+  std::function<authorization(const authorization_request&)> authorize;
+};
+
+/// What the notifier tells its owner.
+struct server_event {
+  enum class kind : std::uint8_t {
+    respond,     ///< answer SUBSCRIBE `txn` with `response`
+    send,        ///< send `request` (a NOTIFY)
+    subscribed,  ///< subscription `sub` exists (state in `state`)
+    terminated,  ///< subscription `sub` ended for `why`
+  };
+  kind what = kind::send;
+  std::uint64_t txn = 0;
+  message::message_builder response;
+  request_out request;
+  std::uint64_t sub = 0;
+  sub_state state = sub_state::init;
+  events::reason why = events::reason::none;
+  std::uint16_t status = 0;  ///< the NOTIFY error that ended it, if any
+};
+
+class subscription_server {
+ public:
+  explicit subscription_server(token_source ids, server_config cfg = {}, server_hooks hooks = {});
+
+  /// Serves `p` under its Event token. The package must outlive the server.
+  void add_package(package& p);
+  /// Allow-Events: every package served.
+  std::string allow_events() const;
+
+  /// A SUBSCRIBE received in server transaction `txn` (initial, refresh or unsubscribe).
+  void on_subscribe(std::uint64_t txn, const message::message& request, time_point now);
+  /// The state of `resource` in `package` changed: NOTIFY each of its watchers, at
+  /// most once per package interval (later changes merge into the next NOTIFY).
+  void changed(std::string_view package, std::string_view resource, time_point now);
+  /// Decides a pending subscription. Returns false if `sub` is unknown.
+  bool authorize(std::uint64_t sub, authorization a, time_point now);
+  /// Ends a subscription with a final NOTIFY (e.g. the resource is gone: noresource).
+  bool terminate(std::uint64_t sub, events::reason why, time_point now,
+                 std::optional<std::uint32_t> retry_after = {});
+
+  /// The final response to NOTIFY `key`.
+  void on_response(std::uint64_t key, const message::message& response, time_point now);
+  /// NOTIFY `key` got no response: 408 (Timer F) or 503 (transport failure).
+  void on_failure(std::uint64_t key, std::uint16_t status, time_point now);
+
+  void advance(time_point now);
+  time_point next_deadline() const;
+  bool poll(server_event& out);
+
+  std::size_t size() const noexcept { return subs_.size(); }
+  std::size_t watchers(std::string_view package, std::string_view resource) const;
+  const dialog::dialog_table& dialogs() const noexcept { return dialogs_; }
+  std::optional<sub_state> state(std::uint64_t sub) const;
+
+ private:
+  struct sub {
+    package* pkg = nullptr;
+    std::string resource;
+    std::string event_id;
+    std::string content_type;
+    std::string key;  // dialog id + event, for in-dialog matching
+    dialog::dialog_id dlg;
+    authorization auth = authorization::accept;
+    sub_state state = sub_state::pending;
+    time_point expires_at{};
+    time_point next_allowed{};
+    time_point deadline = time_point::max();  // the one live entry in the timer heap
+    std::uint64_t in_flight = 0;
+    bool first = true;
+    bool dirty = false;
+    bool ending = false;  // the final NOTIFY went out
+    events::reason end_reason = events::reason::none;
+  };
+  struct timer_item {
+    time_point at;
+    std::uint64_t id;
+    bool operator>(const timer_item& o) const noexcept { return at > o.at; }
+  };
+
+  void respond(std::uint64_t txn, message::message_builder b);
+  void reject(std::uint64_t txn, const message::message& req, std::uint16_t status, std::string_view reason,
+              std::string_view header = {}, std::string_view value = {});
+  std::uint64_t create(std::uint64_t txn, const message::message& req, package& pkg, std::uint32_t expires,
+                       std::string content_type, authorization a, time_point now);
+  void send_notify(std::uint64_t id, sub& s, time_point now, events::reason ending = events::reason::none,
+                   std::optional<std::uint32_t> retry_after = {});
+  void remove(std::uint64_t id, events::reason why, std::uint16_t status = 0);
+  void reschedule(std::uint64_t id, sub& s);
+  std::string resource_key(std::string_view pkg, std::string_view resource) const;
+
+  token_source ids_;
+  server_config cfg_;
+  server_hooks hooks_;
+  std::map<std::string, package*, std::less<>> packages_;
+  std::unordered_map<std::uint64_t, sub> subs_;
+  std::unordered_map<std::string, std::uint64_t> by_key_;
+  std::unordered_map<std::string, std::vector<std::uint64_t>> by_resource_;
+  std::unordered_map<std::uint64_t, std::uint64_t> notifies_;  // NOTIFY key -> sub
+  dialog::dialog_table dialogs_;
+  mutable std::priority_queue<timer_item, std::vector<timer_item>, std::greater<>> timers_;
+  std::deque<server_event> out_;
+  std::uint64_t next_sub_ = 0;
+  std::uint64_t next_key_ = 0;
+};
+
+}  // namespace sipevents::events

@@ -1,0 +1,380 @@
+#include "sipevents/events/subscription_server.hpp"
+
+#include <algorithm>
+
+#include "sipevents/transaction/transaction_layer.hpp"
+
+namespace sipevents::events {
+namespace sm = sipevents::message;
+
+namespace {
+
+std::string usage_key(std::string_view call_id, std::string_view local_tag, std::string_view remote_tag,
+                      const sm::event_header& ev) {
+  // RFC 6665 8.2.1: a usage is its dialog plus event-type plus id (absent differs
+  // from any value, so it gets its own marker).
+  std::string k;
+  k.reserve(call_id.size() + local_tag.size() + remote_tag.size() + ev.type.size() + 16);
+  k.append(call_id).push_back('\x1f');
+  k.append(local_tag).push_back('\x1f');
+  k.append(remote_tag).push_back('\x1f');
+  k.append(ev.type).push_back('\x1f');
+  if (ev.id) k.append("=").append(*ev.id);
+  return k;
+}
+
+std::string event_value(std::string_view type, std::string_view id) {
+  std::string v(type);
+  if (!id.empty()) v.append(";id=").append(id);
+  return v;
+}
+
+}  // namespace
+
+subscription_server::subscription_server(token_source ids, server_config cfg, server_hooks hooks)
+    : ids_(std::move(ids)), cfg_(std::move(cfg)), hooks_(std::move(hooks)) {}
+
+void subscription_server::add_package(package& p) { packages_[std::string(p.name())] = &p; }
+
+std::string subscription_server::allow_events() const {
+  std::vector<std::string> names;
+  for (const auto& [n, p] : packages_) names.push_back(n);
+  return transaction::join(names);
+}
+
+std::string subscription_server::resource_key(std::string_view pkg, std::string_view resource) const {
+  std::string k(pkg);
+  k.push_back('\x1f');
+  k.append(resource);
+  return k;
+}
+
+std::size_t subscription_server::watchers(std::string_view pkg, std::string_view resource) const {
+  auto it = by_resource_.find(resource_key(pkg, resource));
+  return it == by_resource_.end() ? 0 : it->second.size();
+}
+
+std::optional<sub_state> subscription_server::state(std::uint64_t id) const {
+  auto it = subs_.find(id);
+  if (it == subs_.end()) return std::nullopt;
+  return it->second.state;
+}
+
+void subscription_server::respond(std::uint64_t txn, sm::message_builder b) {
+  server_event e;
+  e.what = server_event::kind::respond;
+  e.txn = txn;
+  e.response = std::move(b);
+  out_.push_back(std::move(e));
+}
+
+void subscription_server::reject(std::uint64_t txn, const sm::message& req, std::uint16_t status,
+                                 std::string_view reason, std::string_view header, std::string_view value) {
+  auto b = sm::message_builder::response_to(req, status, reason, ids_(12));
+  if (!header.empty()) b.header(header, value);
+  respond(txn, std::move(b));
+}
+
+void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req, time_point now) {
+  const sm::event_header* ev = req.event();
+  if (!ev) return reject(txn, req, 400, "Missing Event header");
+  auto pit = packages_.find(ev->type);
+  if (pit == packages_.end()) return reject(txn, req, 489, "Bad Event", "Allow-Events", allow_events());
+  package& pkg = *pit->second;
+  const expiry_policy pol = pkg.expires();
+  std::uint32_t expires = req.expires().value_or(pol.default_expires);
+  // 0 unsubscribes (or fetches); otherwise the package's bounds (RFC 6665 4.2.1.1).
+  if (expires != 0 && expires < pol.min_expires)
+    return reject(txn, req, 423, "Interval Too Brief", "Min-Expires", std::to_string(pol.min_expires));
+  expires = std::min(expires, pol.max_expires);
+
+  if (!req.to().tag.empty()) {
+    std::string key = usage_key(req.call_id(), req.to().tag, req.from().tag, *ev);
+    auto kit = by_key_.find(key);
+    dialog::dialog_id did{std::string(req.call_id()), std::string(req.to().tag), std::string(req.from().tag)};
+    dialog::dialog* d = dialogs_.find(did);
+    if (kit == by_key_.end()) {
+      // A new usage inside a dialog we have (RFC 6665 4.5.2), else nothing to refresh.
+      if (!d) return reject(txn, req, 481, "Subscription Does Not Exist");
+      if (d->receive(req) == dialog::request_check::out_of_order) return reject(txn, req, 500, "CSeq Out of Order");
+    } else {
+      sub& s = subs_.at(kit->second);
+      if (d && d->receive(req) == dialog::request_check::out_of_order)
+        return reject(txn, req, 500, "CSeq Out of Order");
+      if (s.ending) return reject(txn, req, 481, "Subscription Does Not Exist");
+      auto b = sm::message_builder::response_to(req, 200, "OK");
+      b.header(sm::hdr::expires, std::to_string(expires));
+      if (!cfg_.contact.empty()) b.header(sm::hdr::contact, "<" + cfg_.contact + ">");
+      respond(txn, std::move(b));
+      if (expires == 0) {
+        send_notify(kit->second, s, now, reason::timeout);  // unsubscribe: final NOTIFY
+        return;
+      }
+      s.expires_at = now + seconds(expires);
+      s.first = true;  // a refresh gets the full state again (RFC 6665 4.2.1.2)
+      send_notify(kit->second, s, now);
+      return;
+    }
+  }
+
+  // A new subscription.
+  if (req.contacts().empty()) return reject(txn, req, 400, "Missing Contact header");
+  std::string ctype;
+  std::vector<std::string> types = pkg.content_types();
+  if (req.find(sm::hdr::accept)) {
+    for (const auto& t : types) {
+      std::size_t slash = t.find('/');
+      for (std::string_view a : req.values(sm::hdr::accept)) {
+        sm::media_type mt;
+        if (!sm::parse_media_type(a, mt) && mt.matches(std::string_view(t).substr(0, slash),
+                                                       std::string_view(t).substr(slash + 1))) {
+          ctype = t;
+          break;
+        }
+      }
+      if (!ctype.empty()) break;
+    }
+    if (ctype.empty()) return reject(txn, req, 406, "Not Acceptable", "Accept", transaction::join(types));
+  } else if (!types.empty()) {
+    ctype = types.front();
+  }
+  if (subs_.size() >= cfg_.max_subscriptions || watchers(pkg.name(), req.request_uri().text) >= cfg_.max_per_resource)
+    return reject(txn, req, 503, "Too Many Subscriptions", "Retry-After", std::to_string(cfg_.retry_after));
+
+  authorization a = authorization::accept;
+  if (hooks_.authorize) {
+    authorization_request ar{pkg.name(), req.request_uri().text, req.from().addr.text, &req};
+    a = hooks_.authorize(ar);
+  }
+  if (a == authorization::deny) return reject(txn, req, 403, "Forbidden");
+  std::uint64_t id = create(txn, req, pkg, expires, std::move(ctype), a, now);
+  if (!id) return;
+  sub& s = subs_.at(id);
+  if (a == authorization::reject) send_notify(id, s, now, reason::rejected);
+  else if (expires == 0) send_notify(id, s, now, reason::timeout);  // a fetch: one NOTIFY, then done
+  else send_notify(id, s, now);
+}
+
+std::uint64_t subscription_server::create(std::uint64_t txn, const sm::message& req, package& pkg,
+                                          std::uint32_t expires, std::string ctype, authorization a,
+                                          time_point now) {
+  std::string tag = req.to().tag.empty() ? ids_(12) : std::string(req.to().tag);
+  dialog::dialog_id did{std::string(req.call_id()), tag, std::string(req.from().tag)};
+  dialog::dialog* existing = dialogs_.find(did);
+  dialog::dialog* d = existing;
+  if (!d) {
+    auto nd = dialog::dialog::from_request(req, tag, cfg_.contact);
+    if (!nd) {
+      reject(txn, req, 400, "Bad Contact header");
+      return 0;
+    }
+    d = &dialogs_.acquire(std::move(*nd));
+  } else {
+    dialogs_.acquire(*d);  // one more usage of the same dialog
+  }
+  std::uint64_t id = ++next_sub_;
+  sub& s = subs_[id];
+  s.pkg = &pkg;
+  s.resource = std::string(req.request_uri().text);
+  if (req.event()->id) s.event_id = std::string(*req.event()->id);
+  s.content_type = std::move(ctype);
+  s.key = usage_key(req.call_id(), tag, req.from().tag, *req.event());
+  s.dlg = d->id();
+  s.expires_at = now + seconds(expires);
+  s.auth = a;
+  s.state = a == authorization::pending ? sub_state::pending : sub_state::active;
+  by_key_[s.key] = id;
+  by_resource_[resource_key(pkg.name(), s.resource)].push_back(id);
+
+  // 202 tells an RFC 3265 subscriber that authorization is pending; 200 otherwise.
+  bool pending = a == authorization::pending;
+  auto b = sm::message_builder::response_to(req, pending ? 202 : 200, pending ? "Accepted" : "OK", tag);
+  b.header(sm::hdr::expires, std::to_string(expires));
+  if (!cfg_.contact.empty()) b.header(sm::hdr::contact, "<" + cfg_.contact + ">");
+  respond(txn, std::move(b));
+  server_event e;
+  e.what = server_event::kind::subscribed;
+  e.sub = id;
+  out_.push_back(std::move(e));
+  return id;
+}
+
+void subscription_server::send_notify(std::uint64_t id, sub& s, time_point now, events::reason ending,
+                                      std::optional<std::uint32_t> retry_after) {
+  dialog::dialog* d = dialogs_.find(s.dlg);
+  if (!d) return;
+  auto b = d->request("NOTIFY");
+  b.header(sm::hdr::event, event_value(s.pkg->name(), s.event_id));
+  const bool final_notify = ending != reason::none;
+  if (final_notify) {
+    std::string v = "terminated;reason=" + std::string(to_string(ending));
+    if (retry_after) v += ";retry-after=" + std::to_string(*retry_after);
+    b.header(sm::hdr::subscription_state, v);
+    s.ending = true;
+    s.end_reason = ending;
+    s.state = sub_state::terminated;
+  } else {
+    auto left = std::chrono::duration_cast<seconds>(s.expires_at - now).count();
+    b.header(sm::hdr::subscription_state, std::string(s.state == sub_state::pending ? "pending" : "active") +
+                                              ";expires=" + std::to_string(left > 0 ? left : 0));
+  }
+  // Rejected watchers learn nothing; pending and politely blocked ones see neutral state.
+  if (ending != reason::rejected) {
+    watcher_view w{id, s.resource, d->remote_uri(), s.event_id, s.content_type, s.first};
+    bool neutral = s.state == sub_state::pending || s.auth == authorization::polite_block;
+    std::optional<body> bd = neutral ? s.pkg->neutral_state(w) : s.pkg->state(w);
+    if (bd) b.body(bd->content_type, bd->text);
+    if (!neutral) s.first = false;
+  }
+  std::uint64_t key = ++next_key_;
+  if (s.in_flight) notifies_.erase(s.in_flight);
+  s.in_flight = key;
+  notifies_[key] = id;
+  s.dirty = false;
+  s.next_allowed = now + s.pkg->min_notify_interval();
+  server_event e;
+  e.what = server_event::kind::send;
+  e.sub = id;
+  e.request = {key, std::move(b), d->next_hop()};
+  out_.push_back(std::move(e));
+  reschedule(id, s);
+}
+
+void subscription_server::reschedule(std::uint64_t id, sub& s) {
+  time_point t = s.ending ? time_point::max() : s.expires_at;
+  if (s.dirty && !s.in_flight) t = std::min(t, s.next_allowed);
+  if (t == s.deadline) return;
+  s.deadline = t;
+  if (t != time_point::max()) timers_.push({t, id});
+}
+
+void subscription_server::changed(std::string_view pkg, std::string_view resource, time_point now) {
+  auto it = by_resource_.find(resource_key(pkg, resource));
+  if (it == by_resource_.end()) return;
+  std::vector<std::uint64_t> ids = it->second;
+  for (std::uint64_t id : ids) {
+    sub& s = subs_.at(id);
+    if (s.ending || s.auth == authorization::reject) continue;
+    if (s.in_flight || now < s.next_allowed) {
+      s.dirty = true;  // merged into the NOTIFY that follows the wait
+      reschedule(id, s);
+    } else {
+      send_notify(id, s, now);
+    }
+  }
+}
+
+bool subscription_server::authorize(std::uint64_t id, authorization a, time_point now) {
+  auto it = subs_.find(id);
+  if (it == subs_.end() || it->second.ending) return false;
+  sub& s = it->second;
+  if (a == authorization::deny || a == authorization::reject) {
+    send_notify(id, s, now, reason::rejected);
+    return true;
+  }
+  s.auth = a;
+  s.state = a == authorization::pending ? sub_state::pending : sub_state::active;
+  s.first = true;
+  send_notify(id, s, now);
+  return true;
+}
+
+bool subscription_server::terminate(std::uint64_t id, events::reason why, time_point now,
+                                    std::optional<std::uint32_t> retry_after) {
+  auto it = subs_.find(id);
+  if (it == subs_.end() || it->second.ending) return false;
+  send_notify(id, it->second, now, why, retry_after);
+  return true;
+}
+
+void subscription_server::remove(std::uint64_t id, events::reason why, std::uint16_t status) {
+  auto it = subs_.find(id);
+  if (it == subs_.end()) return;
+  sub& s = it->second;
+  if (s.in_flight) notifies_.erase(s.in_flight);
+  by_key_.erase(s.key);
+  auto rit = by_resource_.find(resource_key(s.pkg->name(), s.resource));
+  if (rit != by_resource_.end()) {
+    auto& v = rit->second;
+    v.erase(std::remove(v.begin(), v.end(), id), v.end());
+    if (v.empty()) by_resource_.erase(rit);
+  }
+  dialogs_.release(s.dlg);
+  s.pkg->watcher_gone(id);
+  subs_.erase(it);
+  server_event e;
+  e.what = server_event::kind::terminated;
+  e.sub = id;
+  e.state = sub_state::terminated;
+  e.why = why;
+  e.status = status;
+  out_.push_back(std::move(e));
+}
+
+void subscription_server::on_response(std::uint64_t key, const sm::message& resp, time_point now) {
+  if (resp.status() < 200) return;
+  auto nit = notifies_.find(key);
+  if (nit == notifies_.end()) return;
+  std::uint64_t id = nit->second;
+  notifies_.erase(nit);
+  sub& s = subs_.at(id);
+  s.in_flight = 0;
+  const std::uint16_t st = resp.status();
+  if (s.ending) return remove(id, s.end_reason, st < 300 ? 0 : st);
+  // RFC 6665 4.2.2: 481 means the subscriber has no such subscription; never NOTIFY again.
+  if (st == 481) return remove(id, reason::failed, st);
+  if (st >= 300) return;  // other errors: the subscription stands
+  if (s.dirty) {
+    if (now >= s.next_allowed) send_notify(id, s, now);
+    else reschedule(id, s);
+  }
+}
+
+void subscription_server::on_failure(std::uint64_t key, std::uint16_t status, time_point) {
+  auto nit = notifies_.find(key);
+  if (nit == notifies_.end()) return;
+  std::uint64_t id = nit->second;
+  notifies_.erase(nit);
+  subs_.at(id).in_flight = 0;
+  // Timer F (408) or a transport failure: the watcher is gone.
+  sub& s = subs_.at(id);
+  remove(id, s.ending ? s.end_reason : reason::failed, status);
+}
+
+void subscription_server::advance(time_point now) {
+  while (!timers_.empty() && timers_.top().at <= now) {
+    timer_item t = timers_.top();
+    timers_.pop();
+    auto it = subs_.find(t.id);
+    if (it == subs_.end() || it->second.deadline != t.at) continue;  // stale entry
+    sub& s = it->second;
+    s.deadline = time_point::max();
+    if (s.ending) continue;
+    if (s.expires_at <= now) {
+      send_notify(t.id, s, now, reason::timeout);  // RFC 6665 4.2.2: expiry
+    } else if (s.dirty && !s.in_flight && s.next_allowed <= now) {
+      send_notify(t.id, s, now);
+    } else {
+      reschedule(t.id, s);
+    }
+  }
+}
+
+time_point subscription_server::next_deadline() const {
+  while (!timers_.empty()) {
+    const timer_item& t = timers_.top();
+    auto it = subs_.find(t.id);
+    if (it != subs_.end() && it->second.deadline == t.at) return t.at;
+    timers_.pop();
+  }
+  return time_point::max();
+}
+
+bool subscription_server::poll(server_event& out) {
+  if (out_.empty()) return false;
+  out = std::move(out_.front());
+  out_.pop_front();
+  return true;
+}
+
+}  // namespace sipevents::events

@@ -1,0 +1,337 @@
+// RFC 6665 4.2 notifier, driven with explicit time points.
+#include "events_support.hpp"
+
+using namespace evtest;
+using K = ev::server_event::kind;
+
+namespace {
+
+struct srv_fixture {
+  tokens ids;
+  test_package pkg;
+  ev::server_config cfg;
+  ev::authorization decision = ev::authorization::accept;
+  std::unique_ptr<ev::subscription_server> s;
+  std::uint64_t txn = 0;
+  std::uint32_t cseq = 1;
+
+  srv_fixture() {
+    cfg.contact = "sip:server@192.0.2.2:5060";
+    make();
+  }
+  void make() {
+    ev::server_hooks h;
+    h.authorize = [this](const ev::authorization_request&) { return decision; };
+    s = std::make_unique<ev::subscription_server>(ids.source(), cfg, h);
+    s->add_package(pkg);
+    pkg.state_of["sip:bob@example.com"] = "open";
+  }
+
+  sm::message subscribe(std::string event = "presence", std::optional<std::uint32_t> expires = 600,
+                        std::string to_tag = {}, std::string call_id = "c1", std::string accept = {}) {
+    auto b = sm::message_builder::request("SUBSCRIBE", "sip:bob@example.com");
+    b.header("Via", "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKs" + std::to_string(++g_branch));
+    b.header("From", "<sip:alice@example.com>;tag=a1");
+    b.header("To", to_tag.empty() ? "<sip:bob@example.com>" : "<sip:bob@example.com>;tag=" + to_tag);
+    b.header("Call-ID", call_id);
+    b.header("CSeq", std::to_string(cseq++) + " SUBSCRIBE");
+    b.header("Contact", "<sip:alice@192.0.2.1:5060>");
+    b.header("Event", event);
+    if (expires) b.header("Expires", std::to_string(*expires));
+    if (!accept.empty()) b.header("Accept", accept);
+    return build(b);
+  }
+
+  struct result {
+    std::vector<ev::server_event> all;
+    sm::message response;
+    std::vector<sm::message> notifies;
+    std::vector<std::uint64_t> keys;
+  };
+  result feed(const sm::message& req, ev::time_point now) {
+    s->on_subscribe(++txn, req, now);
+    return take();
+  }
+  result take() {
+    result r;
+    r.all = drain(*s);
+    for (const auto& e : r.all) {
+      if (e.what == K::respond) {
+        CHECK(e.txn == txn);
+        r.response = build(e.response);
+      } else if (e.what == K::send) {
+        r.notifies.push_back(wire(e.request, "192.0.2.2"));
+        r.keys.push_back(e.request.key);
+      }
+    }
+    return r;
+  }
+  void ok(const result& r, ev::time_point now, std::size_t i = 0) {
+    s->on_response(r.keys.at(i), answer(r.notifies.at(i), 200, ""), now);
+  }
+};
+
+std::string ss(const sm::message& n) { return header(n, "Subscription-State"); }
+
+}  // namespace
+
+TEST_CASE("unknown Event gets 489 with Allow-Events; no Event 400") {
+  srv_fixture f;
+  auto r = f.feed(f.subscribe("dialog"), t0);
+  CHECK(r.response.status() == 489);
+  CHECK(header(r.response, "Allow-Events") == "presence");
+  CHECK(r.notifies.empty());
+  auto b = sm::message_builder::request("SUBSCRIBE", "sip:bob@example.com");
+  b.header("Via", "SIP/2.0/UDP h;branch=z9hG4bKx").header("From", "<sip:a@h>;tag=1").header("To", "<sip:b@h>");
+  b.header("Call-ID", "x").header("CSeq", "1 SUBSCRIBE").header("Contact", "<sip:a@h>");
+  CHECK(f.feed(build(b), t0).response.status() == 400);
+  CHECK(f.s->size() == 0);
+}
+
+TEST_CASE("Expires below the minimum gets 423 with Min-Expires; above the maximum is lowered") {
+  srv_fixture f;
+  auto r = f.feed(f.subscribe("presence", 30), t0);
+  CHECK(r.response.status() == 423);
+  CHECK(r.response.min_expires() == 60u);
+  auto r2 = f.feed(f.subscribe("presence", 100000), t0);
+  CHECK(r2.response.status() == 200);
+  CHECK(r2.response.expires() == 7200u);
+  REQUIRE(r2.notifies.size() == 1);
+  CHECK(ss(r2.notifies[0]) == "active;expires=7200");
+  auto r3 = f.feed(f.subscribe("presence", std::nullopt, "", "c3"), t0);
+  CHECK(r3.response.expires() == 3600u);  // the package default
+}
+
+TEST_CASE("accept: 200 with a To tag, then at once a NOTIFY with full state") {
+  srv_fixture f;
+  f.ids.script = {"srvtag"};
+  auto r = f.feed(f.subscribe(), t0);
+  REQUIRE(r.response.status() == 200);
+  CHECK(r.response.to().tag == "srvtag");
+  CHECK(r.response.expires() == 600u);
+  CHECK(header(r.response, "Contact") == "<sip:server@192.0.2.2:5060>");
+  REQUIRE(r.notifies.size() == 1);
+  const sm::message& n = r.notifies[0];
+  CHECK(n.request_uri().text == "sip:alice@192.0.2.1:5060");
+  CHECK(n.from().tag == "srvtag");
+  CHECK(n.to().tag == "a1");
+  CHECK(n.call_id() == "c1");
+  CHECK(header(n, "Event") == "presence");
+  CHECK(ss(n) == "active;expires=600");
+  CHECK(n.body() == "full:open");
+  CHECK(n.content_type()->subtype == "pidf+xml");
+  // The response is emitted before the NOTIFY.
+  CHECK(r.all.front().what == K::respond);
+}
+
+TEST_CASE("pending: 202 and a neutral NOTIFY; authorize() later sends the state") {
+  srv_fixture f;
+  f.decision = ev::authorization::pending;
+  auto r = f.feed(f.subscribe(), t0);
+  CHECK(r.response.status() == 202);
+  REQUIRE(r.notifies.size() == 1);
+  CHECK(ss(r.notifies[0]) == "pending;expires=600");
+  CHECK(r.notifies[0].body() == "neutral");
+  f.ok(r, t0);
+  auto subs = of_kind(r.all, K::subscribed);
+  REQUIRE(subs.size() == 1);
+  CHECK(f.s->authorize(subs[0].sub, ev::authorization::accept, t0 + 10s));
+  auto r2 = f.take();
+  REQUIRE(r2.notifies.size() == 1);
+  CHECK(ss(r2.notifies[0]) == "active;expires=590");
+  CHECK(r2.notifies[0].body() == "full:open");
+}
+
+TEST_CASE("polite-block: 200 and neutral state shown as active; reject: terminated;reason=rejected; deny: 403") {
+  srv_fixture f;
+  f.decision = ev::authorization::polite_block;
+  auto r = f.feed(f.subscribe(), t0);
+  CHECK(r.response.status() == 200);
+  CHECK(ss(r.notifies.at(0)) == "active;expires=600");
+  CHECK(r.notifies[0].body() == "neutral");
+
+  srv_fixture g;
+  g.decision = ev::authorization::reject;
+  auto rj = g.feed(g.subscribe(), t0);
+  CHECK(rj.response.status() == 200);
+  CHECK(ss(rj.notifies.at(0)) == "terminated;reason=rejected");
+  CHECK(rj.notifies[0].body().empty());
+  g.ok(rj, t0);
+  auto gone = of_kind(drain(*g.s), K::terminated);
+  REQUIRE(gone.size() == 1);
+  CHECK(gone[0].why == ev::reason::rejected);
+  CHECK(g.s->size() == 0);
+  CHECK(g.s->dialogs().size() == 0);
+
+  srv_fixture h;
+  h.decision = ev::authorization::deny;
+  auto d = h.feed(h.subscribe(), t0);
+  CHECK(d.response.status() == 403);
+  CHECK(d.notifies.empty());
+  CHECK(h.s->size() == 0);
+}
+
+TEST_CASE("every state change NOTIFYs each watcher; later NOTIFYs are partial") {
+  srv_fixture f;
+  auto a = f.feed(f.subscribe("presence", 600, "", "c1"), t0);
+  auto b = f.feed(f.subscribe("presence", 600, "", "c2"), t0);
+  f.ok(a, t0);
+  f.ok(b, t0);
+  CHECK(f.s->watchers("presence", "sip:bob@example.com") == 2);
+  f.pkg.state_of["sip:bob@example.com"] = "closed";
+  f.s->changed("presence", "sip:bob@example.com", t0 + 100s);
+  auto r = f.take();
+  REQUIRE(r.notifies.size() == 2);
+  CHECK(r.notifies[0].body() == "partial:closed");
+  CHECK(ss(r.notifies[0]) == "active;expires=500");
+  CHECK(r.notifies[0].cseq().seq == a.notifies[0].cseq().seq + 1);
+  // Another resource: nobody.
+  f.s->changed("presence", "sip:carol@example.com", t0 + 100s);
+  CHECK(f.take().notifies.empty());
+}
+
+TEST_CASE("refresh resets the expiry and sends full state; expiry NOTIFYs timeout exactly then") {
+  srv_fixture f;
+  f.ids.script = {"st"};
+  auto r = f.feed(f.subscribe("presence", 600), t0);
+  f.ok(r, t0);
+  auto rr = f.feed(f.subscribe("presence", 600, "st"), t0 + 300s);
+  CHECK(rr.response.status() == 200);
+  CHECK(rr.response.expires() == 600u);
+  REQUIRE(rr.notifies.size() == 1);
+  CHECK(ss(rr.notifies[0]) == "active;expires=600");
+  CHECK(rr.notifies[0].body() == "full:open");
+  f.ok(rr, t0 + 300s);
+  CHECK(f.s->next_deadline() == t0 + 900s);
+  f.s->advance(t0 + 900s - 1ns);
+  CHECK(f.take().notifies.empty());
+  f.s->advance(t0 + 900s);
+  auto e = f.take();
+  REQUIRE(e.notifies.size() == 1);
+  CHECK(ss(e.notifies[0]) == "terminated;reason=timeout");
+  f.ok(e, t0 + 900s);
+  CHECK(f.s->size() == 0);
+  CHECK(f.pkg.gone.size() == 1);
+}
+
+TEST_CASE("unsubscribe: 200 and a final NOTIFY, then nothing more") {
+  srv_fixture f;
+  f.ids.script = {"st"};
+  auto r = f.feed(f.subscribe(), t0);
+  f.ok(r, t0);
+  auto u = f.feed(f.subscribe("presence", 0, "st"), t0 + 5s);
+  CHECK(u.response.status() == 200);
+  CHECK(u.response.expires() == 0u);
+  REQUIRE(u.notifies.size() == 1);
+  CHECK(ss(u.notifies[0]) == "terminated;reason=timeout");
+  f.ok(u, t0 + 5s);
+  CHECK(f.s->size() == 0);
+  f.s->changed("presence", "sip:bob@example.com", t0 + 6s);
+  CHECK(f.take().notifies.empty());
+  // A refresh of what is gone: 481.
+  CHECK(f.feed(f.subscribe("presence", 600, "st"), t0 + 7s).response.status() == 481);
+}
+
+TEST_CASE("a NOTIFY answered 481, or timing out, or failing in transport ends it for good") {
+  for (std::uint16_t how : {481, 408, 503}) {
+    srv_fixture f;
+    auto r = f.feed(f.subscribe(), t0);
+    if (how == 481) f.s->on_response(r.keys[0], answer(r.notifies[0], 481, ""), t0);
+    else f.s->on_failure(r.keys[0], how, t0 + 32s);
+    auto gone = of_kind(drain(*f.s), K::terminated);
+    REQUIRE(gone.size() == 1);
+    CHECK(gone[0].status == how);
+    CHECK(f.s->size() == 0);
+    f.s->changed("presence", "sip:bob@example.com", t0 + 40s);
+    f.s->advance(t0 + 1000s);
+    CHECK(f.take().notifies.empty());
+  }
+}
+
+TEST_CASE("throttling: one NOTIFY per interval, changes in between merged") {
+  srv_fixture f;
+  f.pkg.interval = 5s;
+  auto r = f.feed(f.subscribe(), t0);
+  f.ok(r, t0);
+  f.s->changed("presence", "sip:bob@example.com", t0 + 1s);
+  f.s->changed("presence", "sip:bob@example.com", t0 + 2s);
+  CHECK(f.take().notifies.empty());
+  CHECK(f.s->next_deadline() == t0 + 5s);
+  f.s->advance(t0 + 5s - 1ns);
+  CHECK(f.take().notifies.empty());
+  f.s->advance(t0 + 5s);
+  auto n = f.take();
+  CHECK(n.notifies.size() == 1);
+  f.ok(n, t0 + 5s);
+  // A change while a NOTIFY is in flight waits for its answer.
+  f.s->changed("presence", "sip:bob@example.com", t0 + 20s);
+  auto m = f.take();
+  REQUIRE(m.notifies.size() == 1);
+  f.s->changed("presence", "sip:bob@example.com", t0 + 30s);
+  CHECK(f.take().notifies.empty());
+  f.ok(m, t0 + 31s);
+  CHECK(f.take().notifies.size() == 1);
+}
+
+TEST_CASE("Event ids: two usages in one dialog, matched apart, the dialog ends with the last") {
+  srv_fixture f;
+  f.ids.script = {"st"};
+  auto a = f.feed(f.subscribe("presence;id=1"), t0);
+  f.ok(a, t0);
+  // A second subscription inside the same dialog (RFC 6665 4.5.2), another id.
+  auto b = f.feed(f.subscribe("presence;id=2", 600, "st"), t0);
+  REQUIRE(b.response.status() == 200);
+  REQUIRE(b.notifies.size() == 1);
+  CHECK(header(b.notifies[0], "Event") == "presence;id=2");
+  f.ok(b, t0);
+  CHECK(f.s->size() == 2);
+  CHECK(f.s->dialogs().size() == 1);
+  auto u1 = f.feed(f.subscribe("presence;id=1", 0, "st"), t0 + 1s);
+  CHECK(header(u1.notifies.at(0), "Event") == "presence;id=1");
+  f.ok(u1, t0 + 1s);
+  CHECK(f.s->size() == 1);
+  CHECK(f.s->dialogs().size() == 1);
+  auto u2 = f.feed(f.subscribe("presence;id=2", 0, "st"), t0 + 2s);
+  f.ok(u2, t0 + 2s);
+  CHECK(f.s->size() == 0);
+  CHECK(f.s->dialogs().size() == 0);
+}
+
+TEST_CASE("in-dialog checks: lower CSeq 500, unknown dialog 481; Accept negotiation 406") {
+  srv_fixture f;
+  f.ids.script = {"st"};
+  auto r = f.feed(f.subscribe(), t0);
+  f.ok(r, t0);
+  f.cseq = 0;  // below the CSeq the dialog has seen
+  CHECK(f.feed(f.subscribe("presence", 600, "st"), t0).response.status() == 500);
+  f.cseq = 50;
+  CHECK(f.feed(f.subscribe("presence", 600, "nosuch"), t0).response.status() == 481);
+  CHECK(f.feed(f.subscribe("presence", 600, "", "c9", "text/plain"), t0).response.status() == 406);
+  auto any = f.feed(f.subscribe("presence", 600, "", "c10", "application/*"), t0);
+  CHECK(any.response.status() == 200);
+}
+
+TEST_CASE("limits: watchers per resource and subscriptions in all get 503 with Retry-After") {
+  srv_fixture f;
+  f.cfg.max_per_resource = 1;
+  f.make();
+  CHECK(f.feed(f.subscribe("presence", 600, "", "c1"), t0).response.status() == 200);
+  auto r = f.feed(f.subscribe("presence", 600, "", "c2"), t0);
+  CHECK(r.response.status() == 503);
+  CHECK(header(r.response, "Retry-After") == "60");
+  srv_fixture g;
+  g.cfg.max_subscriptions = 0;
+  g.make();
+  CHECK(g.feed(g.subscribe(), t0).response.status() == 503);
+}
+
+TEST_CASE("terminate(): noresource with retry-after reaches the watcher") {
+  srv_fixture f;
+  auto r = f.feed(f.subscribe(), t0);
+  f.ok(r, t0);
+  auto id = of_kind(r.all, K::subscribed).at(0).sub;
+  CHECK(f.s->terminate(id, ev::reason::noresource, t0 + 1s, 30));
+  auto t = f.take();
+  CHECK(ss(t.notifies.at(0)) == "terminated;reason=noresource;retry-after=30");
+  CHECK_FALSE(f.s->terminate(id, ev::reason::noresource, t0 + 1s));
+}
