@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/net.hpp"
 #include "../lint/json.hpp"
 #include "sipevents/pager/pager.hpp"
 #include "sipevents/transport/runtime.hpp"
@@ -32,20 +33,8 @@ int usage() {
   return 2;
 }
 
-/// The local address the kernel would use to reach `to`, so Via and Contact name an
-/// address the peer can answer.
-std::string local_address_for(const std::string& host) {
-  asio::io_context io;
-  asio::ip::address a;
-  if (!st::to_address(host, a)) return "127.0.0.1";
-  asio::ip::udp::socket s(io);
-  std::error_code ec;
-  s.connect(asio::ip::udp::endpoint(a, 9), ec);
-  if (ec) return a.is_v6() ? "::1" : "127.0.0.1";
-  return s.local_endpoint().address().to_string();
-}
-
-std::string bracket(const std::string& h) { return h.find(':') != std::string::npos ? "[" + h + "]" : h; }
+using tools::bracket;
+using tools::local_address_for;
 
 int send_main(std::vector<std::string> args) {
   std::string from, to, via, ctype = "text/plain", text;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace sipevents::transport {
 namespace sm = sipevents::message;
 using transaction::output;
@@ -203,8 +205,16 @@ void runtime::pump() {
   rearm();
 }
 
+void runtime::add_timed(timed& t) {
+  timed_.push_back(&t);
+  rearm();
+}
+
+void runtime::remove_timed(timed& t) { std::erase(timed_, &t); }
+
 void runtime::rearm() {
   transaction::time_point next = layer_.next_deadline();
+  for (const timed* t : timed_) next = std::min(next, t->next_deadline());
   if (transports_->connection_count() > 0) {
     auto sweep_at = transaction::clock::now() + std::chrono::seconds(1);
     if (sweep_at < next) next = sweep_at;
@@ -223,6 +233,14 @@ void runtime::rearm() {
     layer_.advance(now2);
     transports_->sweep(now2);
     pump();
+    // A source may remove itself (or another) while it advances: walk a copy and
+    // skip what is gone.
+    std::vector<timed*> due = timed_;
+    for (timed* t : due) {
+      if (alive.expired()) return;
+      if (std::find(timed_.begin(), timed_.end(), t) != timed_.end() && t->next_deadline() <= now2) t->advance(now2);
+    }
+    if (!alive.expired()) rearm();
   });
 }
 

@@ -53,6 +53,16 @@ struct incoming_request {
   std::string to_tag;  ///< use as the To tag of the answer (dialog-creating ones keep it)
 };
 
+/// A state machine the runtime's one timer also drives (the event agent, a registrar):
+/// the timer is armed at the earliest deadline of the layer and every timed source,
+/// and each source is advanced when its deadline passes.
+class timed {
+ public:
+  virtual ~timed() = default;
+  virtual transaction::time_point next_deadline() const = 0;
+  virtual void advance(transaction::time_point now) = 0;
+};
+
 class runtime {
  public:
   using request_handler = std::function<void(incoming_request&)>;
@@ -83,6 +93,11 @@ class runtime {
   /// Handles requests of `method`; OPTIONS has a default answer, others get 405.
   void on_request(std::string method, request_handler h);
   void set_log(log_sink sink) { log_ = std::move(sink); }
+  /// Drives `t` from the runtime's timer until remove_timed(). Not owned.
+  void add_timed(timed& t);
+  void remove_timed(timed& t);
+  /// Re-arms the timer after a timed source changed outside a runtime callback.
+  void rearm();
   void log(log_level l, std::string_view text) const;
 
   /// Address for Via/Contact for the given transport and family.
@@ -98,7 +113,6 @@ class runtime {
   void init();
   void on_bytes(std::string_view bytes, const peer& from);
   void pump();
-  void rearm();
   void answer_options(incoming_request& r);
   std::string allowed_methods() const;
 
@@ -116,6 +130,7 @@ class runtime {
   };
   std::map<transaction::txn_id, pending> pending_;
   log_sink log_;
+  std::vector<timed*> timed_;
   bool pumping_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -1,0 +1,82 @@
+// The event agent runs the RFC 6665 state machines on a runtime: subscription
+// clients (watchers) and one subscription server (notifier). It sends what they
+// build, routes SUBSCRIBE and NOTIFY to them, hands their answers back, and keeps
+// their deadlines on the runtime's one timer. The state machines stay sans-I/O; this
+// is the only place they meet sockets.
+//
+// Threading: as the runtime (one thread, the io_context's).
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "sipevents/events/subscription_client.hpp"
+#include "sipevents/events/subscription_server.hpp"
+#include "sipevents/transport/runtime.hpp"
+
+namespace sipevents::agent {
+
+struct agent_config {
+  events::server_config server;
+  events::client_config client;
+  /// Where client requests go (an outbound proxy, e.g. the PBX); without it they go
+  /// to their next hop URI, which must then carry a numeric host (no RFC 3263 DNS).
+  std::optional<transaction::peer> outbound;
+};
+
+/// Resolves a SIP URI with a numeric host to a transport address: port 5060 unless
+/// given, TCP for `;transport=tcp`. False for other hosts or schemes.
+bool peer_from_uri(std::string_view uri, transaction::peer& out);
+
+class event_agent final : public transport::timed {
+ public:
+  using client_handler = std::function<void(std::uint64_t id, const events::client_event&)>;
+  using server_handler = std::function<void(const events::server_event&)>;
+
+  /// Handles SUBSCRIBE and NOTIFY on `rt` from now on.
+  event_agent(transport::runtime& rt, agent_config cfg = {}, events::server_hooks hooks = {});
+  ~event_agent() override;
+  event_agent(const event_agent&) = delete;
+  event_agent& operator=(const event_agent&) = delete;
+
+  // ---- notifier --------------------------------------------------------------------
+  /// Serves `p` (not owned; it must outlive the agent).
+  void add_package(events::package& p) { server_.add_package(p); }
+  /// Subscribed/terminated events of server subscriptions.
+  void on_server_event(server_handler h) { on_server_ = std::move(h); }
+  /// The state of `resource` changed: NOTIFY its watchers.
+  void changed(std::string_view package, std::string_view resource);
+  events::subscription_server& notifier() noexcept { return server_; }
+
+  // ---- subscriber ------------------------------------------------------------------
+  /// Starts a subscription; `h` hears its NOTIFYs, state changes and end. `pkg` (not
+  /// owned) decodes bodies. Returns its id.
+  std::uint64_t subscribe(events::subscribe_params p, client_handler h, const events::package* pkg = nullptr);
+  void unsubscribe(std::uint64_t id);
+  std::size_t subscriptions() const noexcept { return clients_.size(); }
+
+  // ---- timed -----------------------------------------------------------------------
+  transaction::time_point next_deadline() const override;
+  void advance(transaction::time_point now) override;
+
+ private:
+  struct client_slot {
+    std::unique_ptr<events::subscription_client> c;
+    client_handler h;
+  };
+  void flush();
+  void flush_client(std::uint64_t id, client_slot& slot);
+  void send(const events::request_out& r, bool from_client, std::function<void(const transport::request_result&)> done);
+
+  transport::runtime& rt_;
+  agent_config cfg_;
+  events::subscription_server server_;
+  server_handler on_server_;
+  std::map<std::uint64_t, client_slot> clients_;
+  std::uint64_t next_client_ = 0;
+  bool flushing_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace sipevents::agent

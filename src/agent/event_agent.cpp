@@ -1,0 +1,176 @@
+#include "sipevents/agent/event_agent.hpp"
+
+#include <fmt/format.h>
+
+namespace sipevents::agent {
+namespace sm = sipevents::message;
+namespace ev = sipevents::events;
+using transaction::clock;
+using transaction::peer;
+using transaction::time_point;
+
+bool peer_from_uri(std::string_view text, peer& out) {
+  sm::uri u;
+  if (sm::parse_uri(text, u) || !u.is_sip()) return false;
+  std::string host(u.host);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  asio::ip::address a;
+  if (!transport::to_address(host, a)) return false;
+  auto t = u.param("transport");
+  bool tcp = t && (*t == "tcp" || *t == "TCP");
+  out.transport = tcp ? transaction::transport_kind::tcp : transaction::transport_kind::udp;
+  out.host = host;
+  out.port = u.has_port ? u.port : 5060;
+  return true;
+}
+
+event_agent::event_agent(transport::runtime& rt, agent_config cfg, ev::server_hooks hooks)
+    : rt_(rt),
+      cfg_(std::move(cfg)),
+      server_([&rt](std::size_t n) { return rt.layer().random_token(n); }, cfg_.server, std::move(hooks)) {
+  rt_.on_request("SUBSCRIBE", [this](transport::incoming_request& r) {
+    server_.on_subscribe(r.txn, r.msg, clock::now());
+    flush();
+  });
+  rt_.on_request("NOTIFY", [this](transport::incoming_request& r) {
+    const time_point now = clock::now();
+    for (auto& [id, slot] : clients_) {
+      if (!slot.c->matches(r.msg)) continue;
+      std::uint16_t st = slot.c->on_notify(r.msg, now);
+      rt_.respond(r, st, st == 200 ? "OK" : st == 500 ? "Server Internal Error" : "Subscription Does Not Exist");
+      flush();
+      return;
+    }
+    rt_.respond(r, 481, "Subscription Does Not Exist");
+  });
+  rt_.add_timed(*this);
+}
+
+event_agent::~event_agent() {
+  *alive_ = false;
+  rt_.remove_timed(*this);
+}
+
+void event_agent::send(const ev::request_out& r, bool from_client,
+                       std::function<void(const transport::request_result&)> done) {
+  peer to;
+  if (from_client && cfg_.outbound) {
+    to = *cfg_.outbound;
+  } else if (!peer_from_uri(r.next_hop, to)) {
+    rt_.log(transport::log_level::warning, fmt::format("cannot route to {}: no numeric host", r.next_hop));
+    transport::request_result fail;
+    fail.status = 503;
+    fail.error = "no route to " + r.next_hop;
+    std::weak_ptr<bool> alive = alive_;
+    asio::post(rt_.context(), [done, fail, alive] {
+      if (!alive.expired()) done(fail);
+    });
+    return;
+  }
+  rt_.send_request(r.msg, to, std::move(done));
+}
+
+void event_agent::flush_client(std::uint64_t id, client_slot& slot) {
+  std::weak_ptr<bool> alive = alive_;
+  ev::client_event e;
+  while (slot.c->poll(e)) {
+    if (e.what == ev::client_event::kind::send) {
+      std::uint64_t key = e.request.key;
+      send(e.request, true, [this, id, key, alive](const transport::request_result& res) {
+        if (alive.expired()) return;
+        auto it = clients_.find(id);
+        if (it == clients_.end()) return;
+        if (res.response) it->second.c->on_response(key, *res.response, clock::now());
+        else it->second.c->on_failure(key, res.status ? res.status : 503, clock::now());
+        flush();
+      });
+    } else if (slot.h) {
+      slot.h(id, e);
+      if (alive.expired()) return;
+    }
+  }
+}
+
+void event_agent::flush() {
+  if (flushing_) return;  // a handler called back in; the outer loop drains
+  flushing_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  for (bool more = true; more;) {
+    more = false;
+    ev::server_event e;
+    while (server_.poll(e)) {
+      more = true;
+      switch (e.what) {
+        case ev::server_event::kind::respond: {
+          transport::incoming_request r;
+          r.txn = e.txn;
+          rt_.respond(r, e.response);
+          break;
+        }
+        case ev::server_event::kind::send: {
+          std::uint64_t key = e.request.key;
+          send(e.request, false, [this, key, alive](const transport::request_result& res) {
+            if (alive.expired()) return;
+            if (res.response) server_.on_response(key, *res.response, clock::now());
+            else server_.on_failure(key, res.status ? res.status : 503, clock::now());
+            flush();
+          });
+          break;
+        }
+        default:
+          if (on_server_) on_server_(e);
+          break;
+      }
+      if (alive.expired()) return;
+    }
+    std::vector<std::uint64_t> ids;
+    for (const auto& [id, slot] : clients_) ids.push_back(id);
+    for (std::uint64_t id : ids) {
+      auto it = clients_.find(id);
+      if (it == clients_.end()) continue;
+      flush_client(id, it->second);
+      if (alive.expired()) return;
+      it = clients_.find(id);
+      if (it != clients_.end() && it->second.c->terminated()) clients_.erase(it);
+    }
+  }
+  flushing_ = false;
+  rt_.rearm();
+}
+
+void event_agent::changed(std::string_view package, std::string_view resource) {
+  server_.changed(package, resource, clock::now());
+  flush();
+}
+
+std::uint64_t event_agent::subscribe(ev::subscribe_params p, client_handler h, const ev::package* pkg) {
+  std::uint64_t id = ++next_client_;
+  client_slot& slot = clients_[id];
+  slot.c = std::make_unique<ev::subscription_client>(
+      std::move(p), [this](std::size_t n) { return rt_.layer().random_token(n); }, cfg_.client, pkg);
+  slot.h = std::move(h);
+  slot.c->start(clock::now());
+  flush();
+  return id;
+}
+
+void event_agent::unsubscribe(std::uint64_t id) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return;
+  it->second.c->unsubscribe(clock::now());
+  flush();
+}
+
+time_point event_agent::next_deadline() const {
+  time_point t = server_.next_deadline();
+  for (const auto& [id, slot] : clients_) t = std::min(t, slot.c->next_deadline());
+  return t;
+}
+
+void event_agent::advance(time_point now) {
+  server_.advance(now);
+  for (auto& [id, slot] : clients_) slot.c->advance(now);
+  flush();
+}
+
+}  // namespace sipevents::agent
