@@ -10,16 +10,16 @@ namespace sm = sipevents::message;
 namespace {
 
 std::string usage_key(std::string_view call_id, std::string_view local_tag, std::string_view remote_tag,
-                      const sm::event_header& ev) {
+                      std::string_view type, std::string_view id) {
   // RFC 6665 8.2.1: a usage is its dialog plus event-type plus id (absent differs
   // from any value, so it gets its own marker).
   std::string k;
-  k.reserve(call_id.size() + local_tag.size() + remote_tag.size() + ev.type.size() + 16);
+  k.reserve(call_id.size() + local_tag.size() + remote_tag.size() + type.size() + id.size() + 8);
   k.append(call_id).push_back('\x1f');
   k.append(local_tag).push_back('\x1f');
   k.append(remote_tag).push_back('\x1f');
-  k.append(ev.type).push_back('\x1f');
-  if (ev.id) k.append("=").append(*ev.id);
+  k.append(type).push_back('\x1f');
+  if (!id.empty()) k.append("=").append(id);
   return k;
 }
 
@@ -34,7 +34,9 @@ std::string event_value(std::string_view type, std::string_view id) {
 subscription_server::subscription_server(token_source ids, server_config cfg, server_hooks hooks)
     : ids_(std::move(ids)), cfg_(std::move(cfg)), hooks_(std::move(hooks)) {}
 
-void subscription_server::add_package(package& p) { packages_[std::string(p.name())] = &p; }
+void subscription_server::add_package(package& p) {
+  packages_[std::string(p.name())] = pkg_entry{&p, p.content_types()};
+}
 
 std::string subscription_server::allow_events() const {
   std::vector<std::string> names;
@@ -47,6 +49,10 @@ std::string subscription_server::resource_key(std::string_view pkg, std::string_
   k.push_back('\x1f');
   k.append(resource);
   return k;
+}
+
+std::string_view subscription_server::resource_of(const sub& s) const {
+  return std::string_view(*s.resource_key).substr(s.pkg->name().size() + 1);
 }
 
 std::size_t subscription_server::watchers(std::string_view pkg, std::string_view resource) const {
@@ -80,7 +86,9 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
   if (!ev) return reject(txn, req, 400, "Missing Event header");
   auto pit = packages_.find(ev->type);
   if (pit == packages_.end()) return reject(txn, req, 489, "Bad Event", "Allow-Events", allow_events());
-  package& pkg = *pit->second;
+  package& pkg = *pit->second.p;
+  const std::vector<std::string>& types = pit->second.types;
+  const std::string_view event_id = ev->id.value_or(std::string_view{});
   const expiry_policy pol = pkg.expires();
   std::uint32_t expires = req.expires().value_or(pol.default_expires);
   // 0 unsubscribes (or fetches); otherwise the package's bounds (RFC 6665 4.2.1.1).
@@ -89,7 +97,7 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
   expires = std::min(expires, pol.max_expires);
 
   if (!req.to().tag.empty()) {
-    std::string key = usage_key(req.call_id(), req.to().tag, req.from().tag, *ev);
+    std::string key = usage_key(req.call_id(), req.to().tag, req.from().tag, ev->type, event_id);
     auto kit = by_key_.find(key);
     dialog::dialog_id did{std::string(req.call_id()), std::string(req.to().tag), std::string(req.from().tag)};
     dialog::dialog* d = dialogs_.find(did);
@@ -99,7 +107,8 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
       if (d->receive(req) == dialog::request_check::out_of_order) return reject(txn, req, 500, "CSeq Out of Order");
     } else {
       sub& s = subs_.at(kit->second);
-      if (d && d->receive(req) == dialog::request_check::out_of_order)
+      d = s.dlg;
+      if (d->receive(req) == dialog::request_check::out_of_order)
         return reject(txn, req, 500, "CSeq Out of Order");
       if (s.ending) return reject(txn, req, 481, "Subscription Does Not Exist");
       auto b = sm::message_builder::response_to(req, 200, "OK");
@@ -119,24 +128,23 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
 
   // A new subscription.
   if (req.contacts().empty()) return reject(txn, req, 400, "Missing Contact header");
-  std::string ctype;
-  std::vector<std::string> types = pkg.content_types();
+  std::size_t ctype = types.size();
   if (req.find(sm::hdr::accept)) {
-    for (const auto& t : types) {
+    for (std::size_t ti = 0; ti < types.size() && ctype == types.size(); ++ti) {
+      const std::string& t = types[ti];
       std::size_t slash = t.find('/');
       for (std::string_view a : req.values(sm::hdr::accept)) {
         sm::media_type mt;
         if (!sm::parse_media_type(a, mt) && mt.matches(std::string_view(t).substr(0, slash),
                                                        std::string_view(t).substr(slash + 1))) {
-          ctype = t;
+          ctype = ti;
           break;
         }
       }
-      if (!ctype.empty()) break;
     }
-    if (ctype.empty()) return reject(txn, req, 406, "Not Acceptable", "Accept", transaction::join(types));
-  } else if (!types.empty()) {
-    ctype = types.front();
+    if (ctype == types.size()) return reject(txn, req, 406, "Not Acceptable", "Accept", transaction::join(types));
+  } else {
+    ctype = 0;
   }
   if (subs_.size() >= cfg_.max_subscriptions || watchers(pkg.name(), req.request_uri().text) >= cfg_.max_per_resource)
     return reject(txn, req, 503, "Too Many Subscriptions", "Retry-After", std::to_string(cfg_.retry_after));
@@ -147,7 +155,7 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
     a = hooks_.authorize(ar);
   }
   if (a == authorization::deny) return reject(txn, req, 403, "Forbidden");
-  std::uint64_t id = create(txn, req, pkg, expires, std::move(ctype), a, now);
+  std::uint64_t id = create(txn, req, pkg, expires, ctype, a, now);
   if (!id) return;
   sub& s = subs_.at(id);
   if (a == authorization::reject) send_notify(id, s, now, reason::rejected);
@@ -156,12 +164,11 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
 }
 
 std::uint64_t subscription_server::create(std::uint64_t txn, const sm::message& req, package& pkg,
-                                          std::uint32_t expires, std::string ctype, authorization a,
+                                          std::uint32_t expires, std::size_t ctype, authorization a,
                                           time_point now) {
   std::string tag = req.to().tag.empty() ? ids_(12) : std::string(req.to().tag);
   dialog::dialog_id did{std::string(req.call_id()), tag, std::string(req.from().tag)};
-  dialog::dialog* existing = dialogs_.find(did);
-  dialog::dialog* d = existing;
+  dialog::dialog* d = dialogs_.find(did);
   if (!d) {
     auto nd = dialog::dialog::from_request(req, tag, cfg_.contact);
     if (!nd) {
@@ -170,21 +177,21 @@ std::uint64_t subscription_server::create(std::uint64_t txn, const sm::message& 
     }
     d = &dialogs_.acquire(std::move(*nd));
   } else {
-    dialogs_.acquire(*d);  // one more usage of the same dialog
+    d = &dialogs_.acquire(*d);  // one more usage of the same dialog
   }
   std::uint64_t id = ++next_sub_;
   sub& s = subs_[id];
   s.pkg = &pkg;
-  s.resource = std::string(req.request_uri().text);
   if (req.event()->id) s.event_id = std::string(*req.event()->id);
-  s.content_type = std::move(ctype);
-  s.key = usage_key(req.call_id(), tag, req.from().tag, *req.event());
-  s.dlg = d->id();
+  s.ctype = static_cast<std::uint8_t>(ctype);
+  s.dlg = d;
   s.expires_at = now + seconds(expires);
   s.auth = a;
   s.state = a == authorization::pending ? sub_state::pending : sub_state::active;
-  by_key_[s.key] = id;
-  by_resource_[resource_key(pkg.name(), s.resource)].push_back(id);
+  by_key_[usage_key(req.call_id(), tag, req.from().tag, pkg.name(), s.event_id)] = id;
+  auto rit = by_resource_.try_emplace(resource_key(pkg.name(), req.request_uri().text)).first;
+  rit->second.push_back(id);
+  s.resource_key = &rit->first;  // nodes never move: one copy of the resource for all
 
   // 202 tells an RFC 3265 subscriber that authorization is pending; 200 otherwise.
   bool pending = a == authorization::pending;
@@ -201,8 +208,7 @@ std::uint64_t subscription_server::create(std::uint64_t txn, const sm::message& 
 
 void subscription_server::send_notify(std::uint64_t id, sub& s, time_point now, events::reason ending,
                                       std::optional<std::uint32_t> retry_after) {
-  dialog::dialog* d = dialogs_.find(s.dlg);
-  if (!d) return;
+  dialog::dialog* d = s.dlg;
   auto b = d->request("NOTIFY");
   b.header(sm::hdr::event, event_value(s.pkg->name(), s.event_id));
   const bool final_notify = ending != reason::none;
@@ -220,7 +226,9 @@ void subscription_server::send_notify(std::uint64_t id, sub& s, time_point now, 
   }
   // Rejected watchers learn nothing; pending and politely blocked ones see neutral state.
   if (ending != reason::rejected) {
-    watcher_view w{id, s.resource, d->remote_uri(), s.event_id, s.content_type, s.first};
+    const auto& types = packages_.find(s.pkg->name())->second.types;
+    std::string_view ctype = s.ctype < types.size() ? std::string_view(types[s.ctype]) : std::string_view{};
+    watcher_view w{id, resource_of(s), d->remote_uri(), s.event_id, ctype, s.first};
     bool neutral = s.state == sub_state::pending || s.auth == authorization::polite_block;
     std::optional<body> bd = neutral ? s.pkg->neutral_state(w) : s.pkg->state(w);
     if (bd) b.body(bd->content_type, bd->text);
@@ -292,14 +300,15 @@ void subscription_server::remove(std::uint64_t id, events::reason why, std::uint
   if (it == subs_.end()) return;
   sub& s = it->second;
   if (s.in_flight) notifies_.erase(s.in_flight);
-  by_key_.erase(s.key);
-  auto rit = by_resource_.find(resource_key(s.pkg->name(), s.resource));
+  const dialog::dialog_id& did = s.dlg->id();
+  by_key_.erase(usage_key(did.call_id, did.local_tag, did.remote_tag, s.pkg->name(), s.event_id));
+  auto rit = by_resource_.find(*s.resource_key);
   if (rit != by_resource_.end()) {
     auto& v = rit->second;
     v.erase(std::remove(v.begin(), v.end(), id), v.end());
     if (v.empty()) by_resource_.erase(rit);
   }
-  dialogs_.release(s.dlg);
+  dialogs_.release(did);
   s.pkg->watcher_gone(id);
   subs_.erase(it);
   server_event e;

@@ -104,11 +104,10 @@ class subscription_server {
  private:
   struct sub {
     package* pkg = nullptr;
-    std::string resource;
+    const std::string* resource_key = nullptr;  // the by_resource_ key: package, resource
+    dialog::dialog* dlg = nullptr;              // in dialogs_; nodes never move
     std::string event_id;
-    std::string content_type;
-    std::string key;  // dialog id + event, for in-dialog matching
-    dialog::dialog_id dlg;
+    std::uint8_t ctype = 0;                     // index into the package's body types
     authorization auth = authorization::accept;
     sub_state state = sub_state::pending;
     time_point expires_at{};
@@ -130,17 +129,22 @@ class subscription_server {
   void reject(std::uint64_t txn, const message::message& req, std::uint16_t status, std::string_view reason,
               std::string_view header = {}, std::string_view value = {});
   std::uint64_t create(std::uint64_t txn, const message::message& req, package& pkg, std::uint32_t expires,
-                       std::string content_type, authorization a, time_point now);
+                       std::size_t content_type, authorization a, time_point now);
   void send_notify(std::uint64_t id, sub& s, time_point now, events::reason ending = events::reason::none,
                    std::optional<std::uint32_t> retry_after = {});
   void remove(std::uint64_t id, events::reason why, std::uint16_t status = 0);
   void reschedule(std::uint64_t id, sub& s);
   std::string resource_key(std::string_view pkg, std::string_view resource) const;
+  std::string_view resource_of(const sub& s) const;
 
   token_source ids_;
   server_config cfg_;
   server_hooks hooks_;
-  std::map<std::string, package*, std::less<>> packages_;
+  struct pkg_entry {
+    package* p = nullptr;
+    std::vector<std::string> types;  // content_types(), asked once
+  };
+  std::map<std::string, pkg_entry, std::less<>> packages_;
   std::unordered_map<std::uint64_t, sub> subs_;
   std::unordered_map<std::string, std::uint64_t> by_key_;
   std::unordered_map<std::string, std::vector<std::uint64_t>> by_resource_;
