@@ -1,5 +1,6 @@
 // RFC 6665 4.2 notifier, driven with explicit time points.
 #include "events_support.hpp"
+#include "support.hpp"
 
 using namespace evtest;
 using K = ev::server_event::kind;
@@ -334,4 +335,32 @@ TEST_CASE("terminate(): noresource with retry-after reaches the watcher") {
   auto t = f.take();
   CHECK(ss(t.notifies.at(0)) == "terminated;reason=noresource;retry-after=30");
   CHECK_FALSE(f.s->terminate(id, ev::reason::noresource, t0 + 1s));
+}
+
+TEST_CASE("RFC 6665 8.2.1 matching of an in-dialog SUBSCRIBE to its subscription: every case of the TSV") {
+  auto rows = testsupport::read_tsv(testsupport::shared_dir() / "testdata" / "examples" / "6665-event-header-matching.tsv");
+  REQUIRE(rows.size() >= 3);
+  for (const auto& row : rows) {
+    INFO(row[0] << " vs " << row[1]);
+    srv_fixture f;
+    f.pkg.token = "foo";
+    f.make();
+    f.ids.script = {"st"};
+    auto value = [](const std::string& h) {
+      std::string v = h.substr(h.find(':') + 1);
+      while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+      return v;
+    };
+    auto r = f.feed(f.subscribe(value(row[0])), t0);
+    REQUIRE(r.response.status() == 200);
+    f.ok(r, t0);
+    auto again = f.feed(f.subscribe(value(row[1]), 600, "st"), t0 + 1s);
+    if (row[2] == "yes") {
+      CHECK(again.response.status() == 200);
+      CHECK(f.s->size() == 1);  // the refresh of the same subscription
+    } else {
+      // Not this subscription: a new usage of the dialog, or no such package.
+      CHECK((f.s->size() == 2 || again.response.status() == 489));
+    }
+  }
 }

@@ -1,5 +1,6 @@
 // RFC 6665 4.1 subscriber, driven with explicit time points.
 #include "events_support.hpp"
+#include "support.hpp"
 
 using namespace evtest;
 using K = ev::client_event::kind;
@@ -354,4 +355,26 @@ TEST_CASE("NOTIFY checks: lower CSeq 500, other event or id 481, missing state m
   CHECK(f.c->on_notify(f.notify("b1", "active", "", "reg;id=x"), t0) == 481);
   CHECK(f.c->on_notify(f.notify("b1", "", "", "presence;id=x"), t0) == 200);
   CHECK(f.c->leg_state("b1") == ev::sub_state::active);
+}
+
+TEST_CASE("RFC 6665 8.2.1 matching of NOTIFY to subscription: every case of the TSV") {
+  auto rows = testsupport::read_tsv(testsupport::shared_dir() / "testdata" / "examples" / "6665-event-header-matching.tsv");
+  REQUIRE(rows.size() >= 3);
+  for (const auto& row : rows) {
+    INFO(row[0] << " vs " << row[1]);
+    sm::event_header sub;
+    std::string sub_value = row[0].substr(row[0].find(':') + 1);
+    REQUIRE_FALSE(sm::parse_event(sub_value, sub));
+    sub_fixture f(600, sub.id ? std::string(*sub.id) : std::string());
+    ev::subscribe_params p{std::string(sub.type), sub.id ? std::string(*sub.id) : "", "sip:alice@example.com",
+                           "sip:bob@example.com", "", "sip:a@h", {}, 600};
+    f.c = std::make_unique<ev::subscription_client>(p, f.ids.source(), f.cfg, &f.pkg);
+    f.c->start(t0);
+    f.sent();
+    std::string notify_value = row[1].substr(row[1].find(':') + 1);
+    while (!notify_value.empty() && notify_value.front() == ' ') notify_value.erase(0, 1);
+    sm::message n = f.notify("b1", "active;expires=600", "", notify_value);
+    CHECK(f.c->matches(n) == (row[2] == "yes"));
+    CHECK(f.c->on_notify(n, t0) == (row[2] == "yes" ? 200 : 481));
+  }
 }
