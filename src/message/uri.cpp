@@ -293,4 +293,12 @@ bool uri_equal(const uri& a, const uri& b) {
   return params_equal(a.params, b.params, false) && headers_equal(a.headers, b.headers);
 }
 
+std::string address_of_record(const uri& u) {
+  if (!u.is_sip()) return {};
+  std::string out = u.scheme == uri::kind::sips ? "sips:" : "sip:";
+  if (!u.user.empty()) out.append(unescape(u.user)).push_back('@');
+  for (char c : u.host) out.push_back(detail::lower(c));
+  return out;
+}
+
 }  // namespace sipevents::message

@@ -43,4 +43,9 @@ std::string unescape(std::string_view s);
 /// URI equality per RFC 3261 19.1.4 (sip/sips) and RFC 3966 (tel).
 bool uri_equal(const uri& a, const uri& b);
 
+/// The address-of-record of a SIP or SIPS URI (RFC 3261 10.3 step 5): scheme, user
+/// (escapes decoded) and host in lower case, without port, parameters or headers:
+/// "sip:joe@example.com". Empty for other schemes.
+std::string address_of_record(const uri& u);
+
 }  // namespace sipevents::message

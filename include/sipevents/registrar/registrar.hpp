@@ -1,0 +1,106 @@
+// An RFC 3261 10.3 registrar, sans-I/O: REGISTER in, the response out, bindings
+// kept per address-of-record with their expiry, and every change reported so the reg
+// event package (RFC 3680) can tell its watchers.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "sipevents/message/message.hpp"
+#include "sipevents/transaction/transaction_types.hpp"
+
+namespace sipevents::registrar {
+
+using transaction::time_point;
+
+/// One contact bound to an AoR.
+struct binding {
+  std::string id;            ///< stable id of this binding (the reginfo contact id)
+  std::string uri;           ///< the Contact URI
+  std::string display_name;  ///< the Contact display name, unquoted
+  std::string params;        ///< contact params other than expires and q, ";a=b;c"
+  std::string call_id;
+  std::uint32_t cseq = 0;
+  std::optional<std::uint16_t> q;  ///< thousandths
+  time_point expires_at{};
+  time_point registered_at{};
+  /// Seconds left at `now`, rounded up so a live binding never shows 0.
+  std::uint32_t expires_in(time_point now) const;
+};
+
+/// RFC 3680 5.1 contact events a change is reported with.
+enum class binding_event : std::uint8_t {
+  registered,   ///< created by a REGISTER
+  created,      ///< created by administrative means
+  refreshed,    ///< its expiry moved later (or stayed)
+  shortened,    ///< its expiry moved earlier
+  expired,      ///< it ran out
+  deactivated,  ///< removed; the UA may register again at once
+  probation,    ///< removed; the UA may register again later
+  unregistered, ///< removed by a REGISTER (Expires 0 or Contact: *)
+  rejected,     ///< removed by policy
+};
+std::string_view to_string(binding_event e) noexcept;
+
+struct binding_change {
+  std::string aor;
+  binding b;
+  binding_event event = binding_event::registered;
+};
+
+struct registrar_config {
+  std::uint32_t default_expires = 3600;
+  std::uint32_t min_expires = 60;     ///< below gets 423 with Min-Expires
+  std::uint32_t max_expires = 86400;  ///< above is lowered
+  std::size_t max_bindings_per_aor = 16;  ///< more gets 403 "Too many contacts"
+  std::size_t max_aors = 1'000'000;       ///< more gets 503
+  /// Domains served (the host of the AoR). Empty serves every domain.
+  std::vector<std::string> domains;
+};
+
+class registrar {
+ public:
+  using token_source = std::function<std::string(std::size_t)>;
+  explicit registrar(token_source ids, registrar_config cfg = {});
+
+  /// Handles a REGISTER and returns the response to send (RFC 3261 10.3). Binding
+  /// changes are queued for poll().
+  message::message_builder on_register(const message::message& req, time_point now);
+  /// Removes a binding by policy (RFC 3680 deactivated, probation, rejected).
+  bool remove(std::string_view aor, std::string_view binding_id, binding_event why, time_point now);
+
+  /// Expires bindings whose time has come.
+  void advance(time_point now);
+  time_point next_deadline() const;
+  bool poll(binding_change& out);
+
+  /// Current bindings of an AoR ("sip:joe@example.com"), ordered by q (highest first),
+  /// or nullptr when it has none.
+  const std::vector<binding>* lookup(std::string_view aor) const;
+  std::size_t aor_count() const noexcept { return aors_.size(); }
+  bool serves(std::string_view domain) const;
+  const registrar_config& config() const noexcept { return cfg_; }
+
+ private:
+  struct timer_item {
+    time_point at;
+    std::string aor;
+    bool operator>(const timer_item& o) const noexcept { return at > o.at; }
+  };
+  void report(const std::string& aor, const binding& b, binding_event e);
+  void schedule(const std::string& aor);
+  void sort(std::vector<binding>& v);
+
+  token_source ids_;
+  registrar_config cfg_;
+  std::map<std::string, std::vector<binding>, std::less<>> aors_;
+  mutable std::priority_queue<timer_item, std::vector<timer_item>, std::greater<>> timers_;
+  std::deque<binding_change> out_;
+};
+
+}  // namespace sipevents::registrar
