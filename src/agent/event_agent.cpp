@@ -161,6 +161,13 @@ void event_agent::unsubscribe(std::uint64_t id) {
   flush();
 }
 
+void event_agent::refresh(std::uint64_t id) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return;
+  it->second.c->refresh(clock::now());
+  flush();
+}
+
 time_point event_agent::next_deadline() const {
   time_point t = server_.next_deadline();
   for (const auto& [id, slot] : clients_) t = std::min(t, slot.c->next_deadline());

@@ -314,19 +314,28 @@ void subscription_client::advance(time_point now) {
     } else if (l.expires_at <= now) {
       end_leg(tag, reason::expired, 0, now);
     } else if (l.refresh_at <= now) {
-      l.refresh_at = time_point::max();
-      dialog::dialog* d = dialogs_.find(l.id);
-      if (!d) continue;
-      auto b = d->request("SUBSCRIBE");
-      add_event_headers(b, p_.expires);
-      std::uint64_t k = next_key();
-      pending_[k] = {purpose::refresh, tag};
-      l.in_flight = k;
-      client_event e;
-      e.request = {k, std::move(b), d->next_hop()};
-      out_.push_back(std::move(e));
+      send_refresh(tag, l);
     }
   }
+}
+
+void subscription_client::send_refresh(const std::string& tag, leg& l) {
+  l.refresh_at = time_point::max();
+  dialog::dialog* d = dialogs_.find(l.id);
+  if (!d) return;
+  auto b = d->request("SUBSCRIBE");
+  add_event_headers(b, p_.expires);
+  std::uint64_t k = next_key();
+  pending_[k] = {purpose::refresh, tag};
+  l.in_flight = k;
+  client_event e;
+  e.request = {k, std::move(b), d->next_hop()};
+  out_.push_back(std::move(e));
+}
+
+void subscription_client::refresh(time_point) {
+  for (auto& [tag, l] : legs_)
+    if (!l.in_flight && !l.unsubscribing) send_refresh(tag, l);
 }
 
 time_point subscription_client::next_deadline() const {

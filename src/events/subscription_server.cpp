@@ -44,6 +44,11 @@ std::string subscription_server::allow_events() const {
   return transaction::join(names);
 }
 
+std::string resource_name(const sm::uri& u) {
+  std::string aor = sm::address_of_record(u);
+  return aor.empty() ? std::string(u.text) : aor;
+}
+
 std::string subscription_server::resource_key(std::string_view pkg, std::string_view resource) const {
   std::string k(pkg);
   k.push_back('\x1f');
@@ -146,12 +151,13 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
   } else {
     ctype = 0;
   }
-  if (subs_.size() >= cfg_.max_subscriptions || watchers(pkg.name(), req.request_uri().text) >= cfg_.max_per_resource)
+  const std::string resource = resource_name(req.request_uri());
+  if (subs_.size() >= cfg_.max_subscriptions || watchers(pkg.name(), resource) >= cfg_.max_per_resource)
     return reject(txn, req, 503, "Too Many Subscriptions", "Retry-After", std::to_string(cfg_.retry_after));
 
   authorization a = authorization::accept;
   if (hooks_.authorize) {
-    authorization_request ar{pkg.name(), req.request_uri().text, req.from().addr.text, &req};
+    authorization_request ar{pkg.name(), resource, req.from().addr.text, &req};
     a = hooks_.authorize(ar);
   }
   if (a == authorization::deny) return reject(txn, req, 403, "Forbidden");
@@ -189,7 +195,7 @@ std::uint64_t subscription_server::create(std::uint64_t txn, const sm::message& 
   s.auth = a;
   s.state = a == authorization::pending ? sub_state::pending : sub_state::active;
   by_key_[usage_key(req.call_id(), tag, req.from().tag, pkg.name(), s.event_id)] = id;
-  auto rit = by_resource_.try_emplace(resource_key(pkg.name(), req.request_uri().text)).first;
+  auto rit = by_resource_.try_emplace(resource_key(pkg.name(), resource_name(req.request_uri()))).first;
   rit->second.push_back(id);
   s.resource_key = &rit->first;  // nodes never move: one copy of the resource for all
 
@@ -228,7 +234,7 @@ void subscription_server::send_notify(std::uint64_t id, sub& s, time_point now, 
   if (ending != reason::rejected) {
     const auto& types = packages_.find(s.pkg->name())->second.types;
     std::string_view ctype = s.ctype < types.size() ? std::string_view(types[s.ctype]) : std::string_view{};
-    watcher_view w{id, resource_of(s), d->remote_uri(), s.event_id, ctype, s.first};
+    watcher_view w{id, resource_of(s), d->remote_uri(), s.event_id, ctype, s.first, now};
     bool neutral = s.state == sub_state::pending || s.auth == authorization::polite_block;
     std::optional<body> bd = neutral ? s.pkg->neutral_state(w) : s.pkg->state(w);
     if (bd) b.body(bd->content_type, bd->text);

@@ -54,6 +54,8 @@ class event_agent final : public transport::timed {
   /// owned) decodes bodies. Returns its id.
   std::uint64_t subscribe(events::subscribe_params p, client_handler h, const events::package* pkg = nullptr);
   void unsubscribe(std::uint64_t id);
+  /// Refreshes subscription `id` now (to get full state again).
+  void refresh(std::uint64_t id);
   std::size_t subscriptions() const noexcept { return clients_.size(); }
 
   // ---- timed -----------------------------------------------------------------------

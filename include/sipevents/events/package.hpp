@@ -28,11 +28,12 @@ struct body {
 /// One server subscription as a package sees it when asked for a body.
 struct watcher_view {
   std::uint64_t id = 0;          ///< stable for the life of the subscription
-  std::string_view resource;     ///< "sip:joe@example.com" (the SUBSCRIBE Request-URI)
+  std::string_view resource;     ///< "sip:joe@example.com": resource_name() of the Request-URI
   std::string_view watcher;      ///< the subscriber's From URI
   std::string_view event_id;     ///< the Event id parameter, empty if none
   std::string_view content_type; ///< the body type negotiated from Accept
   bool first = true;             ///< no NOTIFY with state went out yet: give full state
+  time_point now{};              ///< when the NOTIFY is built (for expiry and durations)
 };
 
 /// Expiry bounds in seconds (RFC 6665 7.2: each package defines its default).

@@ -64,6 +64,9 @@ class subscription_client {
 
   /// Sends the initial SUBSCRIBE.
   void start(time_point now);
+  /// Refreshes every leg now (a package that lost track asks for full state this
+  /// way, RFC 3680 4.4 / RFC 6665 4.2.1.2).
+  void refresh(time_point now);
   /// Ends every leg with SUBSCRIBE Expires: 0 and waits for the final NOTIFYs
   /// (at most 64*T1).
   void unsubscribe(time_point now);
@@ -110,6 +113,7 @@ class subscription_client {
   };
 
   void send_initial(time_point now, std::optional<std::uint32_t> expires = {});
+  void send_refresh(const std::string& tag, leg& l);
   void new_call();
   leg& make_leg(dialog::dialog d);
   void set_expiry(leg& l, std::uint32_t secs, time_point now);

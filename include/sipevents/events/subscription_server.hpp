@@ -28,9 +28,14 @@ enum class authorization : std::uint8_t {
   deny,          ///< 403, no subscription
 };
 
+/// The resource a SUBSCRIBE names: the address-of-record of its Request-URI
+/// ("sip:joe@example.com", no port or parameters), or the URI as written for other
+/// schemes. changed() takes the same form.
+std::string resource_name(const message::uri& request_uri);
+
 struct authorization_request {
   std::string_view package;
-  std::string_view resource;  ///< Request-URI
+  std::string_view resource;  ///< resource_name() of the Request-URI
   std::string_view watcher;   ///< From URI
   const message::message* subscribe = nullptr;
 };

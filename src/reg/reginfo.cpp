@@ -1,0 +1,269 @@
+#include "sipevents/reg/reginfo.hpp"
+
+#include <tinyxml2.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace sipevents::reg {
+
+namespace {
+
+void escape(std::string& out, std::string_view s, bool attr) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': if (attr) out += "&quot;"; else out += c; break;
+      default: out += c;
+    }
+  }
+}
+
+void attr(std::string& out, std::string_view name, std::string_view value) {
+  out.append(" ").append(name).append("=\"");
+  escape(out, value, true);
+  out.push_back('"');
+}
+
+void attr(std::string& out, std::string_view name, const std::optional<std::uint32_t>& v) {
+  if (v) attr(out, name, std::to_string(*v));
+}
+
+void extensions(std::string& out, const std::vector<extension>& attrs) {
+  for (const auto& a : attrs) attr(out, a.name, a.text);
+}
+
+void elements(std::string& out, const std::vector<extension>& els, std::string_view indent) {
+  for (const auto& e : els) out.append(indent).append(e.text).append("\n");
+}
+
+// ---- decoding ------------------------------------------------------------------------
+
+std::string_view local_name(const char* qname) {
+  std::string_view n(qname);
+  std::size_t c = n.find(':');
+  return c == std::string_view::npos ? n : n.substr(c + 1);
+}
+
+/// The namespace URI of an element, resolved from the xmlns attributes in scope.
+std::string_view namespace_of(const tinyxml2::XMLElement* e) {
+  std::string_view n(e->Name());
+  std::size_t c = n.find(':');
+  std::string want = c == std::string_view::npos ? "xmlns" : "xmlns:" + std::string(n.substr(0, c));
+  for (const tinyxml2::XMLNode* p = e; p; p = p->Parent()) {
+    const tinyxml2::XMLElement* pe = p->ToElement();
+    if (!pe) break;
+    if (const char* v = pe->Attribute(want.c_str())) return v;
+  }
+  return {};
+}
+
+bool ours(const tinyxml2::XMLElement* e) { return namespace_of(e) == reginfo_ns; }
+
+std::string print(const tinyxml2::XMLElement* e) {
+  // The element must carry the declaration of its own prefix, which an ancestor may
+  // have made, so it still means the same when written back elsewhere.
+  tinyxml2::XMLDocument copy;
+  tinyxml2::XMLElement* c = e->DeepClone(&copy)->ToElement();
+  copy.InsertFirstChild(c);
+  std::string_view n(e->Name());
+  std::size_t colon = n.find(':');
+  std::string decl = colon == std::string_view::npos ? "xmlns" : "xmlns:" + std::string(n.substr(0, colon));
+  std::string_view uri = namespace_of(e);
+  if (!c->Attribute(decl.c_str()) && !uri.empty()) c->SetAttribute(decl.c_str(), std::string(uri).c_str());
+  tinyxml2::XMLPrinter p(nullptr, true);
+  copy.Accept(&p);
+  std::string s(p.CStr());
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+bool number(const char* s, std::optional<std::uint32_t>& out) {
+  if (!s) return true;
+  std::uint32_t v = 0;
+  const char* end = s + std::strlen(s);
+  auto r = std::from_chars(s, end, v);
+  if (r.ec != std::errc() || r.ptr != end) return false;
+  out = v;
+  return true;
+}
+
+std::string text_of(const tinyxml2::XMLElement* e) {
+  const char* t = e->GetText();
+  std::string s = t ? t : "";
+  std::size_t b = s.find_first_not_of(" \t\r\n");
+  std::size_t en = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? std::string() : s.substr(b, en - b + 1);
+}
+
+/// Attributes of `e` not in `known` (and not namespace declarations) are kept.
+void keep_attributes(const tinyxml2::XMLElement* e, std::initializer_list<std::string_view> known,
+                     std::vector<extension>& out) {
+  for (const tinyxml2::XMLAttribute* a = e->FirstAttribute(); a; a = a->Next()) {
+    std::string_view n(a->Name());
+    if (n == "xmlns" || n.substr(0, 6) == "xmlns:") continue;
+    bool k = false;
+    for (auto x : known) k = k || n == x;
+    if (!k) out.push_back({std::string(n), a->Value()});
+  }
+}
+
+struct failure {
+  std::string* error;
+  bool operator()(std::string why) const {
+    if (error) *error = std::move(why);
+    return false;
+  }
+};
+
+bool read_contact(const tinyxml2::XMLElement* e, contact_info& c, const failure& fail) {
+  const char* id = e->Attribute("id");
+  const char* state = e->Attribute("state");
+  const char* event = e->Attribute("event");
+  if (!id || !state || !event) return fail("contact without id, state or event");
+  c.id = id;
+  c.state = state;
+  c.event = event;
+  if (c.state != "active" && c.state != "terminated") return fail("contact state " + c.state);
+  if (!number(e->Attribute("expires"), c.expires) ||
+      !number(e->Attribute("duration-registered"), c.duration_registered) ||
+      !number(e->Attribute("retry-after"), c.retry_after) || !number(e->Attribute("cseq"), c.cseq))
+    return fail("contact with a bad number");
+  if (const char* q = e->Attribute("q")) c.q = q;
+  if (const char* ci = e->Attribute("callid")) c.callid = ci;
+  keep_attributes(e, {"id", "state", "event", "expires", "duration-registered", "retry-after", "cseq", "q", "callid"},
+                  c.attributes);
+  bool have_uri = false;
+  for (const tinyxml2::XMLElement* k = e->FirstChildElement(); k; k = k->NextSiblingElement()) {
+    if (!ours(k)) {
+      c.elements.push_back({{}, print(k)});
+      continue;
+    }
+    std::string_view n = local_name(k->Name());
+    if (n == "uri") {
+      c.uri = text_of(k);
+      have_uri = true;
+    } else if (n == "display-name") {
+      c.display_name = k->GetText() ? k->GetText() : "";
+      if (const char* l = k->Attribute("xml:lang")) c.display_lang = l;
+    } else if (n == "unknown-param") {
+      const char* name = k->Attribute("name");
+      if (!name) return fail("unknown-param without name");
+      unknown_param p{name, {}};
+      if (k->GetText()) p.value = std::string(k->GetText());
+      c.unknown_params.push_back(std::move(p));
+    } else {
+      c.elements.push_back({{}, print(k)});
+    }
+  }
+  if (!have_uri) return fail("contact without uri");
+  return true;
+}
+
+}  // namespace
+
+std::string encode(const reginfo& doc) {
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<reginfo xmlns=\"";
+  out.append(reginfo_ns).append("\"");
+  attr(out, "version", std::to_string(doc.version));
+  attr(out, "state", doc.full ? "full" : "partial");
+  extensions(out, doc.attributes);
+  out.append(">\n");
+  for (const auto& r : doc.registrations) {
+    out.append("  <registration");
+    attr(out, "aor", r.aor);
+    attr(out, "id", r.id);
+    attr(out, "state", r.state);
+    extensions(out, r.attributes);
+    out.append(">\n");
+    for (const auto& c : r.contacts) {
+      out.append("    <contact");
+      attr(out, "id", c.id);
+      attr(out, "state", c.state);
+      attr(out, "event", c.event);
+      attr(out, "expires", c.expires);
+      attr(out, "duration-registered", c.duration_registered);
+      attr(out, "retry-after", c.retry_after);
+      if (c.q) attr(out, "q", *c.q);
+      if (!c.callid.empty()) attr(out, "callid", c.callid);
+      attr(out, "cseq", c.cseq);
+      extensions(out, c.attributes);
+      out.append(">\n      <uri>");
+      escape(out, c.uri, false);
+      out.append("</uri>\n");
+      if (c.display_name) {
+        out.append("      <display-name");
+        if (!c.display_lang.empty()) attr(out, "xml:lang", c.display_lang);
+        out.append(">");
+        escape(out, *c.display_name, false);
+        out.append("</display-name>\n");
+      }
+      for (const auto& p : c.unknown_params) {
+        out.append("      <unknown-param");
+        attr(out, "name", p.name);
+        if (p.value) {
+          out.append(">");
+          escape(out, *p.value, false);
+          out.append("</unknown-param>\n");
+        } else {
+          out.append("/>\n");
+        }
+      }
+      elements(out, c.elements, "      ");
+      out.append("    </contact>\n");
+    }
+    elements(out, r.elements, "    ");
+    out.append("  </registration>\n");
+  }
+  elements(out, doc.elements, "  ");
+  out.append("</reginfo>\n");
+  return out;
+}
+
+bool decode(std::string_view xml, reginfo& out, std::string* error) {
+  failure fail{error};
+  out = reginfo{};
+  tinyxml2::XMLDocument d;
+  if (d.Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS) return fail(std::string("not XML: ") + d.ErrorStr());
+  const tinyxml2::XMLElement* root = d.RootElement();
+  if (!root || local_name(root->Name()) != "reginfo" || !ours(root)) return fail("root is not reginfo");
+  std::optional<std::uint32_t> version;
+  if (!number(root->Attribute("version"), version) || !version) return fail("reginfo without a version");
+  out.version = *version;
+  const char* state = root->Attribute("state");
+  if (!state || (std::strcmp(state, "full") != 0 && std::strcmp(state, "partial") != 0))
+    return fail("reginfo state must be full or partial");
+  out.full = std::strcmp(state, "full") == 0;
+  keep_attributes(root, {"version", "state"}, out.attributes);
+  for (const tinyxml2::XMLElement* e = root->FirstChildElement(); e; e = e->NextSiblingElement()) {
+    if (!ours(e) || local_name(e->Name()) != "registration") {
+      out.elements.push_back({{}, print(e)});
+      continue;
+    }
+    registration_info r;
+    const char* aor = e->Attribute("aor");
+    const char* id = e->Attribute("id");
+    const char* rs = e->Attribute("state");
+    if (!aor || !id || !rs) return fail("registration without aor, id or state");
+    r.aor = aor;
+    r.id = id;
+    r.state = rs;
+    if (r.state != "init" && r.state != "active" && r.state != "terminated") return fail("registration state " + r.state);
+    keep_attributes(e, {"aor", "id", "state"}, r.attributes);
+    for (const tinyxml2::XMLElement* c = e->FirstChildElement(); c; c = c->NextSiblingElement()) {
+      if (!ours(c) || local_name(c->Name()) != "contact") {
+        r.elements.push_back({{}, print(c)});
+        continue;
+      }
+      contact_info ci;
+      if (!read_contact(c, ci, fail)) return false;
+      r.contacts.push_back(std::move(ci));
+    }
+    out.registrations.push_back(std::move(r));
+  }
+  return true;
+}
+
+}  // namespace sipevents::reg
