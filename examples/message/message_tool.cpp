@@ -3,11 +3,15 @@
 //   sipevents-message send --from URI --to URI [--via udp:HOST:PORT|tcp:HOST:PORT]
 //                          [--content-type T] [--timeout-ms N] TEXT
 //   sipevents-message listen --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] [--count N]
-//                            [--max-transactions N]
+//                            [--max-transactions N] [--register AOR --registrar udp:HOST:PORT
+//                            [--expires N]]
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,7 +33,8 @@ int usage() {
                "usage: sipevents-message send --from URI --to URI [--via udp:HOST:PORT|tcp:HOST:PORT]\n"
                "                              [--content-type T] TEXT\n"
                "       sipevents-message listen --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] [--count N]\n"
-               "                                [--max-transactions N]\n");
+               "                                [--max-transactions N] [--register AOR --registrar udp:HOST:PORT\n"
+               "                                [--expires N]]\n");
   return 2;
 }
 
@@ -101,12 +106,37 @@ int send_main(std::vector<std::string> args) {
   return rc;
 }
 
+/// REGISTERs `contact` for `aor` at `registrar` (Expires `expires`); `done` gets the status.
+void register_contact(st::runtime& rt, const std::string& aor, const std::string& contact, const peer& registrar,
+                      std::uint32_t expires, std::uint32_t cseq, const std::string& call_id,
+                      std::function<void(const st::request_result&)> done) {
+  sm::uri u;
+  std::string domain = !sm::parse_uri(aor, u) ? std::string(u.host) : "invalid";
+  auto b = sm::message_builder::request("REGISTER", "sip:" + domain);
+  b.header(sm::hdr::max_forwards, "70");
+  b.header(sm::hdr::from, "<" + aor + ">;tag=" + rt.layer().random_token(10));
+  b.header(sm::hdr::to, "<" + aor + ">");
+  b.header(sm::hdr::call_id, call_id);
+  b.header(sm::hdr::cseq, std::to_string(cseq) + " REGISTER");
+  b.header(sm::hdr::contact, "<" + contact + ">");
+  b.header(sm::hdr::expires, std::to_string(expires));
+  rt.send_request(b, registrar, [done](const st::request_result& r) { done(r); });
+}
+
 int listen_main(std::vector<std::string> args) {
   std::vector<std::string> binds;
   long count = -1;
+  std::string aor;
+  peer registrar;
+  std::uint32_t reg_expires = 3600;
   st::runtime_config cfg;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--bind" && i + 1 < args.size()) binds.push_back(args[++i]);
+    else if (args[i] == "--register" && i + 1 < args.size()) aor = args[++i];
+    else if (args[i] == "--registrar" && i + 1 < args.size()) {
+      if (!sipevents::transaction::parse_peer(args[++i], registrar)) return usage();
+    } else if (args[i] == "--expires" && i + 1 < args.size())
+      reg_expires = std::uint32_t(std::strtoul(args[++i].c_str(), nullptr, 10));
     else if (args[i] == "--count" && i + 1 < args.size()) count = std::atol(args[++i].c_str());
     // Server transactions live 64*T1 after their answer over UDP (Timer J), so the
     // live count at a steady rate R is about 32*R; beyond the limit requests get 503.
@@ -120,13 +150,49 @@ int listen_main(std::vector<std::string> args) {
   rt.set_log([](st::log_level l, std::string_view s) {
     if (l >= st::log_level::info) std::fprintf(stderr, "%.*s\n", int(s.size()), s.data());
   });
+  peer first;
   for (const auto& b : binds) {
     peer bound;
     if (auto ec = rt.listen(b, &bound)) {
       std::fprintf(stderr, "cannot listen on %s: %s\n", b.c_str(), ec.message().c_str());
       return 1;
     }
+    if (first.port == 0) first = bound;
   }
+  if (!aor.empty() && registrar.port == 0) return usage();
+  // With --register this listener is a UA: it binds its address to the AoR, and
+  // removes the binding again before it exits after --count pages.
+  sm::uri aor_uri;
+  std::string user = !aor.empty() && !sm::parse_uri(aor, aor_uri) ? std::string(aor_uri.user) : "ua";
+  std::string contact = "sip:" + user + "@" + bracket(first.host) + ":" + std::to_string(first.port) +
+                        (first.transport == transport_kind::tcp ? ";transport=tcp" : "");
+  std::string reg_call_id = rt.layer().random_token(20);
+  int rc = 0;
+  std::uint32_t reg_cseq = 0;
+  asio::steady_timer refresh(rt.context());
+  // Refreshes at half the expiry: REGISTER has no refresh machinery of its own, and a
+  // UA that lets its binding lapse silently disappears from the reg state.
+  std::function<void()> do_register = [&] {
+    register_contact(rt, aor, contact, registrar, reg_expires, ++reg_cseq, reg_call_id, [&](const st::request_result& r) {
+      std::uint16_t st = r.status;
+      std::fprintf(stderr, "registered %s as %s: %u\n", aor.c_str(), contact.c_str(), st);
+      if (st == 423 && r.response && r.response->min_expires() && *r.response->min_expires() > reg_expires) {
+        reg_expires = *r.response->min_expires();  // RFC 3261 10.2.8: retry with Min-Expires
+        do_register();
+        return;
+      }
+      if (st < 200 || st >= 300) {
+        rc = 1;
+        rt.stop();
+        return;
+      }
+      refresh.expires_after(std::chrono::seconds(std::max<std::uint32_t>(reg_expires / 2, 1)));
+      refresh.async_wait([&](const std::error_code& ec) {
+        if (!ec) do_register();
+      });
+    });
+  };
+  if (!aor.empty()) do_register();
   sp::pager_server server;
   long seen = 0;
   rt.on_request("MESSAGE", [&](st::incoming_request& r) {
@@ -150,12 +216,20 @@ int listen_main(std::vector<std::string> args) {
     std::fflush(stdout);
     rt.respond(r, 200, "OK");
     if (count > 0 && ++seen >= count) {
-      // Let the 200 leave before stopping.
-      asio::post(rt.context(), [&rt] { rt.stop(); });
+      if (!aor.empty()) {
+        refresh.cancel();
+        register_contact(rt, aor, contact, registrar, 0, ++reg_cseq, reg_call_id, [&](const st::request_result& ur) {
+          std::fprintf(stderr, "unregistered %s: %u\n", aor.c_str(), ur.status);
+          rt.stop();
+        });
+      } else {
+        // Let the 200 leave before stopping.
+        asio::post(rt.context(), [&rt] { rt.stop(); });
+      }
     }
   });
   rt.run();
-  return 0;
+  return rc;
 }
 
 }  // namespace

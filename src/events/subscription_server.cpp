@@ -44,6 +44,20 @@ std::string subscription_server::allow_events() const {
   return transaction::join(names);
 }
 
+authorization same_domain(const authorization_request& r) {
+  sm::uri res, who;
+  if (sm::parse_uri(r.resource, res) || sm::parse_uri(r.watcher, who) || !res.is_sip() || !who.is_sip())
+    return authorization::deny;
+  auto lower = [](std::string_view s) {
+    std::string o(s);
+    for (char& c : o) c = char(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+    return o;
+  };
+  std::string d = lower(res.host), w = lower(who.host);
+  bool ok = w == d || (w.size() > d.size() && w.ends_with(d) && w[w.size() - d.size() - 1] == '.');
+  return ok ? authorization::accept : authorization::deny;
+}
+
 std::string resource_name(const sm::uri& u) {
   std::string aor = sm::address_of_record(u);
   return aor.empty() ? std::string(u.text) : aor;

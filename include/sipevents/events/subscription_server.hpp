@@ -40,6 +40,11 @@ struct authorization_request {
   const message::message* subscribe = nullptr;
 };
 
+/// A policy many deployments start from: watchers of the resource's own domain or a
+/// subdomain of it ("app.example.com" watching "sip:joe@example.com") are accepted,
+/// everyone else is denied (403).
+authorization same_domain(const authorization_request& r);
+
 struct server_config {
   transaction::timer_config timers;
   /// Our Contact URI in 2xx and NOTIFY: where refreshes come.

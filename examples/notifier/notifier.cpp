@@ -1,0 +1,154 @@
+// sipevents-notifier: registrar (RFC 3261 10.3), reg event notifier (RFC 3680) and
+// MESSAGE relay (RFC 3428) to registered contacts, in one process.
+//
+//   sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN
+//                      [--domain DOMAIN ...] [--min-expires N]
+//
+// One log line per request on stdout. Watchers of Event: reg are accepted from the
+// AoR's own domain (or a subdomain of it), others get 403.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "../common/net.hpp"
+#include "sipevents/agent/event_agent.hpp"
+#include "sipevents/reg/reg_package.hpp"
+#include "sipevents/registrar/registrar.hpp"
+
+namespace st = sipevents::transport;
+namespace sm = sipevents::message;
+namespace ev = sipevents::events;
+namespace sr = sipevents::registrar;
+namespace sa = sipevents::agent;
+using sipevents::transaction::peer;
+using sipevents::transaction::time_point;
+
+namespace {
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN\n"
+               "                          [--domain DOMAIN ...] [--min-expires N]\n");
+  return 2;
+}
+
+/// Drives the registrar from the runtime's timer and hands every binding change to
+/// the reg package and the notifier.
+class registrar_driver final : public st::timed {
+ public:
+  registrar_driver(sr::registrar& r, sipevents::reg::reg_package& pkg, sa::event_agent& agent)
+      : r_(r), pkg_(pkg), agent_(agent) {}
+  time_point next_deadline() const override { return r_.next_deadline(); }
+  void advance(time_point now) override {
+    r_.advance(now);
+    publish();
+  }
+  void publish() {
+    sr::binding_change c;
+    while (r_.poll(c)) {
+      std::printf("binding %s %s %s\n", c.aor.c_str(), std::string(sr::to_string(c.event)).c_str(), c.b.uri.c_str());
+      agent_.changed("reg", pkg_.apply(c));
+    }
+    std::fflush(stdout);
+  }
+
+ private:
+  sr::registrar& r_;
+  sipevents::reg::reg_package& pkg_;
+  sa::event_agent& agent_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> binds;
+  sr::registrar_config rcfg;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i + 1 >= argc) return usage();
+    std::string v = argv[++i];
+    if (a == "--bind") binds.push_back(v);
+    else if (a == "--domain") rcfg.domains.push_back(v);
+    else if (a == "--min-expires") rcfg.min_expires = std::uint32_t(std::strtoul(v.c_str(), nullptr, 10));
+    else return usage();
+  }
+  if (binds.empty() || rcfg.domains.empty()) return usage();
+
+  st::runtime_config cfg;
+  cfg.allow_events = {"reg"};
+  cfg.layer.server = "sipevents-notifier";
+  st::runtime rt(cfg);
+  rt.set_log([](st::log_level l, std::string_view s) {
+    // The runtime logs each request it receives at info: that is our one line per request.
+    if (l >= st::log_level::info) std::printf("%.*s\n", int(s.size()), s.data());
+    std::fflush(stdout);
+  });
+  peer first;
+  for (std::size_t i = 0; i < binds.size(); ++i) {
+    peer bound;
+    if (auto ec = rt.listen(binds[i], &bound)) {
+      std::fprintf(stderr, "cannot listen on %s: %s\n", binds[i].c_str(), ec.message().c_str());
+      return 1;
+    }
+    if (i == 0) first = bound;
+  }
+
+  std::uint64_t ids = 0;
+  sr::registrar registrar([&rt, &ids](std::size_t n) { return rt.layer().random_token(n) + std::to_string(++ids); },
+                          rcfg);
+  sipevents::reg::reg_package reg_pkg(registrar, {3600, rcfg.min_expires, 86400});
+  sa::agent_config acfg;
+  acfg.server.contact = "sip:notifier@" + tools::bracket(first.host) + ":" + std::to_string(first.port);
+  sa::event_agent agent(rt, acfg, {.authorize = ev::same_domain});
+  agent.add_package(reg_pkg);
+  registrar_driver driver(registrar, reg_pkg, agent);
+  rt.add_timed(driver);
+
+  rt.on_request("REGISTER", [&](st::incoming_request& r) {
+    rt.respond(r, registrar.on_register(r.msg, sipevents::transaction::clock::now()));
+    driver.publish();
+    rt.rearm();
+  });
+
+  // MESSAGE relay: to the registered contact with the highest q, answered with its
+  // final status; 404 when the AoR has no binding.
+  rt.on_request("MESSAGE", [&](st::incoming_request& r) {
+    const auto* bindings = registrar.lookup(sm::address_of_record(r.msg.request_uri()));
+    peer to;
+    if (!bindings || bindings->empty() || !sa::peer_from_uri(bindings->front().uri, to)) {
+      rt.respond(r, 404, "Not Found");
+      return;
+    }
+    std::uint8_t mf = r.msg.max_forwards().value_or(70);
+    if (mf == 0) {
+      rt.respond(r, 483, "Too Many Hops");
+      return;
+    }
+    auto fwd = sm::message_builder::request("MESSAGE", bindings->front().uri);
+    fwd.header(sm::hdr::max_forwards, std::to_string(mf - 1));
+    for (const auto& h : r.msg.headers()) {
+      switch (h.id) {
+        case sm::hdr::from: case sm::hdr::to: case sm::hdr::call_id: case sm::hdr::cseq:
+        case sm::hdr::content_type: case sm::hdr::unknown:
+          fwd.header(h.id == sm::hdr::unknown ? h.name : sm::canonical_name(h.id), h.value);
+          break;
+        default:
+          break;
+      }
+    }
+    fwd.body({}, r.msg.body());
+    st::incoming_request orig = r;
+    rt.send_request(fwd, to, [&rt, orig](const st::request_result& res) {
+      if (res.status >= 200) rt.respond(orig, res.status, res.reason);
+      else rt.respond(orig, 503, "Service Unavailable");
+    });
+  });
+
+  std::printf("sipevents-notifier: registrar, reg notifier and MESSAGE relay for");
+  for (const auto& d : rcfg.domains) std::printf(" %s", d.c_str());
+  std::printf("\n");
+  std::fflush(stdout);
+  rt.run();
+  return 0;
+}

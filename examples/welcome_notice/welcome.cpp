@@ -1,0 +1,118 @@
+// sipevents-welcome: RFC 3680's welcome notice. Watches the registration state of
+// some AoRs (Event: reg) and greets every contact that becomes active with a MESSAGE.
+//
+//   sipevents-welcome --server udp:HOST:PORT --from URI [--text TEXT] [--count N] --watch AOR...
+//
+// Prints one line per event: the NOTIFY states, each contact that became active, and
+// the status of each welcome MESSAGE. With --count it exits 0 after N welcomes got 2xx.
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "../common/net.hpp"
+#include "sipevents/agent/event_agent.hpp"
+#include "sipevents/pager/pager.hpp"
+#include "sipevents/reg/reg_package.hpp"
+
+namespace ev = sipevents::events;
+namespace rg = sipevents::reg;
+namespace sa = sipevents::agent;
+namespace st = sipevents::transport;
+using sipevents::transaction::peer;
+
+int main(int argc, char** argv) {
+  std::string server, from, text = "Welcome to the example.com service!";
+  std::vector<std::string> watch;
+  long count = -1;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--watch") {
+      while (i + 1 < argc && argv[i + 1][0] != '-') watch.push_back(argv[++i]);
+    } else if (i + 1 < argc && (a == "--server" || a == "--from" || a == "--text" || a == "--count")) {
+      std::string v = argv[++i];
+      if (a == "--server") server = v;
+      else if (a == "--from") from = v;
+      else if (a == "--text") text = v;
+      else count = std::atol(v.c_str());
+    }
+  }
+  peer srv;
+  if (from.empty() || watch.empty() || !sipevents::transaction::parse_peer(server, srv)) {
+    std::fprintf(stderr, "usage: sipevents-welcome --server udp:HOST:PORT --from URI [--text TEXT] [--count N] "
+                         "--watch AOR...\n");
+    return 2;
+  }
+
+  st::runtime rt;
+  std::string local = tools::local_address_for(srv.host);
+  peer me;
+  if (rt.listen("udp:" + tools::bracket(local) + ":0", &me) || rt.listen("tcp:" + tools::bracket(local) + ":0")) {
+    std::fprintf(stderr, "cannot listen on %s\n", local.c_str());
+    return 1;
+  }
+  sa::agent_config cfg;
+  cfg.outbound = srv;  // SUBSCRIBEs go through the server
+  sa::event_agent agent(rt, cfg);
+  rg::reg_package reginfo;  // decodes application/reginfo+xml
+  sipevents::pager::pager_client pager(rt.layer());
+  std::map<std::pair<std::uint64_t, std::string>, rg::reg_view> views;  // one per subscription dialog
+  long welcomed = 0;
+  int rc = count > 0 ? 1 : 0;
+
+  auto welcome = [&](const rg::contact_change& c) {
+    // To the contact itself when it names an address, else through the server.
+    peer to = srv;
+    sa::peer_from_uri(c.contact.uri, to);
+    sipevents::pager::page pg;
+    pg.from = from;
+    pg.to = c.aor;
+    pg.request_uri = c.contact.uri;
+    pg.body = text;
+    auto msg = pager.build(pg);
+    rt.send_request(msg, to, [&, uri = c.contact.uri](const st::request_result& r) {
+      std::printf("welcome %s: %u %s\n", uri.c_str(), r.status, r.status ? r.reason.c_str() : r.error.c_str());
+      std::fflush(stdout);
+      if (r.status >= 200 && r.status < 300 && count > 0 && ++welcomed >= count) {
+        rc = 0;
+        rt.stop();
+      }
+    });
+  };
+
+  for (const auto& aor : watch) {
+    ev::subscribe_params p;
+    p.event = "reg";
+    p.from = from;
+    p.to = aor;
+    p.contact = "sip:welcome@" + tools::bracket(local) + ":" + std::to_string(me.port);
+    p.accept = {std::string(rg::reginfo_type)};
+    agent.subscribe(p, [&](std::uint64_t id, const ev::client_event& e) {
+      if (e.what == ev::client_event::kind::terminated) {
+        std::printf("subscription to %s ended: %s %u\n", aor.c_str(), std::string(ev::to_string(e.why)).c_str(), e.status);
+        std::fflush(stdout);
+        return;
+      }
+      if (e.what != ev::client_event::kind::notify || !e.body.ok) return;
+      const auto& doc = std::any_cast<const rg::reginfo&>(e.body.state);
+      std::printf("NOTIFY %s: subscription %s, registration %s, version %u (%s)\n", aor.c_str(),
+                  std::string(ev::to_string(e.state)).c_str(),
+                  doc.registrations.empty() ? "-" : doc.registrations.front().state.c_str(), doc.version,
+                  doc.full ? "full" : "partial");
+      std::vector<rg::contact_change> changes;
+      if (views[{id, e.remote_tag}].apply(doc, changes) == rg::reg_view::result::need_full) {
+        agent.refresh(id);  // RFC 3680 4.4: lost track, ask for full state
+        return;
+      }
+      for (const auto& c : changes) {
+        std::printf("contact %s %s (%s)\n", c.contact.uri.c_str(), c.active ? "active" : "gone", c.contact.event.c_str());
+        std::fflush(stdout);
+        if (c.active) welcome(c);
+      }
+      std::fflush(stdout);
+    }, &reginfo);
+  }
+  rt.run();
+  return rc;
+}
