@@ -47,8 +47,11 @@ int main(int argc, char** argv) {
 
   st::runtime rt;
   std::string local = tools::local_address_for(srv.host);
+  // UDP and TCP on one port, so the Contact names the transport the server was asked
+  // for: Kamailio, say, sends NOTIFY over TCP only back to a TCP contact.
   peer me;
-  if (rt.listen("udp:" + tools::bracket(local) + ":0", &me) || rt.listen("tcp:" + tools::bracket(local) + ":0")) {
+  std::string host = tools::bracket(local);
+  if (rt.listen("udp:" + host + ":0", &me) || rt.listen("tcp:" + host + ":" + std::to_string(me.port))) {
     std::fprintf(stderr, "cannot listen on %s\n", local.c_str());
     return 1;
   }
@@ -86,7 +89,8 @@ int main(int argc, char** argv) {
     p.event = "reg";
     p.from = from;
     p.to = aor;
-    p.contact = "sip:welcome@" + tools::bracket(local) + ":" + std::to_string(me.port);
+    p.contact = "sip:welcome@" + host + ":" + std::to_string(me.port) +
+                (srv.transport == sipevents::transaction::transport_kind::tcp ? ";transport=tcp" : "");
     p.accept = {std::string(rg::reginfo_type)};
     agent.subscribe(p, [&](std::uint64_t id, const ev::client_event& e) {
       if (e.what == ev::client_event::kind::terminated) {
