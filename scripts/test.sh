@@ -12,7 +12,7 @@ shared=${SIPEVENTS_SHARED_DIR:-$(cd .. && pwd)/shared}
 [ -d "$shared/testdata" ] || { echo "missing test data: $shared/testdata (clone ../shared beside this tree)"; exit 1; }
 # Real peers for the interop and load tests (Kamailio, SIPp), from Debian's packages.
 sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-$sudo sh "$shared/interop/install.sh" kamailio sipp
+$sudo sh "$shared/interop/install.sh" kamailio sipp baresip linphone
 
 echo "== gcc build and tests"
 CXX=g++ cmake -S . -B build/gcc -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIPEVENTS_WERROR=ON \

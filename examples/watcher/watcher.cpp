@@ -6,10 +6,12 @@
 //
 // One JSON line per NOTIFY: event, resource, state, reason, expires, content_type,
 // body. After --count NOTIFYs or --duration seconds it unsubscribes and waits for the
-// final NOTIFY (at most 64*T1). Exit 0 when a NOTIFY arrived and the subscription
+// final NOTIFY (at most 64*T1); SIGINT or SIGTERM does the same. Exit 0 when a NOTIFY arrived and the subscription
 // ended cleanly; 1 when the SUBSCRIBE failed or nothing arrived.
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -137,6 +139,18 @@ int main(int argc, char** argv) {
     limit.expires_after(std::chrono::milliseconds(long(duration * 1000)));
     limit.async_wait([&](std::error_code ec) { if (!ec) leave(); });
   }
+  // Ctrl-C or SIGTERM unsubscribes like --count does; a second one quits at once.
+  asio::signal_set signals(rt.context(), SIGINT, SIGTERM);
+  std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int) {
+    if (ec) return;
+    if (leaving) {
+      rt.stop();
+      return;
+    }
+    leave();
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
   rt.run();
   return rc;
 }

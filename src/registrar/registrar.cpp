@@ -109,7 +109,12 @@ sm::message_builder registrar::on_register(const sm::message& req, time_point no
     if (existing_it != aors_.end()) {
       std::vector<binding> gone = std::move(existing_it->second);
       aors_.erase(existing_it);
-      for (const auto& b : gone) report(aor, b, binding_event::unregistered);
+      // RFC 3680 callid/cseq name the REGISTER behind the event: here the removal.
+      for (auto& b : gone) {
+        b.call_id = call_id;
+        b.cseq = cseq;
+        report(aor, b, binding_event::unregistered);
+      }
     }
     return fail(200, "OK");
   }
@@ -157,6 +162,8 @@ sm::message_builder registrar::on_register(const sm::message& req, time_point no
         binding& b = v[static_cast<std::size_t>(p.existing)];
         if (p.expires == 0) {
           removed[static_cast<std::size_t>(p.existing)] = true;
+          b.call_id = call_id;
+          b.cseq = cseq;
           report(aor, b, binding_event::unregistered);
           continue;
         }

@@ -11,52 +11,14 @@ send the welcome MESSAGE there, which the UA prints.
 """
 import json
 import os
-import socket
-import subprocess
 import sys
-import threading
 import time
 
 TEXT = "Welcome to the example.com service!"
 
 
-def free_port():
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
-                socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            u.bind(("127.0.0.1", 0))
-            port = u.getsockname()[1]
-            try:
-                t.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
-
-
-class Proc:
-    def __init__(self, argv):
-        self.lines = []
-        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.t = threading.Thread(target=self._read, daemon=True)
-        self.t.start()
-
-    def _read(self):
-        for line in self.p.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def wait(self, timeout):
-        rc = self.p.wait(timeout=timeout)
-        self.t.join(timeout=2)
-        return rc
-
-    def kill(self):
-        if self.p.poll() is None:
-            self.p.terminate()
-            try:
-                self.p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from procs import Proc, free_port, wait_for  # noqa: E402
 
 
 def main():

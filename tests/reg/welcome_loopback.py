@@ -12,66 +12,14 @@ reaches him too, and one to an AoR with no binding gets 404.
 """
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 
 TEXT = "Welcome to the example.com service!"
 
 
-def free_port(v6):
-    fam = socket.AF_INET6 if v6 else socket.AF_INET
-    for _ in range(50):
-        with socket.socket(fam, socket.SOCK_DGRAM) as u, socket.socket(fam, socket.SOCK_STREAM) as t:
-            u.bind(("::1" if v6 else "127.0.0.1", 0))
-            port = u.getsockname()[1]
-            try:
-                t.bind(("::1" if v6 else "127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
-
-
-def wait_for(proc_lines, pred, what, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        if any(pred(l) for l in proc_lines()):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}: {proc_lines()}")
-
-
-class Proc:
-    """A child whose merged output is read by a thread, so the test can wait on lines."""
-
-    def __init__(self, argv):
-        import threading
-        self.lines = []
-        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.t = threading.Thread(target=self._read, daemon=True)
-        self.t.start()
-
-    def _read(self):
-        for line in self.p.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def get(self):
-        return list(self.lines)
-
-    def wait(self, timeout):
-        rc = self.p.wait(timeout=timeout)
-        self.t.join(timeout=2)
-        return rc
-
-    def kill(self):
-        if self.p.poll() is None:
-            self.p.terminate()
-            try:
-                self.p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from procs import Proc, free_port, wait_for  # noqa: E402
 
 
 def main():
@@ -85,11 +33,11 @@ def main():
         notifier = Proc([exe("sipevents-notifier"), "--bind", f"udp:{host}:{port}", "--bind", f"tcp:{host}:{port}",
                          "--domain", "example.com"])
         procs.append(notifier)
-        wait_for(notifier.get, lambda l: l.startswith(f"listening on tcp:"), "notifier")
+        wait_for(lambda: any(l.startswith("listening on tcp:") for l in notifier.get()), "notifier")
         welcome = Proc([exe("sipevents-welcome"), "--server", f"{transport}:{host}:{port}",
                         "--from", "sip:app.example.com", "--count", "1", "--watch", "sip:joe@example.com"])
         procs.append(welcome)
-        wait_for(welcome.get, lambda l: "registration init" in l, "init NOTIFY")
+        wait_for(lambda: any("registration init" in l for l in welcome.get()), "init NOTIFY")
         init = [l for l in welcome.get() if l.startswith("NOTIFY")][0]
         assert "subscription active" in init and "version 0 (full)" in init, init
         assert any(l.startswith(f"SUBSCRIBE sip:joe@example.com from {transport}:") for l in notifier.get()), \
@@ -110,7 +58,7 @@ def main():
         assert any(l.startswith(f"REGISTER sip:example.com from {transport}:") for l in notifier.get())
         assert f"binding sip:joe@example.com registered {contact}" in notifier.get(), notifier.get()
 
-        wait_for(ua.get, lambda l: TEXT in l, "welcome MESSAGE at the UA")
+        wait_for(lambda: any(TEXT in l for l in ua.get()), "welcome MESSAGE at the UA")
         page = json.loads([l for l in ua.get() if TEXT in l][0])
         assert page["from"] == "sip:app.example.com" and page["to"] == "sip:joe@example.com", page
         assert page["body"] == TEXT and page["transport"] == transport, page
@@ -128,7 +76,7 @@ def main():
         print("\n".join("[joe UA]  " + l for l in ul))
         assert any('"body":"relayed"' in l for l in ul), ul
         assert any(l.startswith("unregistered sip:joe@example.com: 200") for l in ul), ul
-        wait_for(notifier.get, lambda l: l == f"binding sip:joe@example.com unregistered {contact}", "unregister")
+        wait_for(lambda: f"binding sip:joe@example.com unregistered {contact}" in notifier.get(), "unregister")
         print("\n".join("[notifier] " + l for l in notifier.get()))
         print("OK")
     finally:

@@ -121,10 +121,12 @@ TEST_CASE("refresh and shortened; Expires 0 and Contact: * unregister") {
   CHECK(ch[0].event == sr::binding_event::refreshed);
   f.handle(f.request({"<sip:joe@192.0.2.4>"}, 60), t0 + 200s);
   CHECK(f.changes().at(0).event == sr::binding_event::shortened);
-  f.handle(f.request({"<sip:joe@192.0.2.4>"}, 0), t0 + 210s);
+  f.handle(f.request({"<sip:joe@192.0.2.4>"}, 0, "sip:joe@example.com", "call-1", 77), t0 + 210s);
   ch = f.changes();
   REQUIRE(ch.size() == 1);
   CHECK(ch[0].event == sr::binding_event::unregistered);
+  CHECK(ch[0].b.cseq == 77);  // RFC 3680 cseq: the REGISTER that removed it
+  CHECK(ch[0].b.call_id == "call-1");
   CHECK(f.r->lookup("sip:joe@example.com") == nullptr);
 
   f.handle(f.request({"<sip:joe@192.0.2.4>", "<sip:joe@192.0.2.5>"}, 600), t0 + 300s);

@@ -1,0 +1,59 @@
+"""Helpers the multi-process tests share: free loopback ports and children whose
+merged output is read by a thread, so a test can wait on lines without deadlock."""
+import socket
+import subprocess
+import threading
+import time
+
+
+def free_port(v6=False):
+    """A port free for both UDP and TCP on the loopback address."""
+    fam = socket.AF_INET6 if v6 else socket.AF_INET
+    host = "::1" if v6 else "127.0.0.1"
+    for _ in range(50):
+        with socket.socket(fam, socket.SOCK_DGRAM) as u, socket.socket(fam, socket.SOCK_STREAM) as t:
+            u.bind((host, 0))
+            port = u.getsockname()[1]
+            try:
+                t.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")
+
+
+class Proc:
+    def __init__(self, argv):
+        self.lines = []
+        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def get(self):
+        return list(self.lines)
+
+    def wait(self, timeout):
+        rc = self.p.wait(timeout=timeout)
+        self.t.join(timeout=2)
+        return rc
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+
+
+def wait_for(pred, what, timeout=15):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
