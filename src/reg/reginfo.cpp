@@ -1,6 +1,6 @@
 #include "sipevents/reg/reginfo.hpp"
 
-#include <tinyxml2.h>
+#include "../xml/xml_util.hpp"
 
 #include <charconv>
 #include <cstring>
@@ -9,23 +9,13 @@ namespace sipevents::reg {
 
 namespace {
 
-void escape(std::string& out, std::string_view s, bool attr) {
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': if (attr) out += "&quot;"; else out += c; break;
-      default: out += c;
-    }
-  }
-}
-
-void attr(std::string& out, std::string_view name, std::string_view value) {
-  out.append(" ").append(name).append("=\"");
-  escape(out, value, true);
-  out.push_back('"');
-}
+using xml::attr;
+using xml::escape;
+using xml::failure;
+using xml::local_name;
+using xml::number;
+using xml::print;
+using xml::text_of;
 
 void attr(std::string& out, std::string_view name, const std::optional<std::uint32_t>& v) {
   if (v) attr(out, name, std::to_string(*v));
@@ -41,82 +31,14 @@ void elements(std::string& out, const std::vector<extension>& els, std::string_v
 
 // ---- decoding ------------------------------------------------------------------------
 
-std::string_view local_name(const char* qname) {
-  std::string_view n(qname);
-  std::size_t c = n.find(':');
-  return c == std::string_view::npos ? n : n.substr(c + 1);
-}
+bool ours(const tinyxml2::XMLElement* e) { return xml::namespace_of(e) == reginfo_ns; }
 
-/// The namespace URI of an element, resolved from the xmlns attributes in scope.
-std::string_view namespace_of(const tinyxml2::XMLElement* e) {
-  std::string_view n(e->Name());
-  std::size_t c = n.find(':');
-  std::string want = c == std::string_view::npos ? "xmlns" : "xmlns:" + std::string(n.substr(0, c));
-  for (const tinyxml2::XMLNode* p = e; p; p = p->Parent()) {
-    const tinyxml2::XMLElement* pe = p->ToElement();
-    if (!pe) break;
-    if (const char* v = pe->Attribute(want.c_str())) return v;
-  }
-  return {};
-}
-
-bool ours(const tinyxml2::XMLElement* e) { return namespace_of(e) == reginfo_ns; }
-
-std::string print(const tinyxml2::XMLElement* e) {
-  // The element must carry the declaration of its own prefix, which an ancestor may
-  // have made, so it still means the same when written back elsewhere.
-  tinyxml2::XMLDocument copy;
-  tinyxml2::XMLElement* c = e->DeepClone(&copy)->ToElement();
-  copy.InsertFirstChild(c);
-  std::string_view n(e->Name());
-  std::size_t colon = n.find(':');
-  std::string decl = colon == std::string_view::npos ? "xmlns" : "xmlns:" + std::string(n.substr(0, colon));
-  std::string_view uri = namespace_of(e);
-  if (!c->Attribute(decl.c_str()) && !uri.empty()) c->SetAttribute(decl.c_str(), std::string(uri).c_str());
-  tinyxml2::XMLPrinter p(nullptr, true);
-  copy.Accept(&p);
-  std::string s(p.CStr());
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-bool number(const char* s, std::optional<std::uint32_t>& out) {
-  if (!s) return true;
-  std::uint32_t v = 0;
-  const char* end = s + std::strlen(s);
-  auto r = std::from_chars(s, end, v);
-  if (r.ec != std::errc() || r.ptr != end) return false;
-  out = v;
-  return true;
-}
-
-std::string text_of(const tinyxml2::XMLElement* e) {
-  const char* t = e->GetText();
-  std::string s = t ? t : "";
-  std::size_t b = s.find_first_not_of(" \t\r\n");
-  std::size_t en = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? std::string() : s.substr(b, en - b + 1);
-}
-
-/// Attributes of `e` not in `known` (and not namespace declarations) are kept.
 void keep_attributes(const tinyxml2::XMLElement* e, std::initializer_list<std::string_view> known,
                      std::vector<extension>& out) {
-  for (const tinyxml2::XMLAttribute* a = e->FirstAttribute(); a; a = a->Next()) {
-    std::string_view n(a->Name());
-    if (n == "xmlns" || n.substr(0, 6) == "xmlns:") continue;
-    bool k = false;
-    for (auto x : known) k = k || n == x;
-    if (!k) out.push_back({std::string(n), a->Value()});
-  }
+  std::vector<std::pair<std::string, std::string>> kept;
+  xml::keep_attributes(e, known, kept);
+  for (auto& [n, v] : kept) out.push_back({std::move(n), std::move(v)});
 }
-
-struct failure {
-  std::string* error;
-  bool operator()(std::string why) const {
-    if (error) *error = std::move(why);
-    return false;
-  }
-};
 
 bool read_contact(const tinyxml2::XMLElement* e, contact_info& c, const failure& fail) {
   const char* id = e->Attribute("id");

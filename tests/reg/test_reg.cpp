@@ -27,32 +27,7 @@ sm::message example_msg(const std::string& name) {
   return m;
 }
 
-/// Validates `xml` against the RFC 3680 schema with xmllint. The shipped schema
-/// imports xml.xsd from the W3C; a local stand-in for xml:lang keeps this offline.
-bool schema_valid(const std::string& xml) {
-  static const std::filesystem::path dir = [] {
-    auto d = std::filesystem::temp_directory_path() / ("sipevents-xsd-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(d);
-    std::string xsd = testsupport::read_file(testsupport::shared_dir() / "testdata" / "schemas" / "3680-reginfo.xsd");
-    std::string from = "http://www.w3.org/2001/03/xml.xsd";
-    auto at = xsd.find(from);
-    if (at != std::string::npos) xsd.replace(at, from.size(), "xml.xsd");
-    std::ofstream(d / "reginfo.xsd") << xsd;
-    std::ofstream(d / "xml.xsd")
-        << "<?xml version=\"1.0\"?>\n<xs:schema targetNamespace=\"http://www.w3.org/XML/1998/namespace\" "
-           "xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\n<xs:attribute name=\"lang\" type=\"xs:language\"/>\n"
-           "</xs:schema>\n";
-    return d;
-  }();
-  static int n = 0;
-  auto doc = dir / ("doc" + std::to_string(++n) + ".xml");
-  std::ofstream(doc) << xml;
-  std::string cmd = "xmllint --noout --nonet --schema " + (dir / "reginfo.xsd").string() + " " + doc.string() +
-                    " > " + (dir / "out.txt").string() + " 2>&1";
-  int rc = std::system(cmd.c_str());
-  if (rc != 0) UNSCOPED_INFO(testsupport::read_file(dir / "out.txt"));
-  return rc == 0;
-}
+bool schema_valid(const std::string& xml) { return testsupport::schema_valid(xml, "3680-reginfo.xsd"); }
 
 }  // namespace
 

@@ -1,0 +1,104 @@
+// The Event State Compositor side of RFC 3903 (PUBLISH), sans-I/O. It keeps soft
+// state: one publication per entity tag, each with its own expiry, many per resource
+// (one per publishing device). on_publish() answers a PUBLISH at once and queues what
+// changed; advance() expires publications; the owner composes and NOTIFYs.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sipevents/events/events_types.hpp"
+#include "sipevents/events/package.hpp"
+
+namespace sipevents::events {
+
+/// One live publication.
+struct publication {
+  std::string etag;
+  std::string event;          ///< package token
+  std::string resource;       ///< resource_name() of the Request-URI
+  std::string publisher;      ///< From URI of the last PUBLISH
+  std::string content_type;
+  std::string body;
+  time_point expires_at{};
+  std::uint64_t modified = 0; ///< order of the last body change among all publications
+};
+
+enum class publication_change_kind : std::uint8_t { created, modified, refreshed, removed, expired };
+std::string_view to_string(publication_change_kind k) noexcept;
+
+struct publication_change {
+  publication_change_kind kind = publication_change_kind::created;
+  std::string event;
+  std::string resource;
+  std::string etag;      ///< the tag now (for removed/expired: the last one)
+  std::string old_etag;  ///< the tag the request matched, for refresh/modify/remove
+};
+
+struct publication_config {
+  std::size_t max_publications = 100'000;      ///< beyond: 503 with Retry-After
+  std::size_t max_per_resource = 16;           ///< publications per entity (resource+event)
+  std::size_t max_body = 64 * 1024;            ///< larger bodies get 413
+  std::size_t etag_length = 24;                ///< random characters per entity tag
+};
+
+struct publish_request {
+  const message::message* publish = nullptr;
+  std::string_view resource;
+  std::string_view publisher;
+};
+/// May the From of a PUBLISH publish for the resource? Default: when the From AoR is
+/// the resource (RFC 3903 6 step 1: authenticated and authorized by local policy).
+using publish_authorizer = std::function<bool(const publish_request&)>;
+bool publisher_is_resource(const publish_request& r);
+
+class publication_server {
+ public:
+  explicit publication_server(token_source ids, publication_config cfg = {},
+                              publish_authorizer authorize = publisher_is_resource);
+
+  /// Accepts PUBLISH for `p`'s Event token, with its body types (first is preferred)
+  /// and these expiry bounds. `p` is not owned.
+  void add_package(const package& p, expiry_policy bounds = {});
+
+  /// Answers a PUBLISH (RFC 3903 6): 200 with SIP-ETag and Expires, or 400, 403, 412,
+  /// 413, 415, 423, 489, 503. Changes are queued for poll().
+  message::message_builder on_publish(const message::message& req, time_point now);
+
+  /// Expires publications whose time has come.
+  void advance(time_point now);
+  time_point next_deadline() const;
+  bool poll(publication_change& out);
+
+  /// Live publications of a resource for an event, oldest body change first.
+  std::vector<const publication*> publications(std::string_view event, std::string_view resource) const;
+  const publication* find(std::string_view etag) const;
+  std::size_t size() const noexcept { return by_etag_.size(); }
+
+ private:
+  struct registered {
+    const package* pkg;
+    expiry_policy bounds;
+  };
+  std::string new_etag();
+  void remove(std::map<std::string, publication>::iterator it, publication_change_kind why);
+  std::string key(std::string_view event, std::string_view resource) const;
+
+  token_source ids_;
+  publication_config cfg_;
+  publish_authorizer authorize_;
+  std::map<std::string, registered, std::less<>> packages_;
+  std::map<std::string, publication> by_etag_;
+  std::map<std::string, std::vector<std::string>, std::less<>> by_entity_;  // event + ' ' + resource -> etags
+  // Lazy deletion: an entry whose publication is gone or expires at another time is skipped.
+  using timer = std::pair<time_point, std::string>;
+  std::priority_queue<timer, std::vector<timer>, std::greater<>> timers_;
+  std::queue<publication_change> changes_;
+  std::uint64_t seq_ = 0;
+};
+
+}  // namespace sipevents::events

@@ -1,0 +1,53 @@
+// The presence event package (RFC 3856) on the RFC 6665 framework, with the state of
+// each presentity composed from what its devices PUBLISHed (RFC 3903) to a
+// publication_server: the union of their tuples and persons, a newer publication
+// replacing the same id, and hard state (default: one closed tuple) when nothing is
+// published. Watchers get full PIDF documents; a composed state that did not change
+// sends no NOTIFY.
+#pragma once
+#include <map>
+#include <string>
+
+#include "sipevents/events/package.hpp"
+#include "sipevents/events/publication_server.hpp"
+#include "sipevents/presence/pidf.hpp"
+
+namespace sipevents::presence {
+
+struct presence_config {
+  events::expiry_policy subscriptions{3600, 60, 86400};  ///< RFC 3856 6.4: default 3600
+  events::expiry_policy publications{3600, 60, 86400};
+  /// What watchers see of a presentity nobody publishes for; none: no tuple at all.
+  basic_status hard_state = basic_status::closed;
+};
+
+class presence_package : public events::package {
+ public:
+  /// `esc` (not owned, may be null for a watcher-only use) holds the publications.
+  explicit presence_package(const events::publication_server* esc = nullptr, presence_config cfg = {});
+
+  std::string_view name() const override { return "presence"; }
+  std::vector<std::string> content_types() const override;
+  events::expiry_policy expires() const override { return cfg_.subscriptions; }
+  std::optional<events::body> state(const events::watcher_view& w) override;
+  /// Pending and politely blocked watchers see the hard state (RFC 3856 5.2: as if
+  /// the presentity were offline).
+  std::optional<events::body> neutral_state(const events::watcher_view& w) override;
+  /// Reads PIDF (either type) into a presence_document.
+  events::decoded decode(const message::media_type& type, std::string_view text) const override;
+
+  /// Feed every change the publication_server reports. True when the composed
+  /// document of that resource changed: call the notifier's changed("presence", r).
+  bool apply(const events::publication_change& c);
+  /// The composed document of a resource.
+  presence_document compose(std::string_view resource) const;
+  const presence_config& config() const noexcept { return cfg_; }
+
+ private:
+  const events::publication_server* esc_;
+  presence_config cfg_;
+  std::map<std::string, presence_document, std::less<>> parsed_;  // by entity tag
+  std::map<std::string, std::string, std::less<>> composed_;      // resource -> last document
+};
+
+}  // namespace sipevents::presence

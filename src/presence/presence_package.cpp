@@ -1,0 +1,113 @@
+#include "sipevents/presence/presence_package.hpp"
+
+#include <algorithm>
+
+namespace sipevents::presence {
+
+presence_package::presence_package(const events::publication_server* esc, presence_config cfg)
+    : esc_(esc), cfg_(cfg) {}
+
+std::vector<std::string> presence_package::content_types() const {
+  return {std::string(pidf_type), std::string(cpim_pidf_type)};
+}
+
+namespace {
+template <class T>
+void merge_by_id(std::vector<T>& into, const std::vector<T>& from) {
+  for (const T& x : from) {
+    auto it = std::find_if(into.begin(), into.end(), [&](const T& y) { return y.id == x.id; });
+    if (it != into.end()) *it = x;
+    else into.push_back(x);
+  }
+}
+template <class T>
+void merge_unique(std::vector<T>& into, const std::vector<T>& from) {
+  for (const T& x : from)
+    if (std::find(into.begin(), into.end(), x) == into.end()) into.push_back(x);
+}
+}  // namespace
+
+presence_document presence_package::compose(std::string_view resource) const {
+  presence_document doc;
+  doc.entity = std::string(resource);
+  if (esc_) {
+    // Oldest body change first, so a newer publication replaces a tuple of the same id.
+    for (const events::publication* p : esc_->publications("presence", resource)) {
+      auto it = parsed_.find(p->etag);
+      if (it == parsed_.end()) continue;
+      const presence_document& d = it->second;
+      merge_by_id(doc.tuples, d.tuples);
+      merge_by_id(doc.persons, d.persons);
+      merge_unique(doc.notes, d.notes);
+      merge_unique(doc.extensions, d.extensions);
+    }
+  }
+  if (doc.tuples.empty() && doc.persons.empty() && cfg_.hard_state != basic_status::none) {
+    tuple t;
+    t.id = "offline";
+    t.basic = cfg_.hard_state;
+    doc.tuples.push_back(std::move(t));
+  }
+  return doc;
+}
+
+bool presence_package::apply(const events::publication_change& c) {
+  if (c.event != "presence") return false;
+  using K = events::publication_change_kind;
+  if (!c.old_etag.empty() && c.old_etag != c.etag) {
+    auto old = parsed_.find(c.old_etag);
+    if (old != parsed_.end()) {
+      if (c.kind == K::refreshed) parsed_[c.etag] = std::move(old->second);
+      parsed_.erase(c.old_etag);
+    }
+  }
+  if (c.kind == K::removed || c.kind == K::expired) parsed_.erase(c.etag);
+  if ((c.kind == K::created || c.kind == K::modified) && esc_) {
+    if (const events::publication* p = esc_->find(c.etag)) {
+      presence_document d;
+      if (presence::decode(p->body, d)) parsed_[c.etag] = std::move(d);
+    }
+  }
+  std::string now = encode(compose(c.resource));
+  auto& last = composed_[c.resource];
+  if (last == now) return false;
+  if (esc_ && esc_->publications("presence", c.resource).empty()) {
+    composed_.erase(c.resource);  // nothing kept for presentities nobody publishes for
+    return true;
+  }
+  last = std::move(now);
+  return true;
+}
+
+std::optional<events::body> presence_package::state(const events::watcher_view& w) {
+  std::string type = w.content_type.empty() ? std::string(pidf_type) : std::string(w.content_type);
+  auto it = composed_.find(w.resource);
+  return events::body{type, it != composed_.end() ? it->second : encode(compose(w.resource))};
+}
+
+std::optional<events::body> presence_package::neutral_state(const events::watcher_view& w) {
+  presence_document doc;
+  doc.entity = std::string(w.resource);
+  if (cfg_.hard_state != basic_status::none) {
+    tuple t;
+    t.id = "offline";
+    t.basic = cfg_.hard_state;
+    doc.tuples.push_back(std::move(t));
+  }
+  return events::body{w.content_type.empty() ? std::string(pidf_type) : std::string(w.content_type), encode(doc)};
+}
+
+events::decoded presence_package::decode(const message::media_type& type, std::string_view text) const {
+  events::decoded d;
+  if (!type.matches("application", "pidf+xml") && !type.matches("application", "cpim-pidf+xml")) {
+    d.error = "not application/pidf+xml";
+    return d;
+  }
+  presence_document doc;
+  if (!presence::decode(text, doc, &d.error)) return d;
+  d.ok = true;
+  d.state = std::move(doc);
+  return d;
+}
+
+}  // namespace sipevents::presence

@@ -1,0 +1,47 @@
+// XML helpers the document codecs (reginfo, PIDF) share. Private to the library.
+#pragma once
+#include <tinyxml2.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sipevents::xml {
+
+/// Appends `s` with &, <, > (and " in attributes) escaped.
+void escape(std::string& out, std::string_view s, bool attr);
+/// Appends ` name="value"`.
+void attr(std::string& out, std::string_view name, std::string_view value);
+
+/// "b" of "a:b".
+std::string_view local_name(const char* qname);
+/// The namespace URI of an element, resolved from the xmlns attributes in scope.
+std::string_view namespace_of(const tinyxml2::XMLElement* e);
+/// True if `e` is `name` in namespace `ns`, whatever its prefix.
+bool is(const tinyxml2::XMLElement* e, std::string_view ns, std::string_view name);
+/// The element as XML, carrying the declarations of the prefixes it uses, so it means
+/// the same when written back inside another document.
+std::string print(const tinyxml2::XMLElement* e);
+/// The text content with surrounding white space removed.
+std::string text_of(const tinyxml2::XMLElement* e);
+/// An unsigned decimal attribute; false if present and not a number.
+bool number(const char* s, std::optional<std::uint32_t>& out);
+
+/// Attributes of `e` not in `known` and not namespace declarations, as name/value.
+void keep_attributes(const tinyxml2::XMLElement* e, std::initializer_list<std::string_view> known,
+                     std::vector<std::pair<std::string, std::string>>& out);
+
+/// Sets `*error` (if given) and returns false: `return fail("why")`.
+struct failure {
+  std::string* error;
+  bool operator()(std::string why) const {
+    if (error) *error = std::move(why);
+    return false;
+  }
+};
+
+}  // namespace sipevents::xml

@@ -1,0 +1,569 @@
+// Presence: PIDF/RPID codec, the ESC (PUBLISH server), composition, the EPA (PUBLISH
+// client), and the seed presence flow, all in-process with a fake clock.
+#include <catch2/catch.hpp>
+
+#include "../events/events_support.hpp"
+#include "sipevents/events/publication_client.hpp"
+#include "sipevents/events/publication_server.hpp"
+#include "sipevents/presence/presence_package.hpp"
+#include "support.hpp"
+
+using namespace evtest;
+namespace pr = sipevents::presence;
+
+namespace {
+
+std::string example(const std::string& name) {
+  return testsupport::read_file(testsupport::shared_dir() / "testdata" / "examples" / name);
+}
+std::string local(const std::string& name) {
+  return testsupport::read_file(std::filesystem::path(SIPEVENTS_TEST_DIR) / "presence" / "data" / name);
+}
+sm::message example_msg(const std::string& name) {
+  sm::message m;
+  REQUIRE_FALSE(sm::parse_datagram(example(name), m));
+  return m;
+}
+
+pr::presence_document doc_of(const std::string& xml) {
+  pr::presence_document d;
+  std::string err;
+  INFO(err);
+  REQUIRE(pr::decode(xml, d, &err));
+  return d;
+}
+
+std::string pidf(const std::string& entity, const std::string& id, const std::string& basic,
+                 const std::string& contact = "", const std::string& note = "") {
+  pr::presence_document d;
+  d.entity = entity;
+  pr::tuple t;
+  t.id = id;
+  t.basic = basic == "open" ? pr::basic_status::open : pr::basic_status::closed;
+  if (!contact.empty()) t.contact = pr::contact_address{contact, {}};
+  if (!note.empty()) t.notes.push_back({note, "en"});
+  d.tuples.push_back(t);
+  return pr::encode(d);
+}
+
+/// A PUBLISH as a UA would send it.
+sm::message publish(const std::string& aor, std::optional<std::string> body, std::optional<std::uint32_t> expires,
+                    const std::string& if_match = "", const std::string& event = "presence",
+                    const std::string& type = "application/pidf+xml") {
+  static int n = 0;
+  auto b = sm::message_builder::request("PUBLISH", aor);
+  b.header("Via", "SIP/2.0/UDP pua.example.com;branch=z9hG4bKp" + std::to_string(++n));
+  b.header("From", "<" + aor + ">;tag=p" + std::to_string(n));
+  b.header("To", "<" + aor + ">");
+  b.header("Call-ID", "pub" + std::to_string(n));
+  b.header("CSeq", "1 PUBLISH");
+  b.header("Max-Forwards", "70");
+  if (!event.empty()) b.header("Event", event);
+  if (expires) b.header("Expires", std::to_string(*expires));
+  if (!if_match.empty()) b.header("SIP-If-Match", if_match);
+  if (body) b.body(type, *body);
+  return build(b);
+}
+
+struct esc_fixture {
+  tokens ids;
+  ev::publication_config cfg;
+  std::unique_ptr<ev::publication_server> esc;
+  pr::presence_package pkg;
+  std::vector<bool> changed;  // per change: did the composed state change
+  esc_fixture() : esc(std::make_unique<ev::publication_server>(ids.source(), cfg)), pkg(esc.get()) {
+    esc->add_package(pkg, pkg.config().publications);
+  }
+  sm::message handle(const sm::message& req, ev::time_point now) {
+    sm::message r = build(esc->on_publish(req, now));
+    pump();
+    return r;
+  }
+  void pump() {
+    ev::publication_change c;
+    while (esc->poll(c)) changed.push_back(pkg.apply(c));
+  }
+  std::vector<std::string> basics(const std::string& resource) {
+    std::vector<std::string> out;
+    for (const auto& t : pkg.compose(resource).tuples) out.push_back(t.id + "=" + std::string(pr::to_string(t.basic)));
+    return out;
+  }
+};
+
+}  // namespace
+
+// ---- PIDF / RPID ------------------------------------------------------------------------
+
+TEST_CASE("pidf: every RFC 3863 example decodes, round-trips, and what we write validates") {
+  for (const auto& f : testsupport::files_with_ext(testsupport::shared_dir() / "testdata" / "examples", ".xml")) {
+    if (f.filename().string().rfind("3863-", 0) != 0) continue;
+    INFO(f.filename().string());
+    auto d = doc_of(testsupport::read_file(f));
+    CHECK(d.entity == "pres:someone@example.com");
+    CHECK_FALSE(d.tuples.empty());
+    std::string out = pr::encode(d);
+    CHECK(doc_of(out) == d);
+    CHECK(testsupport::schema_valid(out, "3863-pidf.xsd"));
+  }
+  auto im = doc_of(example("3863-pidf-example-im-status.xml"));
+  REQUIRE(im.tuples.size() == 2);
+  CHECK(im.tuples[0].basic == pr::basic_status::open);
+  CHECK(im.tuples[0].contact->uri == "im:someone@mobilecarrier.net");
+  CHECK(im.tuples[0].contact->priority == "0.8");
+  REQUIRE(im.tuples[0].notes.size() == 2);
+  CHECK(im.tuples[0].notes[1].lang == "fr");
+  CHECK(im.tuples[0].timestamp == "2001-10-27T16:49:29Z");
+  REQUIRE(im.tuples[0].status_extensions.size() == 2);  // im:im and myex:location, kept
+  CHECK(im.tuples[0].status_extensions[0].find("urn:ietf:params:xml:ns:pidf:im") != std::string::npos);
+  CHECK(im.notes.at(0).text == "I'll be in Tokyo next week");
+
+  auto ext = doc_of(example("3863-pidf-example-extension-elements.xml"));  // impp: prefix
+  CHECK(ext.tuples.at(1).contact->uri == "im:someone@mobilecarrier.net");  // wrapped value trimmed
+  REQUIRE(ext.extensions.size() == 1);
+  CHECK(ext.extensions[0].find("xmlns:myex=\"http://id.example.com/presence/\"") != std::string::npos);
+
+  auto mu = doc_of(example("3863-pidf-example-must-understand.xml"));
+  CHECK(mu.not_understood == std::vector<std::string>{"myex:ex1"});
+}
+
+TEST_CASE("rpid: activities, mood, place-type, privacy typed, the rest kept, any prefix") {
+  auto d = doc_of(local("4480-rpid-person.xml"));
+  REQUIRE(d.persons.size() == 1);
+  const auto& p = d.persons[0];
+  CHECK(p.activities == std::vector<pr::activity>{pr::activity::away, pr::activity::meeting});
+  CHECK(p.activities_from == "2005-05-30T12:00:00+05:00");
+  CHECK(p.activity_notes.at(0).text == "Far away");
+  REQUIRE(p.moods.size() == 2);
+  CHECK(p.moods[0].token == "angry");
+  CHECK((p.moods[1].token == "other" && p.moods[1].text == "brooding"));
+  CHECK(p.place_type->token == "residence");
+  CHECK((p.privacy->known && p.privacy->audio && !p.privacy->text && p.privacy->video));
+  CHECK(p.notes.at(0).text == "Watching the game");
+  CHECK(p.timestamp == "2005-05-30T16:09:44+05:00");
+  CHECK(p.extensions.size() == 3);  // rpid:class, rpid:sphere, rpid:time-offset
+  CHECK(d.tuples.at(0).extensions.size() == 3);
+  CHECK(d.extensions.size() == 1);  // dm:device
+  std::string out = pr::encode(d);
+  CHECK(doc_of(out) == d);
+  CHECK(testsupport::schema_valid(out, "3863-pidf.xsd"));
+
+  auto q = doc_of(local("rpid-prefixes-cpim.xml"));
+  const auto& qp = q.persons.at(0);
+  CHECK(qp.activities == std::vector<pr::activity>{pr::activity::on_the_phone, pr::activity::busy,
+                                                   pr::activity::vacation, pr::activity::sleeping,
+                                                   pr::activity::unknown, pr::activity::other});
+  CHECK(qp.activity_other == "juggling");
+  CHECK_FALSE(qp.privacy->known);
+  CHECK((qp.place_type->token == "other" && qp.place_type->text == "submarine"));
+  CHECK(doc_of(pr::encode(q)) == q);
+  // The legacy type is read like the current one.
+  pr::presence_package pkg;
+  sm::media_type cpim{"application", "cpim-pidf+xml", {}};
+  auto dec = pkg.decode(cpim, local("rpid-prefixes-cpim.xml"));
+  CHECK(dec.ok);
+}
+
+TEST_CASE("pidf: what breaks the model is refused with a reason (baresip's <basic>?</basic>)") {
+  pr::presence_document d;
+  std::string err;
+  CHECK_FALSE(pr::decode("<presence xmlns='urn:ietf:params:xml:ns:pidf' entity='sip:a@b'><tuple id='t'>"
+                         "<status><basic>?</basic></status></tuple></presence>", d, &err));
+  CHECK(err.find("basic must be open or closed") != std::string::npos);
+  CHECK_FALSE(pr::decode("<presence xmlns='urn:ietf:params:xml:ns:pidf'/>", d, &err));
+  CHECK(err == "presence without entity");
+  CHECK_FALSE(pr::decode("<presence xmlns='urn:other' entity='x'/>", d, &err));
+  CHECK_FALSE(pr::decode("<presence xmlns='urn:ietf:params:xml:ns:pidf' entity='x'><tuple id='t'/></presence>", d, &err));
+  CHECK(err == "tuple t without status");
+  CHECK_FALSE(pr::decode("<presence", d, &err));
+  CHECK(err.rfind("not XML", 0) == 0);
+}
+
+// ---- ESC ----------------------------------------------------------------------------------
+
+TEST_CASE("esc: initial, refresh, modify, remove, each answer carries a new entity tag") {
+  esc_fixture f;
+  f.ids.script = {"to1", "etagA"};
+  auto r = f.handle(publish("sip:alice@example.com", pidf("sip:alice@example.com", "t1", "open"), 3600), t0);
+  REQUIRE(r.status() == 200);
+  CHECK(r.sip_etag() == "etagA");
+  CHECK(r.expires() == 3600u);
+  CHECK(f.basics("sip:alice@example.com") == std::vector<std::string>{"t1=open"});
+
+  f.ids.script = {"to2", "etagB"};
+  r = f.handle(publish("sip:alice@example.com", std::nullopt, 3600, "etagA"), t0 + 100s);  // refresh
+  REQUIRE(r.status() == 200);
+  CHECK(r.sip_etag() == "etagB");
+  CHECK(f.changed.back() == false);  // a refresh changes nothing a watcher sees
+  CHECK(f.esc->find("etagA") == nullptr);
+
+  f.ids.script = {"to3", "etagC"};
+  r = f.handle(publish("sip:alice@example.com", pidf("sip:alice@example.com", "t1", "closed"), 3600, "etagB"), t0 + 200s);
+  CHECK(r.sip_etag() == "etagC");
+  CHECK(f.changed.back() == true);
+  CHECK(f.basics("sip:alice@example.com") == std::vector<std::string>{"t1=closed"});
+
+  r = f.handle(publish("sip:alice@example.com", std::nullopt, 0, "etagC"), t0 + 300s);  // remove
+  CHECK(r.status() == 200);
+  CHECK(r.expires() == 0u);
+  CHECK(f.esc->size() == 0);
+  CHECK(f.basics("sip:alice@example.com") == std::vector<std::string>{"offline=closed"});  // hard state
+}
+
+TEST_CASE("esc: 412 for unknown, used or expired tags, 423, 489, 400, 415, 403, 413") {
+  esc_fixture f;
+  f.ids.script = {"to", "e1"};
+  const std::string a = "sip:alice@example.com";
+  REQUIRE(f.handle(publish(a, pidf(a, "t", "open"), 60), t0).status() == 200);
+  CHECK(f.handle(publish(a, std::nullopt, 60, "nosuchtag"), t0).status() == 412);
+  CHECK(f.handle(publish("sip:bob@example.com", std::nullopt, 60, "e1"), t0).status() == 412);  // other resource
+  // Expiry at exactly 60 s: one tick before it is still there.
+  f.esc->advance(t0 + 60s - 1ns);
+  CHECK(f.esc->find("e1") != nullptr);
+  CHECK(f.esc->next_deadline() == t0 + 60s);
+  f.esc->advance(t0 + 60s);
+  f.pump();
+  CHECK(f.esc->find("e1") == nullptr);
+  CHECK(f.handle(publish(a, std::nullopt, 60, "e1"), t0 + 61s).status() == 412);
+
+  auto brief = f.handle(publish(a, pidf(a, "t", "open"), 10), t0);
+  CHECK(brief.status() == 423);
+  CHECK(brief.min_expires() == 60u);
+  auto bad_event = f.handle(publish(a, pidf(a, "t", "open"), 60, "", "dialog"), t0);
+  CHECK(bad_event.status() == 489);
+  CHECK(header(bad_event, "Allow-Events") == "presence");
+  CHECK(f.handle(publish(a, pidf(a, "t", "open"), 60, "", ""), t0).status() == 489);
+  auto nobody = f.handle(publish(a, std::nullopt, 60), t0);
+  CHECK(nobody.status() == 400);
+  CHECK(nobody.reason() == "Missing Body in Initial PUBLISH");
+  auto type = f.handle(publish(a, "hello", 60, "", "presence", "text/plain"), t0);
+  CHECK(type.status() == 415);
+  CHECK(header(type, "Accept") == "application/pidf+xml, application/cpim-pidf+xml");
+  auto broken = f.handle(publish(a, "<presence/>", 60), t0);
+  CHECK(broken.status() == 400);
+  CHECK(broken.reason().find("Bad pidf+xml Body") == 0);
+  auto other = publish(a, pidf(a, "t", "open"), 60);
+  auto forged = build(sm::message_builder::request("PUBLISH", a)
+                          .header("Via", "SIP/2.0/UDP x;branch=z9hG4bKf").header("From", "<sip:mallory@example.com>;tag=1")
+                          .header("To", "<" + a + ">").header("Call-ID", "f").header("CSeq", "1 PUBLISH")
+                          .header("Event", "presence").body("application/pidf+xml", pidf(a, "t", "open")));
+  CHECK(f.handle(forged, t0).status() == 403);
+  f.esc = std::make_unique<ev::publication_server>(f.ids.source(), ev::publication_config{100, 16, 100, 24});
+  f.esc->add_package(f.pkg);
+  CHECK(f.handle(other, t0).status() == 413);
+}
+
+TEST_CASE("esc: two devices of one AoR stay apart by entity tag, union, newer replaces, limits") {
+  esc_fixture f;
+  const std::string a = "sip:alice@example.com";
+  f.ids.script = {"x", "phone", "x", "laptop"};
+  REQUIRE(f.handle(publish(a, pidf(a, "phone", "open", "sip:alice@192.0.2.1"), 3600), t0).status() == 200);
+  REQUIRE(f.handle(publish(a, pidf(a, "laptop", "closed"), 3600), t0 + 1s).status() == 200);
+  CHECK(f.esc->publications("presence", a).size() == 2);
+  CHECK(f.basics(a) == std::vector<std::string>{"phone=open", "laptop=closed"});
+  // Interleaved: the phone refreshes, the laptop modifies, the phone's old tag is dead.
+  f.ids.script = {"x", "phone2", "x", "laptop2"};
+  CHECK(f.handle(publish(a, std::nullopt, 3600, "phone"), t0 + 2s).status() == 200);
+  CHECK(f.handle(publish(a, pidf(a, "laptop", "open"), 3600, "laptop"), t0 + 3s).status() == 200);
+  CHECK(f.handle(publish(a, pidf(a, "phone", "closed"), 3600, "phone"), t0 + 4s).status() == 412);
+  CHECK(f.basics(a) == std::vector<std::string>{"phone=open", "laptop=open"});
+  // Both publish the same tuple id: the newer body wins.
+  f.ids.script = {"x", "laptop3"};
+  CHECK(f.handle(publish(a, pidf(a, "phone", "closed"), 3600, "laptop2"), t0 + 5s).status() == 200);
+  CHECK(f.basics(a) == std::vector<std::string>{"phone=closed"});
+  f.ids.script = {"x", "phone3"};
+  CHECK(f.handle(publish(a, pidf(a, "phone", "open"), 3600, "phone2"), t0 + 6s).status() == 200);
+  CHECK(f.basics(a) == std::vector<std::string>{"phone=open"});
+  // The laptop goes away; the phone's tuple stays.
+  CHECK(f.handle(publish(a, std::nullopt, 0, "laptop3"), t0 + 7s).status() == 200);
+  CHECK(f.esc->publications("presence", a).size() == 1);
+  CHECK(f.basics(a) == std::vector<std::string>{"phone=open"});
+
+  // Per-resource limit.
+  esc_fixture g;
+  g.esc = std::make_unique<ev::publication_server>(g.ids.source(), ev::publication_config{100, 2, 65536, 24});
+  g.esc->add_package(g.pkg);
+  CHECK(g.handle(publish(a, pidf(a, "1", "open"), 3600), t0).status() == 200);
+  CHECK(g.handle(publish(a, pidf(a, "2", "open"), 3600), t0).status() == 200);
+  auto full = g.handle(publish(a, pidf(a, "3", "open"), 3600), t0);
+  CHECK(full.status() == 503);
+  CHECK(header(full, "Retry-After") == "60");
+}
+
+TEST_CASE("esc: a publisher refreshing fast does not grow the timer heap without bound") {
+  esc_fixture f;
+  const std::string a = "sip:alice@example.com";
+  auto r = f.handle(publish(a, pidf(a, "t", "open"), 3600), t0);
+  std::string tag(r.sip_etag());
+  for (int i = 0; i < 10000; ++i) {
+    r = f.handle(publish(a, std::nullopt, 3600, tag), t0 + std::chrono::milliseconds(i));
+    REQUIRE(r.status() == 200);
+    tag = std::string(r.sip_etag());
+  }
+  CHECK(f.esc->size() == 1);
+  CHECK(f.esc->next_deadline() <= t0 + 3600s + 10s);
+  f.esc->advance(t0 + 3600s + 10s);
+  CHECK(f.esc->size() == 0);
+}
+
+TEST_CASE("esc: the RFC 3903 example messages (M5, M9 -> M6, M10) at the SIP layer") {
+  tokens ids;
+  ids.script = {"1a2b3c4d", "dx200xyz", "2affde434", "kwj449x"};
+  test_package raw;  // reads any body: the RFC prints placeholders, not PIDF
+  ev::publication_server esc(ids.source());
+  esc.add_package(raw, {3600, 60, 1800});
+  ev::publication_server* e = &esc;
+  auto m6 = build(e->on_publish(example_msg("3903-m5-publish-initial.sip"), t0));
+  auto want6 = example_msg("3903-m6-200-ok-etag.sip");
+  CHECK(m6.status() == want6.status());
+  CHECK(m6.sip_etag() == want6.sip_etag());
+  CHECK(m6.expires() == want6.expires());
+  CHECK(m6.to().tag == want6.to().tag);
+  auto m10 = build(e->on_publish(example_msg("3903-m9-publish-refresh.sip"), t0 + 10s));
+  auto want10 = example_msg("3903-m10-200-ok-etag.sip");
+  CHECK(m10.sip_etag() == want10.sip_etag());
+  CHECK(m10.expires() == want10.expires());
+  REQUIRE(esc.find("kwj449x") != nullptr);
+  CHECK(esc.find("kwj449x")->body == "[Published PIDF document]\r\n");
+  CHECK(m10.to().tag == want10.to().tag);
+}
+
+// ---- EPA ----------------------------------------------------------------------------------
+
+namespace {
+struct epa_fixture {
+  tokens ids;
+  ev::publication_client epa;
+  explicit epa_fixture(std::uint32_t expires = 3600)
+      : epa({"presence", "sip:alice@example.com", "", expires}, ids.source()) {}
+  std::vector<ev::publisher_event> events() { return drain<ev::publication_client, ev::publisher_event>(epa); }
+  std::vector<sm::message> sent(std::vector<std::uint64_t>* keys = nullptr) {
+    std::vector<sm::message> out;
+    for (auto& e : events())
+      if (e.what == ev::publisher_event::kind::send) {
+        out.push_back(wire(e.request, "pua.example.com"));
+        if (keys) keys->push_back(e.request.key);
+      }
+    return out;
+  }
+};
+sm::message ok_etag(const sm::message& req, const std::string& etag, std::uint32_t expires) {
+  return answer(req, 200, "x", {{"SIP-ETag", etag}, {"Expires", std::to_string(expires)}});
+}
+}  // namespace
+
+TEST_CASE("epa: initial, refresh at expiry minus the margin (not a tick before), modify, remove") {
+  epa_fixture f;
+  f.epa.publish("application/pidf+xml", "<doc1/>", t0);
+  std::vector<std::uint64_t> k;
+  auto s = f.sent(&k);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].sip_if_match().empty());
+  CHECK(s[0].body() == "<doc1/>");
+  CHECK(header(s[0], "Event") == "presence");
+  f.epa.on_response(k[0], ok_etag(s[0], "E1", 1800), t0);
+  auto ev1 = f.events();
+  REQUIRE(ev1.size() == 1);
+  CHECK(ev1[0].what == ev::publisher_event::kind::published);
+  CHECK(ev1[0].etag == "E1");
+  // 1800 s granted: refresh 30 s before.
+  CHECK(f.epa.next_deadline() == t0 + 1770s);
+  f.epa.advance(t0 + 1770s - 1ns);
+  CHECK(f.sent().empty());
+  f.epa.advance(t0 + 1770s);
+  k.clear();
+  s = f.sent(&k);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].sip_if_match() == "E1");
+  CHECK(s[0].body().empty());
+  f.epa.on_response(k[0], ok_etag(s[0], "E2", 1800), t0 + 1770s);
+  f.events();
+  f.epa.publish("application/pidf+xml", "<doc2/>", t0 + 1800s);
+  k.clear();
+  s = f.sent(&k);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].sip_if_match() == "E2");
+  CHECK(s[0].body() == "<doc2/>");
+  f.epa.on_response(k[0], ok_etag(s[0], "E3", 1800), t0 + 1800s);
+  f.events();
+  f.epa.remove(t0 + 1900s);
+  k.clear();
+  s = f.sent(&k);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].expires() == 0u);
+  CHECK(s[0].sip_if_match() == "E3");
+  f.epa.on_response(k[0], answer(s[0], 200, "x", {{"Expires", "0"}}), t0 + 1900s);
+  auto last = f.events();
+  REQUIRE(last.size() == 1);
+  CHECK(last[0].what == ev::publisher_event::kind::removed);
+  CHECK(f.epa.done());
+  CHECK(f.epa.next_deadline() == ev::time_point::max());
+}
+
+TEST_CASE("epa: one PUBLISH in flight, changes meanwhile coalesce into one, the last wins") {
+  epa_fixture f;
+  f.epa.publish("application/pidf+xml", "<a/>", t0);
+  std::vector<std::uint64_t> k;
+  auto s = f.sent(&k);
+  f.epa.publish("application/pidf+xml", "<b/>", t0 + 1ms);
+  f.epa.publish("application/pidf+xml", "<c/>", t0 + 2ms);
+  CHECK(f.sent().empty());
+  f.epa.on_response(k[0], ok_etag(s[0], "E1", 3600), t0 + 10ms);
+  k.clear();
+  s = f.sent(&k);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].body() == "<c/>");
+  CHECK(s[0].sip_if_match() == "E1");
+  // A remove asked for while a modify is in flight goes after it.
+  f.epa.remove(t0 + 11ms);
+  CHECK(f.sent().empty());
+  f.epa.on_response(k[0], ok_etag(s[0], "E2", 3600), t0 + 20ms);
+  s = f.sent();
+  REQUIRE(s.size() == 1);
+  CHECK((s[0].expires() == 0u && s[0].sip_if_match() == "E2"));
+}
+
+TEST_CASE("epa: 412 republishes full state without If-Match, 423 retries with Min-Expires, 5xx retries later") {
+  epa_fixture f(30);
+  f.epa.publish("application/pidf+xml", "<a/>", t0);
+  std::vector<std::uint64_t> k;
+  auto s = f.sent(&k);
+  f.epa.on_response(k[0], answer(s[0], 423, "x", {{"Min-Expires", "60"}}), t0);
+  k.clear();
+  s = f.sent(&k);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].expires() == 60u);
+  CHECK(s[0].body() == "<a/>");
+  f.epa.on_response(k[0], ok_etag(s[0], "E1", 60), t0);
+  f.events();
+  f.epa.advance(t0 + 40s);  // refresh at 60 - 20
+  k.clear();
+  s = f.sent(&k);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].sip_if_match() == "E1");
+  f.epa.on_response(k[0], answer(s[0], 412, "x"), t0 + 40s);
+  k.clear();
+  s = f.sent(&k);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].sip_if_match().empty());
+  CHECK(s[0].body() == "<a/>");
+  f.epa.on_response(k[0], answer(s[0], 503, "x", {{"Retry-After", "5"}}), t0 + 41s);
+  auto ev1 = f.events();
+  REQUIRE(ev1.size() == 1);
+  CHECK((ev1[0].what == ev::publisher_event::kind::failed && ev1[0].status == 503 && ev1[0].retrying));
+  CHECK(f.epa.next_deadline() == t0 + 46s);
+  f.epa.advance(t0 + 46s);
+  s = f.sent();
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].sip_if_match().empty());
+}
+
+// ---- EPA and ESC together, and the seed presence flow --------------------------------------
+
+TEST_CASE("presence flow: SUBSCRIBE, 200, NOTIFY closed, PUBLISH, NOTIFY open with contact, two devices") {
+  esc_fixture f;
+  tokens sids, cids, pids1, pids2;
+  ev::server_config scfg;
+  scfg.contact = "sip:pa.example.com";
+  ev::subscription_server srv(sids.source(), scfg, {.authorize = ev::same_domain});
+  srv.add_package(f.pkg);
+  pr::presence_package decoder;
+  const std::string a = "sip:presentity@example.com";
+  ev::subscribe_params sp{"presence", "", "sip:watcher@example.com", a, "", "sip:watcher@192.0.2.9",
+                          {"application/pidf+xml"}, 3600};
+  ev::subscription_client watcher(sp, cids.source(), {}, &decoder);
+  std::vector<pr::presence_document> seen;
+  auto deliver = [&](ev::time_point now) {
+    ev::server_event se;
+    while (srv.poll(se)) {
+      if (se.what != ev::server_event::kind::send) continue;
+      sm::message n = wire(se.request, "pa.example.com");
+      srv.on_response(se.request.key, answer(n, watcher.on_notify(n, now), ""), now);
+      for (auto& ce : drain(watcher))
+        if (ce.what == ev::client_event::kind::notify) {
+          REQUIRE(ce.body.ok);
+          seen.push_back(std::any_cast<const pr::presence_document&>(ce.body.state));
+        }
+    }
+  };
+  auto exchange = [&](ev::publication_client& epa, ev::time_point now) {
+    ev::publisher_event pe;
+    while (epa.poll(pe)) {
+      if (pe.what != ev::publisher_event::kind::send) continue;
+      sm::message req = wire(pe.request, "pua.example.com");
+      sm::message resp = f.handle(req, now);
+      ev::publication_change c;
+      for (std::size_t i = 0; i < f.changed.size(); ++i)
+        if (f.changed[i]) srv.changed("presence", a, now);
+      f.changed.clear();
+      epa.on_response(pe.request.key, resp, now);
+    }
+  };
+
+  watcher.start(t0);
+  auto ce = drain(watcher);
+  sm::message sub = wire(ce.at(0).request, "watcherhost.example.com");
+  srv.on_subscribe(1, sub, t0);
+  auto se = drain(srv);
+  REQUIRE(se.at(0).what == ev::server_event::kind::respond);
+  sm::message ok = build(se.at(0).response);
+  CHECK(ok.status() == 200);
+  CHECK(ok.expires() == 3600u);
+  watcher.on_response(ce.at(0).request.key, ok, t0);
+  for (auto& e : se)
+    if (e.what == ev::server_event::kind::send) {
+      sm::message n = wire(e.request, "pa.example.com");
+      srv.on_response(e.request.key, answer(n, watcher.on_notify(n, t0), ""), t0);
+      for (auto& c : drain(watcher))
+        if (c.what == ev::client_event::kind::notify)
+          seen.push_back(std::any_cast<const pr::presence_document&>(c.body.state));
+    }
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].tuples.at(0).basic == pr::basic_status::closed);
+
+  ev::publication_client phone({"presence", a, "", 3600}, pids1.source());
+  phone.publish("application/pidf+xml", pidf(a, "phone", "open", "sip:presentity@192.0.2.7"), t0 + 1s);
+  exchange(phone, t0 + 1s);
+  deliver(t0 + 1s);
+  REQUIRE(seen.size() == 2);
+  REQUIRE(seen[1].tuples.size() == 1);
+  CHECK(seen[1].tuples[0].basic == pr::basic_status::open);
+  CHECK(seen[1].tuples[0].contact->uri == "sip:presentity@192.0.2.7");
+
+  // A second device joins, then both refresh and one leaves: NOTIFYs only on change.
+  ev::publication_client laptop({"presence", a, "", 600}, pids2.source());
+  laptop.publish("application/pidf+xml", pidf(a, "laptop", "open", "sip:presentity@192.0.2.8"), t0 + 2s);
+  exchange(laptop, t0 + 2s);
+  deliver(t0 + 2s);
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[2].tuples.size() == 2);
+  laptop.advance(t0 + 2s + 570s);  // refresh (600 - 30)
+  exchange(laptop, t0 + 572s);
+  deliver(t0 + 572s);
+  CHECK(seen.size() == 3);
+  laptop.remove(t0 + 600s);
+  exchange(laptop, t0 + 600s);
+  deliver(t0 + 600s);
+  REQUIRE(seen.size() == 4);
+  REQUIRE(seen[3].tuples.size() == 1);
+  CHECK(seen[3].tuples[0].id == "phone");
+  CHECK(f.esc->publications("presence", a).size() == 1);
+}
+
+TEST_CASE("presence package: a watcher from another domain is refused, pending sees the hard state") {
+  esc_fixture f;
+  tokens sids;
+  ev::subscription_server srv(sids.source(), {}, {.authorize = ev::same_domain});
+  srv.add_package(f.pkg);
+  auto sub = build(sm::message_builder::request("SUBSCRIBE", "sip:alice@example.com")
+                       .header("Via", "SIP/2.0/UDP evil.example.org;branch=z9hG4bKs").header("From", "<sip:eve@example.org>;tag=1")
+                       .header("To", "<sip:alice@example.com>").header("Call-ID", "s1").header("CSeq", "1 SUBSCRIBE")
+                       .header("Contact", "<sip:eve@192.0.2.66>").header("Event", "presence"));
+  srv.on_subscribe(1, sub, t0);
+  auto se = drain(srv);
+  CHECK(build(se.at(0).response).status() == 403);
+  ev::watcher_view w;
+  w.resource = "sip:alice@example.com";
+  auto neutral = f.pkg.neutral_state(w);
+  auto d = doc_of(neutral->text);
+  CHECK((d.tuples.size() == 1 && d.tuples[0].basic == pr::basic_status::closed));
+}
