@@ -1,11 +1,12 @@
-// sipevents-notifier: registrar (RFC 3261 10.3), reg event notifier (RFC 3680) and
-// MESSAGE relay (RFC 3428) to registered contacts, in one process.
+// sipevents-notifier: registrar (RFC 3261 10.3), reg event notifier (RFC 3680),
+// presence server (RFC 3856 notifier composing RFC 3903 PUBLISHes) and MESSAGE relay
+// (RFC 3428) to registered contacts, in one process.
 //
 //   sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN
 //                      [--domain DOMAIN ...] [--min-expires N]
 //
-// One log line per request on stdout. Watchers of Event: reg are accepted from the
-// AoR's own domain (or a subdomain of it), others get 403.
+// One log line per request on stdout. Watchers of Event: reg and presence are
+// accepted from the AoR's own domain (or a subdomain of it), others get 403.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "../common/net.hpp"
 #include "sipevents/agent/event_agent.hpp"
+#include "sipevents/presence/presence_package.hpp"
 #include "sipevents/reg/reg_package.hpp"
 #include "sipevents/registrar/registrar.hpp"
 
@@ -76,7 +78,7 @@ int main(int argc, char** argv) {
   if (binds.empty() || rcfg.domains.empty()) return usage();
 
   st::runtime_config cfg;
-  cfg.allow_events = {"reg"};
+  cfg.allow_events = {"reg", "presence"};
   cfg.layer.server = "sipevents-notifier";
   st::runtime rt(cfg);
   rt.set_log([](st::log_level l, std::string_view s) {
@@ -104,6 +106,19 @@ int main(int argc, char** argv) {
   agent.add_package(reg_pkg);
   registrar_driver driver(registrar, reg_pkg, agent);
   rt.add_timed(driver);
+
+  // Presence: PUBLISHes kept by the ESC, composed per presentity, NOTIFYed on change.
+  sipevents::events::publication_server esc([&rt](std::size_t n) { return rt.layer().random_token(n); });
+  sipevents::presence::presence_config pcfg;
+  pcfg.publications.min_expires = pcfg.subscriptions.min_expires = rcfg.min_expires;
+  sipevents::presence::presence_package presence(&esc, pcfg);
+  esc.add_package(presence, pcfg.publications);
+  agent.add_package(presence);
+  agent.serve_publications(esc, [&](const sipevents::events::publication_change& c) {
+    std::printf("publication %s %s %s\n", c.resource.c_str(), std::string(to_string(c.kind)).c_str(), c.etag.c_str());
+    std::fflush(stdout);
+    if (presence.apply(c)) agent.changed("presence", c.resource);
+  });
 
   rt.on_request("REGISTER", [&](st::incoming_request& r) {
     rt.respond(r, registrar.on_register(r.msg, sipevents::transaction::clock::now()));
@@ -145,7 +160,7 @@ int main(int argc, char** argv) {
     });
   });
 
-  std::printf("sipevents-notifier: registrar, reg notifier and MESSAGE relay for");
+  std::printf("sipevents-notifier: registrar, reg notifier, presence server and MESSAGE relay for");
   for (const auto& d : rcfg.domains) std::printf(" %s", d.c_str());
   std::printf("\n");
   std::fflush(stdout);

@@ -1,27 +1,33 @@
 // sipevents-watcher: subscribe to any event package and print each NOTIFY.
 //
 //   sipevents-watcher --event PKG --from URI --server udp:HOST:PORT|tcp:HOST:PORT
-//                     [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S]
+//                     [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]
 //                     TARGET-URI
 //
 // One JSON line per NOTIFY: event, resource, state, reason, expires, content_type,
-// body. After --count NOTIFYs or --duration seconds it unsubscribes and waits for the
-// final NOTIFY (at most 64*T1); SIGINT or SIGTERM does the same. Exit 0 when a NOTIFY arrived and the subscription
-// ended cleanly; 1 when the SUBSCRIBE failed or nothing arrived.
+// body, and for presence the parsed document ("presence") or why it could not be
+// read ("parse_error"). --text prints one readable line per NOTIFY instead. After
+// --count NOTIFYs or --duration seconds it unsubscribes and waits for the final
+// NOTIFY (at most 64*T1); SIGINT or SIGTERM does the same. Exit 0 when a NOTIFY
+// arrived and the subscription ended cleanly; 1 when the SUBSCRIBE failed or nothing
+// arrived.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "../common/net.hpp"
 #include "../lint/json.hpp"
 #include "sipevents/agent/event_agent.hpp"
+#include "sipevents/presence/presence_package.hpp"
 
 namespace st = sipevents::transport;
 namespace ev = sipevents::events;
 namespace sa = sipevents::agent;
+namespace pr = sipevents::presence;
 using sipevents::transaction::peer;
 using sipevents::transaction::transport_kind;
 
@@ -30,9 +36,90 @@ namespace {
 int usage() {
   std::fprintf(stderr,
                "usage: sipevents-watcher --event PKG --from URI --server udp:HOST:PORT|tcp:HOST:PORT\n"
-               "                         [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S]\n"
+               "                         [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]\n"
                "                         TARGET-URI\n");
   return 2;
+}
+
+void notes_json(std::string& out, const std::vector<pr::note>& notes) {
+  out += "[";
+  for (std::size_t i = 0; i < notes.size(); ++i) {
+    if (i) out += ",";
+    lint::json_string(out, notes[i].text);
+  }
+  out += "]";
+}
+
+/// {"entity", "tuples":[{"id","basic","contact","priority","notes"}], "notes",
+///  "activities", "moods", "place_type"}: what a softphone shows of a buddy.
+void presence_json(std::string& out, const pr::presence_document& d) {
+  out += "{\"entity\":";
+  lint::json_string(out, d.entity);
+  out += ",\"tuples\":[";
+  for (std::size_t i = 0; i < d.tuples.size(); ++i) {
+    const auto& t = d.tuples[i];
+    if (i) out += ",";
+    out += "{\"id\":";
+    lint::json_string(out, t.id);
+    out += ",\"basic\":";
+    if (t.basic == pr::basic_status::none) out += "null";
+    else lint::json_string(out, pr::to_string(t.basic));
+    out += ",\"contact\":";
+    if (t.contact) lint::json_string(out, t.contact->uri);
+    else out += "null";
+    out += ",\"notes\":";
+    notes_json(out, t.notes);
+    out += "}";
+  }
+  out += "],\"notes\":";
+  notes_json(out, d.notes);
+  std::vector<std::string> acts, moods;
+  std::string place;
+  for (const auto& p : d.persons) {
+    for (auto a : p.activities) acts.emplace_back(a == pr::activity::other ? p.activity_other : pr::to_string(a));
+    for (const auto& m : p.moods) moods.push_back(m.token == "other" ? m.text : m.token);
+    if (p.place_type) place = p.place_type->token == "other" ? p.place_type->text : p.place_type->token;
+  }
+  auto list = [&](const std::vector<std::string>& v) {
+    out += "[";
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (i) out += ",";
+      lint::json_string(out, v[i]);
+    }
+    out += "]";
+  };
+  out += ",\"activities\":";
+  list(acts);
+  out += ",\"moods\":";
+  list(moods);
+  out += ",\"place_type\":";
+  if (place.empty()) out += "null";
+  else lint::json_string(out, place);
+  out += "}";
+}
+
+/// One human line: "NOTIFY presence sip:alice@example.com active: open sip:... (note)".
+std::string notify_text(const ev::client_event& e, const std::string& resource) {
+  const auto& n = *e.notify;
+  std::string line = "NOTIFY " + std::string(n.event() ? n.event()->type : std::string_view{}) + " " + resource + " " +
+                     std::string(ev::to_string(e.state));
+  if (e.body.ok && e.body.state.type() == typeid(pr::presence_document)) {
+    const auto& d = std::any_cast<const pr::presence_document&>(e.body.state);
+    line += ":";
+    for (const auto& t : d.tuples) {
+      line += " " + std::string(pr::to_string(t.basic));
+      if (t.contact) line += " " + t.contact->uri;
+      for (const auto& no : t.notes) line += " (" + no.text + ")";
+    }
+    for (const auto& p : d.persons)
+      for (auto a : p.activities) line += " [" + std::string(pr::to_string(a)) + "]";
+  } else if (!e.body.ok && !e.body.error.empty()) {
+    line += ": unreadable body: " + e.body.error;
+  } else {
+    line += ": " + std::to_string(n.body().size()) + " bytes of " +
+            (n.content_type() ? std::string(n.content_type()->subtype) : std::string("nothing"));
+  }
+  return line + "\n";
 }
 
 std::string notify_json(const ev::client_event& e, const std::string& resource) {
@@ -55,6 +142,16 @@ std::string notify_json(const ev::client_event& e, const std::string& resource) 
   else line += "null";
   line += ",\"body\":";
   lint::json_string(line, n.body());
+  if (n.event() && n.event()->package == "presence" && !n.body().empty()) {
+    // The parsed PIDF, or why it could not be read (the subscription stays).
+    if (e.body.ok) {
+      line += ",\"presence\":";
+      presence_json(line, std::any_cast<const pr::presence_document&>(e.body.state));
+    } else {
+      line += ",\"parse_error\":";
+      lint::json_string(line, e.body.error);
+    }
+  }
   line += "}\n";
   return line;
 }
@@ -66,6 +163,7 @@ int main(int argc, char** argv) {
   std::string server;
   long count = -1;
   double duration = -1;
+  bool text = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&](std::string& dst) {
@@ -82,6 +180,7 @@ int main(int argc, char** argv) {
     else if (a == "--expires") { if (!val(n)) return usage(); p.expires = std::uint32_t(std::strtoul(n.c_str(), nullptr, 10)); }
     else if (a == "--count") { if (!val(n)) return usage(); count = std::atol(n.c_str()); }
     else if (a == "--duration") { if (!val(n)) return usage(); duration = std::atof(n.c_str()); }
+    else if (a == "--text") text = true;
     else if (!a.empty() && a[0] == '-') return usage();
     else p.to = a;
   }
@@ -120,10 +219,11 @@ int main(int argc, char** argv) {
     limit.async_wait([&](std::error_code ec) { if (!ec) rt.stop(); });
   };
   std::string resource = p.to;
+  pr::presence_package presence;  // decodes PIDF for --event presence
   id = agent.subscribe(p, [&](std::uint64_t, const ev::client_event& e) {
     using K = ev::client_event::kind;
     if (e.what == K::notify) {
-      std::fputs(notify_json(e, resource).c_str(), stdout);
+      std::fputs(text ? notify_text(e, resource).c_str() : notify_json(e, resource).c_str(), stdout);
       std::fflush(stdout);
       rc = 0;
       if (count > 0 && ++seen >= count) asio::post(rt.context(), leave);
@@ -134,7 +234,7 @@ int main(int argc, char** argv) {
       }
       rt.stop();
     }
-  });
+  }, p.event == "presence" ? &presence : nullptr);
   if (duration > 0) {
     limit.expires_after(std::chrono::milliseconds(long(duration * 1000)));
     limit.async_wait([&](std::error_code ec) { if (!ec) leave(); });

@@ -123,6 +123,24 @@ void event_agent::flush() {
       }
       if (alive.expired()) return;
     }
+    if (esc_) {
+      ev::publication_change c;
+      while (esc_->poll(c)) {
+        more = true;
+        if (on_publication_) on_publication_(c);
+        if (alive.expired()) return;
+      }
+    }
+    std::vector<std::uint64_t> pids;
+    for (const auto& [id, slot] : publishers_) pids.push_back(id);
+    for (std::uint64_t id : pids) {
+      auto it = publishers_.find(id);
+      if (it == publishers_.end()) continue;
+      flush_publisher(id, it->second);
+      if (alive.expired()) return;
+      it = publishers_.find(id);
+      if (it != publishers_.end() && it->second.c->done()) publishers_.erase(it);
+    }
     std::vector<std::uint64_t> ids;
     for (const auto& [id, slot] : clients_) ids.push_back(id);
     for (std::uint64_t id : ids) {
@@ -168,15 +186,75 @@ void event_agent::refresh(std::uint64_t id) {
   flush();
 }
 
+void event_agent::flush_publisher(std::uint64_t id, publisher_slot& slot) {
+  std::weak_ptr<bool> alive = alive_;
+  ev::publisher_event e;
+  while (slot.c->poll(e)) {
+    if (e.what == ev::publisher_event::kind::send) {
+      std::uint64_t key = e.request.key;
+      send(e.request, true, [this, id, key, alive](const transport::request_result& res) {
+        if (alive.expired()) return;
+        auto it = publishers_.find(id);
+        if (it == publishers_.end()) return;
+        if (res.response) it->second.c->on_response(key, *res.response, clock::now());
+        else it->second.c->on_failure(key, res.status ? res.status : 503, clock::now());
+        flush();
+      });
+    } else if (slot.h) {
+      slot.h(id, e);
+      if (alive.expired()) return;
+    }
+  }
+}
+
+std::uint64_t event_agent::publish(ev::publish_params p, std::string content_type, std::string body,
+                                   publisher_handler h) {
+  std::uint64_t id = ++next_client_;
+  publisher_slot& slot = publishers_[id];
+  slot.c = std::make_unique<ev::publication_client>(std::move(p),
+                                                    [this](std::size_t n) { return rt_.layer().random_token(n); });
+  slot.h = std::move(h);
+  slot.c->publish(std::move(content_type), std::move(body), clock::now());
+  flush();
+  return id;
+}
+
+void event_agent::republish(std::uint64_t id, std::string content_type, std::string body) {
+  auto it = publishers_.find(id);
+  if (it == publishers_.end()) return;
+  it->second.c->publish(std::move(content_type), std::move(body), clock::now());
+  flush();
+}
+
+void event_agent::unpublish(std::uint64_t id) {
+  auto it = publishers_.find(id);
+  if (it == publishers_.end()) return;
+  it->second.c->remove(clock::now());
+  flush();
+}
+
+void event_agent::serve_publications(ev::publication_server& esc, publication_handler h) {
+  esc_ = &esc;
+  on_publication_ = std::move(h);
+  rt_.on_request("PUBLISH", [this](transport::incoming_request& r) {
+    rt_.respond(r, esc_->on_publish(r.msg, clock::now()));
+    flush();
+  });
+}
+
 time_point event_agent::next_deadline() const {
   time_point t = server_.next_deadline();
   for (const auto& [id, slot] : clients_) t = std::min(t, slot.c->next_deadline());
+  for (const auto& [id, slot] : publishers_) t = std::min(t, slot.c->next_deadline());
+  if (esc_) t = std::min(t, esc_->next_deadline());
   return t;
 }
 
 void event_agent::advance(time_point now) {
   server_.advance(now);
+  if (esc_) esc_->advance(now);
   for (auto& [id, slot] : clients_) slot.c->advance(now);
+  for (auto& [id, slot] : publishers_) slot.c->advance(now);
   flush();
 }
 

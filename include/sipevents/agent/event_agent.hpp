@@ -11,6 +11,8 @@
 #include <memory>
 #include <optional>
 
+#include "sipevents/events/publication_client.hpp"
+#include "sipevents/events/publication_server.hpp"
 #include "sipevents/events/subscription_client.hpp"
 #include "sipevents/events/subscription_server.hpp"
 #include "sipevents/transport/runtime.hpp"
@@ -33,6 +35,8 @@ class event_agent final : public transport::timed {
  public:
   using client_handler = std::function<void(std::uint64_t id, const events::client_event&)>;
   using server_handler = std::function<void(const events::server_event&)>;
+  using publisher_handler = std::function<void(std::uint64_t id, const events::publisher_event&)>;
+  using publication_handler = std::function<void(const events::publication_change&)>;
 
   /// Handles SUBSCRIBE and NOTIFY on `rt` from now on.
   event_agent(transport::runtime& rt, agent_config cfg = {}, events::server_hooks hooks = {});
@@ -58,6 +62,20 @@ class event_agent final : public transport::timed {
   void refresh(std::uint64_t id);
   std::size_t subscriptions() const noexcept { return clients_.size(); }
 
+  // ---- publisher (EPA, RFC 3903) -----------------------------------------------------
+  /// Starts publishing `body` for `p.from`; `h` hears published/removed/failed.
+  std::uint64_t publish(events::publish_params p, std::string content_type, std::string body, publisher_handler h);
+  /// New state for publication `id` (coalesced if a PUBLISH is in flight).
+  void republish(std::uint64_t id, std::string content_type, std::string body);
+  /// Removes publication `id`; it is forgotten once removed.
+  void unpublish(std::uint64_t id);
+  std::size_t publishers() const noexcept { return publishers_.size(); }
+
+  // ---- compositor (ESC, RFC 3903) ----------------------------------------------------
+  /// Answers PUBLISH with `esc` (not owned) and drives its expiry; `h` hears every
+  /// change (compose, then changed() to NOTIFY).
+  void serve_publications(events::publication_server& esc, publication_handler h);
+
   // ---- timed -----------------------------------------------------------------------
   transaction::time_point next_deadline() const override;
   void advance(transaction::time_point now) override;
@@ -76,6 +94,14 @@ class event_agent final : public transport::timed {
   events::subscription_server server_;
   server_handler on_server_;
   std::map<std::uint64_t, client_slot> clients_;
+  struct publisher_slot {
+    std::unique_ptr<events::publication_client> c;
+    publisher_handler h;
+  };
+  void flush_publisher(std::uint64_t id, publisher_slot& slot);
+  std::map<std::uint64_t, publisher_slot> publishers_;
+  events::publication_server* esc_ = nullptr;
+  publication_handler on_publication_;
   std::uint64_t next_client_ = 0;
   bool flushing_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -1,0 +1,115 @@
+// sipevents-publish: publish presence (RFC 3903 PUBLISH of a PIDF document).
+//
+//   sipevents-publish --from URI --server udp:HOST:PORT|tcp:HOST:PORT --status open|closed
+//                     [--note TEXT] [--contact URI] [--activity A] [--expires N] [--duration S]
+//
+// Publishes, keeps the publication refreshed (SIP-If-Match) for --duration seconds
+// (default 0: publish once), then removes it (Expires: 0). Prints one line per
+// outcome: "published ETAG expires N", "failed STATUS", "removed". Exit 0 when it was
+// published and removed, 1 otherwise.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "../common/net.hpp"
+#include "sipevents/agent/event_agent.hpp"
+#include "sipevents/presence/pidf.hpp"
+
+namespace ev = sipevents::events;
+namespace pr = sipevents::presence;
+namespace sa = sipevents::agent;
+namespace st = sipevents::transport;
+using sipevents::transaction::peer;
+
+namespace {
+int usage() {
+  std::fprintf(stderr,
+               "usage: sipevents-publish --from URI --server udp:HOST:PORT|tcp:HOST:PORT --status open|closed\n"
+               "                         [--note TEXT] [--contact URI] [--activity A] [--expires N] [--duration S]\n");
+  return 2;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string from, server, status, note, contact, activity;
+  std::uint32_t expires = 3600;
+  double duration = 0;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i + 1 >= argc) return usage();
+    std::string v = argv[++i];
+    if (a == "--from") from = v;
+    else if (a == "--server") server = v;
+    else if (a == "--status") status = v;
+    else if (a == "--note") note = v;
+    else if (a == "--contact") contact = v;
+    else if (a == "--activity") activity = v;
+    else if (a == "--expires") expires = std::uint32_t(std::strtoul(v.c_str(), nullptr, 10));
+    else if (a == "--duration") duration = std::atof(v.c_str());
+    else return usage();
+  }
+  peer srv;
+  pr::activity act{};
+  if (from.empty() || (status != "open" && status != "closed") || !sipevents::transaction::parse_peer(server, srv) ||
+      (!activity.empty() && !pr::parse_activity(activity, act)))
+    return usage();
+
+  pr::presence_document doc;
+  doc.entity = from;
+  pr::tuple t;
+  t.id = "sipevents-publish";
+  t.basic = status == "open" ? pr::basic_status::open : pr::basic_status::closed;
+  if (!contact.empty()) t.contact = pr::contact_address{contact, {}};
+  if (!note.empty()) t.notes.push_back({note, {}});
+  doc.tuples.push_back(t);
+  if (!activity.empty()) {
+    pr::person p;
+    p.id = "p1";
+    p.activities.push_back(act);
+    doc.persons.push_back(p);
+  }
+
+  st::runtime rt;
+  rt.set_log([](st::log_level l, std::string_view s) {
+    if (l >= st::log_level::warning) std::fprintf(stderr, "%.*s\n", int(s.size()), s.data());
+  });
+  std::string local = tools::local_address_for(srv.host);
+  std::string kind = srv.transport == sipevents::transaction::transport_kind::tcp ? "tcp" : "udp";
+  if (auto ec = rt.listen(kind + ":" + tools::bracket(local) + ":0")) {
+    std::fprintf(stderr, "listen: %s\n", ec.message().c_str());
+    return 1;
+  }
+  sa::agent_config cfg;
+  cfg.outbound = srv;
+  sa::event_agent agent(rt, cfg);
+  asio::steady_timer until(rt.context());
+  bool published = false;
+  int rc = 1;
+  ev::publish_params p;
+  p.from = from;
+  p.expires = expires;
+  std::uint64_t id = 0;
+  auto finish = [&] { agent.unpublish(id); };
+  id = agent.publish(p, std::string(pr::pidf_type), pr::encode(doc), [&](std::uint64_t, const ev::publisher_event& e) {
+    using K = ev::publisher_event::kind;
+    if (e.what == K::published) {
+      std::printf("published %s expires %u\n", e.etag.c_str(), e.expires);
+      if (!published) {
+        published = true;
+        until.expires_after(std::chrono::milliseconds(long(duration * 1000)));
+        until.async_wait([&](std::error_code ec) { if (!ec) finish(); });
+      }
+    } else if (e.what == K::failed) {
+      std::printf("failed %u%s\n", e.status, e.retrying ? " (retrying)" : "");
+      if (!e.retrying && !published) rt.stop();
+    } else if (e.what == K::removed) {
+      std::printf("removed\n");
+      if (published) rc = 0;
+      asio::post(rt.context(), [&] { rt.stop(); });
+    }
+    std::fflush(stdout);
+  });
+  rt.run();
+  return rc;
+}
