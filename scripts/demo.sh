@@ -5,7 +5,10 @@
 #      (sipevents-message listen --register). Joe REGISTERs; the notifier NOTIFYs the
 #      watcher (init, then active with the contact); the watcher sends the welcome
 #      MESSAGE to that contact; the UA prints it. Exits non-zero unless it arrived.
-#   2. RFC 3428 MESSAGE between two processes over UDP and TCP, including a page over
+#   2. Presence (RFC 3856/3903): bob's sipevents-watcher subscribes to alice (NOTIFY
+#      closed), sipevents-publish PUBLISHes alice open with her contact (NOTIFY open),
+#      then MESSAGE both ways through the notifier's relay.
+#   3. RFC 3428 MESSAGE between two processes over UDP and TCP, including a page over
 #      1300 bytes that moves to TCP (RFC 3261 18.1.1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +18,7 @@ cmake --build build/release
 bin=build/release/examples
 port=${SIPEVENTS_DEMO_PORT:-25060}
 pids=()
+ua_pids=()
 cleanup() { [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true; }
 trap cleanup EXIT
 # Process substitution keeps $! the program's own pid (not sed's), so kill and wait
@@ -42,8 +46,46 @@ echo "welcome notice: delivered"
 cleanup
 pids=()
 
+echo "== presence on loopback: bob watches alice, alice PUBLISHes, MESSAGE both ways"
+pport=$((port + 20))
+tmp=$(mktemp -d)
+"$bin/sipevents-notifier" --bind "udp:127.0.0.1:$pport" --bind "tcp:127.0.0.1:$pport" --domain example.com \
+  > >(tag '[notifier]') 2>&1 &
+pids+=($!)
+sleep 0.3
+for who in alice:$((pport + 2)) bob:$((pport + 4)); do
+  timeout 20 "$bin/sipevents-message" listen --bind "udp:127.0.0.1:${who#*:}" --register "sip:${who%%:*}@example.com" \
+    --registrar "udp:127.0.0.1:$pport" --count 1 > >(tag "[${who%%:*} UA] ") 2>&1 &
+  pids+=($!)
+  ua_pids+=($!)
+done
+"$bin/sipevents-watcher" --event presence --from sip:bob@example.com --server "udp:127.0.0.1:$pport" \
+  --count 2 --text sip:alice@example.com > >(tee "$tmp/watch.txt" | tag '[bob watcher]') 2>&1 &
+watcher=$!
+pids+=($watcher)
+sleep 0.5
+"$bin/sipevents-publish" --from sip:alice@example.com --server "udp:127.0.0.1:$pport" --status open \
+  --contact "sip:alice@127.0.0.1:$((pport + 2))" --note "at my desk" --duration 1 > >(tag '[alice pub]') 2>&1 &
+publisher=$!
+pids+=($publisher)
+timeout 10 tail --pid="$watcher" -f /dev/null
+wait "$watcher"
+sleep 0.1
+grep -q "active: closed" "$tmp/watch.txt" && grep -q "active: open sip:alice@127.0.0.1:$((pport + 2))" "$tmp/watch.txt" ||
+  { echo "presence: bob did not see alice go from closed to open" >&2; exit 1; }
+"$bin/sipevents-message" send --from sip:bob@example.com --to sip:alice@example.com --via "udp:127.0.0.1:$pport" \
+  "Hi Alice, I see you are at your desk"
+"$bin/sipevents-message" send --from sip:alice@example.com --to sip:bob@example.com --via "udp:127.0.0.1:$pport" \
+  "Hi Bob!"
+for p in "${ua_pids[@]}" "$publisher"; do wait "$p"; done
+sleep 0.1
+rm -rf "$tmp"
+echo "presence flow: done"
+cleanup
+pids=()
+
 echo "== RFC 3428 MESSAGE between two processes on loopback"
-mport=$((port + 10))
+mport=$((port + 40))
 "$bin/sipevents-message" listen --bind "udp:127.0.0.1:$mport" --bind "tcp:127.0.0.1:$mport" --count 3 &
 listener=$!
 pids+=($listener)
