@@ -71,7 +71,8 @@ struct esc_fixture {
   std::unique_ptr<ev::publication_server> esc;
   pr::presence_package pkg;
   std::vector<bool> changed;  // per change: did the composed state change
-  esc_fixture() : esc(std::make_unique<ev::publication_server>(ids.source(), cfg)), pkg(esc.get()) {
+  explicit esc_fixture(ev::publication_config c = {})
+      : cfg(c), esc(std::make_unique<ev::publication_server>(ids.source(), cfg)), pkg(esc.get()) {
     esc->add_package(pkg, pkg.config().publications);
   }
   sm::message handle(const sm::message& req, ev::time_point now) {
@@ -247,9 +248,8 @@ TEST_CASE("esc: 412 for unknown, used or expired tags, 423, 489, 400, 415, 403, 
                           .header("To", "<" + a + ">").header("Call-ID", "f").header("CSeq", "1 PUBLISH")
                           .header("Event", "presence").body("application/pidf+xml", pidf(a, "t", "open")));
   CHECK(f.handle(forged, t0).status() == 403);
-  f.esc = std::make_unique<ev::publication_server>(f.ids.source(), ev::publication_config{100, 16, 100, 24});
-  f.esc->add_package(f.pkg);
-  CHECK(f.handle(other, t0).status() == 413);
+  esc_fixture small(ev::publication_config{100, 16, 100, 24});
+  CHECK(small.handle(other, t0).status() == 413);
 }
 
 TEST_CASE("esc: two devices of one AoR stay apart by entity tag, union, newer replaces, limits") {
@@ -279,9 +279,7 @@ TEST_CASE("esc: two devices of one AoR stay apart by entity tag, union, newer re
   CHECK(f.basics(a) == std::vector<std::string>{"phone=open"});
 
   // Per-resource limit.
-  esc_fixture g;
-  g.esc = std::make_unique<ev::publication_server>(g.ids.source(), ev::publication_config{100, 2, 65536, 24});
-  g.esc->add_package(g.pkg);
+  esc_fixture g(ev::publication_config{100, 2, 65536, 24});
   CHECK(g.handle(publish(a, pidf(a, "1", "open"), 3600), t0).status() == 200);
   CHECK(g.handle(publish(a, pidf(a, "2", "open"), 3600), t0).status() == 200);
   auto full = g.handle(publish(a, pidf(a, "3", "open"), 3600), t0);
