@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <type_traits>
+
 namespace sipevents::agent {
 namespace sm = sipevents::message;
 namespace ev = sipevents::events;
@@ -70,25 +72,44 @@ void event_agent::send(const ev::request_out& r, bool from_client,
   rt_.send_request(r.msg, to, std::move(done));
 }
 
-void event_agent::flush_client(std::uint64_t id, client_slot& slot) {
+namespace {
+bool finished(const ev::subscription_client& c) { return c.terminated(); }
+bool finished(const ev::publication_client& c) { return c.done(); }
+}  // namespace
+
+// Subscription and publication clients are driven alike: what they want sent goes out
+// with its answer fed back by key; everything else goes to the application's handler;
+// a finished one is dropped. Returns false if a handler destroyed the agent.
+template <class Slots>
+bool event_agent::flush_slots(Slots& slots) {
   std::weak_ptr<bool> alive = alive_;
-  ev::client_event e;
-  while (slot.c->poll(e)) {
-    if (e.what == ev::client_event::kind::send) {
-      std::uint64_t key = e.request.key;
-      send(e.request, true, [this, id, key, alive](const transport::request_result& res) {
-        if (alive.expired()) return;
-        auto it = clients_.find(id);
-        if (it == clients_.end()) return;
-        if (res.response) it->second.c->on_response(key, *res.response, clock::now());
-        else it->second.c->on_failure(key, res.status ? res.status : 503, clock::now());
-        flush();
-      });
-    } else if (slot.h) {
-      slot.h(id, e);
-      if (alive.expired()) return;
+  std::vector<std::uint64_t> ids;
+  for (const auto& [id, slot] : slots) ids.push_back(id);
+  for (std::uint64_t id : ids) {
+    auto it = slots.find(id);
+    if (it == slots.end()) continue;
+    auto& slot = it->second;
+    typename std::remove_cvref_t<decltype(*slot.c)>::event_type e;
+    while (slot.c->poll(e)) {
+      if (e.what == decltype(e.what)::send) {
+        std::uint64_t key = e.request.key;
+        send(e.request, true, [this, &slots, id, key, alive](const transport::request_result& res) {
+          if (alive.expired()) return;
+          auto found = slots.find(id);
+          if (found == slots.end()) return;
+          if (res.response) found->second.c->on_response(key, *res.response, clock::now());
+          else found->second.c->on_failure(key, res.status ? res.status : 503, clock::now());
+          flush();
+        });
+      } else if (slot.h) {
+        slot.h(id, e);
+        if (alive.expired()) return false;
+      }
     }
+    it = slots.find(id);
+    if (it != slots.end() && finished(*it->second.c)) slots.erase(it);
   }
+  return true;
 }
 
 void event_agent::flush() {
@@ -131,26 +152,7 @@ void event_agent::flush() {
         if (alive.expired()) return;
       }
     }
-    std::vector<std::uint64_t> pids;
-    for (const auto& [id, slot] : publishers_) pids.push_back(id);
-    for (std::uint64_t id : pids) {
-      auto it = publishers_.find(id);
-      if (it == publishers_.end()) continue;
-      flush_publisher(id, it->second);
-      if (alive.expired()) return;
-      it = publishers_.find(id);
-      if (it != publishers_.end() && it->second.c->done()) publishers_.erase(it);
-    }
-    std::vector<std::uint64_t> ids;
-    for (const auto& [id, slot] : clients_) ids.push_back(id);
-    for (std::uint64_t id : ids) {
-      auto it = clients_.find(id);
-      if (it == clients_.end()) continue;
-      flush_client(id, it->second);
-      if (alive.expired()) return;
-      it = clients_.find(id);
-      if (it != clients_.end() && it->second.c->terminated()) clients_.erase(it);
-    }
+    if (!flush_slots(publishers_) || !flush_slots(clients_)) return;
   }
   flushing_ = false;
   rt_.rearm();
@@ -184,27 +186,6 @@ void event_agent::refresh(std::uint64_t id) {
   if (it == clients_.end()) return;
   it->second.c->refresh(clock::now());
   flush();
-}
-
-void event_agent::flush_publisher(std::uint64_t id, publisher_slot& slot) {
-  std::weak_ptr<bool> alive = alive_;
-  ev::publisher_event e;
-  while (slot.c->poll(e)) {
-    if (e.what == ev::publisher_event::kind::send) {
-      std::uint64_t key = e.request.key;
-      send(e.request, true, [this, id, key, alive](const transport::request_result& res) {
-        if (alive.expired()) return;
-        auto it = publishers_.find(id);
-        if (it == publishers_.end()) return;
-        if (res.response) it->second.c->on_response(key, *res.response, clock::now());
-        else it->second.c->on_failure(key, res.status ? res.status : 503, clock::now());
-        flush();
-      });
-    } else if (slot.h) {
-      slot.h(id, e);
-      if (alive.expired()) return;
-    }
-  }
 }
 
 std::uint64_t event_agent::publish(ev::publish_params p, std::string content_type, std::string body,

@@ -86,7 +86,8 @@ class event_agent final : public transport::timed {
     client_handler h;
   };
   void flush();
-  void flush_client(std::uint64_t id, client_slot& slot);
+  template <class Slots>
+  bool flush_slots(Slots& slots);
   void send(const events::request_out& r, bool from_client, std::function<void(const transport::request_result&)> done);
 
   transport::runtime& rt_;
@@ -98,7 +99,6 @@ class event_agent final : public transport::timed {
     std::unique_ptr<events::publication_client> c;
     publisher_handler h;
   };
-  void flush_publisher(std::uint64_t id, publisher_slot& slot);
   std::map<std::uint64_t, publisher_slot> publishers_;
   events::publication_server* esc_ = nullptr;
   publication_handler on_publication_;

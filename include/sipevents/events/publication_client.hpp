@@ -47,6 +47,7 @@ struct publisher_event {
 
 class publication_client {
  public:
+  using event_type = publisher_event;
   publication_client(publish_params p, token_source ids, publication_client_config cfg = {});
 
   /// The full state to publish from now on; sent at once unless a PUBLISH is in flight.

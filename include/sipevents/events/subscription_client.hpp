@@ -59,6 +59,7 @@ struct client_event {
 
 class subscription_client {
  public:
+  using event_type = client_event;
   /// `pkg` may be null: bodies are then passed on undecoded.
   subscription_client(subscribe_params p, token_source ids, client_config cfg = {}, const package* pkg = nullptr);
 
