@@ -9,32 +9,17 @@
 //   notify       time for changed() on every resource to build and serialize one
 //                NOTIFY per subscription, ns/NOTIFY and NOTIFYs/s on one core
 //   answer       time to take the 200 to each NOTIFY back
-#include <malloc.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <new>
 #include <string>
 #include <vector>
 
+#include "heap_held.hpp"
 #include "sipevents/events/subscription_server.hpp"
 
-namespace {
-std::size_t g_live = 0;
-}
-
-void* operator new(std::size_t n) {
-  void* p = std::malloc(n ? n : 1);
-  if (!p) throw std::bad_alloc();
-  g_live += malloc_usable_size(p);
-  return p;
-}
-void operator delete(void* p) noexcept {
-  if (p) g_live -= malloc_usable_size(p);
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
+using bench::g_live;
 
 namespace sm = sipevents::message;
 namespace ev = sipevents::events;

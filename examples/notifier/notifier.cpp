@@ -3,9 +3,10 @@
 // (RFC 3428) to registered contacts, in one process.
 //
 //   sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN
-//                      [--domain DOMAIN ...] [--min-expires N]
+//                      [--domain DOMAIN ...] [--min-expires N] [--max-watchers N] [--quiet]
 //
-// One log line per request on stdout. Watchers of Event: reg and presence are
+// One log line per request on stdout (--quiet: warnings only, for load runs).
+// --max-watchers bounds the watchers of one resource (default 10000; beyond: 503). Watchers of Event: reg and presence are
 // accepted from the AoR's own domain (or a subdomain of it), others get 403.
 #include <cstdio>
 #include <cstdlib>
@@ -31,7 +32,7 @@ namespace {
 int usage() {
   std::fprintf(stderr,
                "usage: sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN\n"
-               "                          [--domain DOMAIN ...] [--min-expires N]\n");
+               "                          [--domain DOMAIN ...] [--min-expires N] [--max-watchers N] [--quiet]\n");
   return 2;
 }
 
@@ -39,8 +40,8 @@ int usage() {
 /// the reg package and the notifier.
 class registrar_driver final : public st::timed {
  public:
-  registrar_driver(sr::registrar& r, sipevents::reg::reg_package& pkg, sa::event_agent& agent)
-      : r_(r), pkg_(pkg), agent_(agent) {}
+  registrar_driver(sr::registrar& r, sipevents::reg::reg_package& pkg, sa::event_agent& agent, bool quiet)
+      : r_(r), pkg_(pkg), agent_(agent), quiet_(quiet) {}
   time_point next_deadline() const override { return r_.next_deadline(); }
   void advance(time_point now) override {
     r_.advance(now);
@@ -49,7 +50,8 @@ class registrar_driver final : public st::timed {
   void publish() {
     sr::binding_change c;
     while (r_.poll(c)) {
-      std::printf("binding %s %s %s\n", c.aor.c_str(), std::string(sr::to_string(c.event)).c_str(), c.b.uri.c_str());
+      if (!quiet_)
+        std::printf("binding %s %s %s\n", c.aor.c_str(), std::string(sr::to_string(c.event)).c_str(), c.b.uri.c_str());
       agent_.changed("reg", pkg_.apply(c));
     }
     std::fflush(stdout);
@@ -59,6 +61,7 @@ class registrar_driver final : public st::timed {
   sr::registrar& r_;
   sipevents::reg::reg_package& pkg_;
   sa::event_agent& agent_;
+  bool quiet_;
 };
 
 }  // namespace
@@ -66,13 +69,20 @@ class registrar_driver final : public st::timed {
 int main(int argc, char** argv) {
   std::vector<std::string> binds;
   sr::registrar_config rcfg;
+  std::size_t max_watchers = 0;
+  bool quiet = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--quiet") {
+      quiet = true;
+      continue;
+    }
     if (i + 1 >= argc) return usage();
     std::string v = argv[++i];
     if (a == "--bind") binds.push_back(v);
     else if (a == "--domain") rcfg.domains.push_back(v);
     else if (a == "--min-expires") rcfg.min_expires = std::uint32_t(std::strtoul(v.c_str(), nullptr, 10));
+    else if (a == "--max-watchers") max_watchers = std::strtoull(v.c_str(), nullptr, 10);
     else return usage();
   }
   if (binds.empty() || rcfg.domains.empty()) return usage();
@@ -81,9 +91,9 @@ int main(int argc, char** argv) {
   cfg.allow_events = {"reg", "presence"};
   cfg.layer.server = "sipevents-notifier";
   st::runtime rt(cfg);
-  rt.set_log([](st::log_level l, std::string_view s) {
+  rt.set_log([quiet](st::log_level l, std::string_view s) {
     // The runtime logs each request it receives at info: that is our one line per request.
-    if (l >= st::log_level::info) std::printf("%.*s\n", int(s.size()), s.data());
+    if (l >= (quiet ? st::log_level::warning : st::log_level::info)) std::printf("%.*s\n", int(s.size()), s.data());
     std::fflush(stdout);
   });
   peer first;
@@ -101,10 +111,11 @@ int main(int argc, char** argv) {
                           rcfg);
   sipevents::reg::reg_package reg_pkg(registrar, {3600, rcfg.min_expires, 86400});
   sa::agent_config acfg;
+  if (max_watchers) acfg.server.max_per_resource = max_watchers;
   acfg.server.contact = "sip:notifier@" + tools::bracket(first.host) + ":" + std::to_string(first.port);
   sa::event_agent agent(rt, acfg, {.authorize = ev::same_domain});
   agent.add_package(reg_pkg);
-  registrar_driver driver(registrar, reg_pkg, agent);
+  registrar_driver driver(registrar, reg_pkg, agent, quiet);
   rt.add_timed(driver);
 
   // Presence: PUBLISHes kept by the ESC, composed per presentity, NOTIFYed on change.
@@ -115,8 +126,11 @@ int main(int argc, char** argv) {
   esc.add_package(presence, pcfg.publications);
   agent.add_package(presence);
   agent.serve_publications(esc, [&](const sipevents::events::publication_change& c) {
-    std::printf("publication %s %s %s\n", c.resource.c_str(), std::string(to_string(c.kind)).c_str(), c.etag.c_str());
-    std::fflush(stdout);
+    if (!quiet) {
+      std::printf("publication %s %s %s\n", c.resource.c_str(), std::string(to_string(c.kind)).c_str(),
+                  c.etag.c_str());
+      std::fflush(stdout);
+    }
     if (presence.apply(c)) agent.changed("presence", c.resource);
   });
 

@@ -5,11 +5,14 @@
 //
 // Publishes, keeps the publication refreshed (SIP-If-Match) for --duration seconds
 // (default 0: publish once), then removes it (Expires: 0). Prints one line per
-// outcome: "published ETAG expires N", "failed STATUS", "removed". Exit 0 when it was
+// outcome: "published ETAG expires N", "failed STATUS", "removed". SIGINT or SIGTERM
+// removes the publication early (a second one quits at once). Exit 0 when it was
 // published and removed, 1 otherwise.
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
 
 #include "../common/net.hpp"
@@ -110,6 +113,21 @@ int main(int argc, char** argv) {
     }
     std::fflush(stdout);
   });
+  // A publisher stopped by its user takes its state with it instead of leaving it to expire.
+  asio::signal_set signals(rt.context(), SIGINT, SIGTERM);
+  bool leaving = false;
+  std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int) {
+    if (ec) return;
+    if (leaving || !published) {
+      rt.stop();
+      return;
+    }
+    leaving = true;
+    until.cancel();
+    finish();
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
   rt.run();
   return rc;
 }

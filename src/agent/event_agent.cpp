@@ -116,11 +116,31 @@ void event_agent::flush() {
   if (flushing_) return;  // a handler called back in; the outer loop drains
   flushing_ = true;
   std::weak_ptr<bool> alive = alive_;
+  // While a fan-out continuation is queued it alone sends the rest: a 200 taken in
+  // between must not send another slice, or the slices add up to the whole burst.
+  std::size_t sent = resume_posted_ ? cfg_.notify_batch : 0;
   for (bool more = true; more;) {
     more = false;
     ev::server_event e;
-    while (server_.poll(e)) {
+    for (;;) {
+      if (cfg_.notify_batch && sent >= cfg_.notify_batch && server_.pending()) {
+        // Yield to the event loop: the rest of the fan-out continues after what is
+        // already readable has been taken (the 200s to the NOTIFYs just sent).
+        flushing_ = false;
+        rt_.rearm();
+        if (!resume_posted_) {
+          resume_posted_ = true;
+          asio::post(rt_.context(), [this, alive] {
+            if (alive.expired()) return;
+            resume_posted_ = false;
+            flush();
+          });
+        }
+        return;
+      }
+      if (!server_.poll(e)) break;
       more = true;
+      if (e.what == ev::server_event::kind::send) ++sent;
       switch (e.what) {
         case ev::server_event::kind::respond: {
           transport::incoming_request r;

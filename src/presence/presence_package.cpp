@@ -61,6 +61,8 @@ bool presence_package::apply(const events::publication_change& c) {
       parsed_.erase(c.old_etag);
     }
   }
+  // A refresh keeps the body and its place in the body-change order: nothing to compose.
+  if (c.kind == K::refreshed) return false;
   if (c.kind == K::removed || c.kind == K::expired) parsed_.erase(c.etag);
   if ((c.kind == K::created || c.kind == K::modified) && esc_) {
     if (const events::publication* p = esc_->find(c.etag)) {

@@ -237,6 +237,9 @@ void transaction_layer::handle_response(sm::message&& m, const peer& from, time_
   client_entry& c = clients_.at(id);
   if (!c.fsm.on_response(m.status(), now)) return;  // retransmitted final, absorbed
   c.last_status = m.status();
+  // Completed never resends the request: Timer K need not keep it (a notifier with
+  // many watchers holds one such transaction per NOTIFY for T4).
+  if (m.status() >= 200) std::string().swap(c.bytes);
   schedule(id, c.fsm.deadline());
   emit(output::kind::response, id, from, &m);
 }

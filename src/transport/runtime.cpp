@@ -219,10 +219,16 @@ void runtime::rearm() {
     auto sweep_at = transaction::clock::now() + std::chrono::seconds(1);
     if (sweep_at < next) next = sweep_at;
   }
-  // Re-arm only when the deadline moves earlier or the armed one has passed.
   auto now = transaction::clock::now();
-  if (next == transaction::time_point::max() || (armed_ != transaction::time_point::max() && armed_ <= next && armed_ > now))
-    return;
+  if (next == transaction::time_point::max()) return;
+  if (cfg_.timer_slack.count() > 0 && next - now < std::chrono::hours(24 * 365)) {
+    // Round up to the slack grid: every deadline in one grid cell shares a wake-up.
+    auto slack = std::chrono::duration_cast<transaction::clock::duration>(cfg_.timer_slack);
+    auto since = next.time_since_epoch();
+    next = transaction::time_point(((since + slack - transaction::clock::duration(1)) / slack) * slack);
+  }
+  // Re-arm only when the deadline moves earlier or the armed one has passed.
+  if (armed_ != transaction::time_point::max() && armed_ <= next && armed_ > now) return;
   armed_ = next;
   timer_.expires_at(next);
   std::weak_ptr<bool> alive = alive_;

@@ -1,5 +1,7 @@
 #include "sipevents/transport/transport_asio.hpp"
 
+#include <sys/socket.h>
+
 namespace sipevents::transport {
 
 namespace {
@@ -74,8 +76,16 @@ std::error_code transport_set::listen(peer& bind) {
     if (!ec) s->sock.bind(ep, ec);
     if (ec) return ec;
     if (cfg_.udp_receive_buffer) {
-      std::error_code ignored;  // a smaller buffer only costs resends, never correctness
-      s->sock.set_option(asio::socket_base::receive_buffer_size(static_cast<int>(cfg_.udp_receive_buffer)), ignored);
+      // A smaller buffer only costs resends, never correctness. With CAP_NET_ADMIN the
+      // size is taken past net.core.rmem_max (Debian's default is 208 KiB, less than
+      // one burst of 200s from a thousand watchers).
+      int size = static_cast<int>(cfg_.udp_receive_buffer);
+      bool forced = false;
+#ifdef SO_RCVBUFFORCE
+      forced = ::setsockopt(s->sock.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) == 0;
+#endif
+      std::error_code ignored;
+      if (!forced) s->sock.set_option(asio::socket_base::receive_buffer_size(size), ignored);
     }
     s->sock.non_blocking(true, ec);
     if (ec) return ec;

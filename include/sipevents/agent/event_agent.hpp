@@ -25,6 +25,10 @@ struct agent_config {
   /// Where client requests go (an outbound proxy, e.g. the PBX); without it they go
   /// to their next hop URI, which must then carry a numeric host (no RFC 3263 DNS).
   std::optional<transaction::peer> outbound;
+  /// NOTIFYs sent per turn of the event loop. A change seen by thousands of watchers
+  /// is sent in slices, so their 200s (and other requests) are read in between
+  /// instead of overflowing the socket buffer and coming back as retransmissions.
+  std::size_t notify_batch = 64;
 };
 
 /// Resolves a SIP URI with a numeric host to a transport address: port 5060 unless
@@ -104,6 +108,7 @@ class event_agent final : public transport::timed {
   publication_handler on_publication_;
   std::uint64_t next_client_ = 0;
   bool flushing_ = false;
+  bool resume_posted_ = false;  // a flush continuation is queued on the event loop
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

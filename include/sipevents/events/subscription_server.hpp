@@ -105,6 +105,8 @@ class subscription_server {
   void advance(time_point now);
   time_point next_deadline() const;
   bool poll(server_event& out);
+  /// Events waiting for poll().
+  std::size_t pending() const noexcept { return out_.size(); }
 
   std::size_t size() const noexcept { return subs_.size(); }
   std::size_t watchers(std::string_view package, std::string_view resource) const;

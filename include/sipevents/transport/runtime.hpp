@@ -34,6 +34,10 @@ struct runtime_config {
   std::vector<std::string> accept{"text/plain", "message/cpim"};
   /// RFC 3261 18.1.1: requests larger than this never go over UDP.
   std::size_t udp_max_request = 1300;
+  /// The one timer fires at most this late, so deadlines that fall close together
+  /// (the Timer Es of a NOTIFY fan-out) are served by one wake-up and one re-arm
+  /// instead of one each. SIP timers are 500 ms and up; 0 fires at exact deadlines.
+  std::chrono::milliseconds timer_slack{4};
 };
 
 /// The outcome of a request: a final response, or a failure without one

@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Presence against real peers on loopback (../shared/interop).
+
+  presence_interop.py kamailio      BINDIR INTEROP udp|tcp KAMAILIO-PORT
+      Our EPA (sipevents-publish) and our watcher (sipevents-watcher) against
+      Kamailio's presence server: the watcher sees the empty first NOTIFY, then
+      the published tuple open with contact and note, a refresh (Kamailio gives a
+      new SIP-ETag each time, and our removal must use the newest), then the removal.
+      Kamailio 5.6.3 (publ_cache=2) drops the document on a body-less refresh: the
+      NOTIFYs after the refresh and after the removal carry no body, like its first.
+  presence_interop.py baresip-publishes BINDIR INTEROP udp|tcp
+      baresip registers to sipevents-notifier and PUBLISHes; our watcher, through
+      our notifier, sees presence_online / presence_offline / online, then the hard
+      state once baresip quits and removes its publication.
+  presence_interop.py ua-watchers   BINDIR INTEROP udp|tcp
+      baresip and linphonec register to sipevents-notifier and watch bob, whom
+      sipevents-publish publishes there: both show bob Online, then Offline when
+      the publication is removed.
+  presence_interop.py baresip-p2p   BINDIR INTEROP
+      Our watcher subscribes straight to baresip as a peer-to-peer notifier. Its
+      first NOTIFY carries <basic>?</basic>: we report a parse error and keep the
+      subscription; presence_online then shows open, presence_offline closed.
+"""
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from procs import Proc, free_port, wait_for  # noqa: E402
+
+
+def exe(bindir, name):
+    return os.path.join(bindir, name)
+
+
+def docs(watcher):
+    return [json.loads(l) for l in watcher.get() if l.startswith("{")]
+
+
+def tuples(d):
+    return {t["id"]: t for t in (d.get("presence") or {}).get("tuples", [])}
+
+
+def basics(d):
+    return sorted(t["basic"] for t in tuples(d).values())
+
+
+def dump(name, p):
+    if p is not None:
+        print("\n".join(f"[{name}] " + l[:400] for l in p.get()))
+
+
+def start_notifier(bindir, port, domain="127.0.0.1"):
+    n = Proc([exe(bindir, "sipevents-notifier"), "--bind", f"udp:127.0.0.1:{port}", "--bind", f"tcp:127.0.0.1:{port}",
+              "--domain", domain])
+    wait_for(lambda: any(l.startswith("listening on tcp") for l in n.get()), "notifier")
+    return n
+
+
+def kamailio(bindir, interop, transport, kport):
+    srv = f"{transport}:127.0.0.1:{kport}"
+    aor = f"sip:alice{os.getpid()}{transport}@127.0.0.1"  # fresh presentity per run
+    procs = []
+    try:
+        watcher = Proc([exe(bindir, "sipevents-watcher"), "--event", "presence", "--from", "sip:bob@127.0.0.1",
+                        "--server", srv, aor])
+        procs.append(watcher)
+        wait_for(lambda: docs(watcher), "Kamailio's first NOTIFY")
+        first = docs(watcher)[0]
+        assert first["state"] == "active" and first["body"] == "", first  # nothing published yet: no body
+        pub = Proc([exe(bindir, "sipevents-publish"), "--from", aor, "--server", srv, "--status", "open",
+                    "--contact", "sip:alice@192.0.2.7", "--note", "at my desk", "--expires", "6", "--duration", "5"])
+        procs.append(pub)
+        opened = lambda: [d for d in docs(watcher) if basics(d) == ["open"]]
+        wait_for(opened, "NOTIFY open", 10)
+        t = list(tuples(opened()[0]).values())[0]
+        assert t["contact"] == "sip:alice@192.0.2.7" and t["notes"] == ["at my desk"], opened()[0]
+        assert pub.wait(20) == 0, pub.get()
+        published = [l for l in pub.get() if l.startswith("published ")]
+        # Initial publish, then the refresh at expiry minus a third, with the ETag
+        # Kamailio handed out; Kamailio answers each with a new one.
+        assert len(published) == 2 and published[0].split()[1] != published[1].split()[1], pub.get()
+        assert pub.get()[-1] == "removed", pub.get()  # 200 to Expires: 0 with the refreshed ETag
+        wait_for(lambda: len(docs(watcher)) >= 4, "NOTIFYs for the refresh and the removal", 10)
+        assert [d["body"] == "" for d in docs(watcher)[2:4]] == [True, True], docs(watcher)
+        watcher.p.terminate()
+        assert watcher.wait(30) == 0, watcher.get()
+        assert docs(watcher)[-1]["state"] == "terminated", docs(watcher)[-1]
+        assert not any("parse_error" in d for d in docs(watcher)), docs(watcher)
+        print("OK")
+    finally:
+        dump("watcher", procs[0] if procs else None)
+        dump("publish", procs[1] if len(procs) > 1 else None)
+        for p in procs:
+            p.kill()
+
+
+def baresip_publishes(bindir, interop, transport):
+    sys.path.insert(0, os.path.join(interop, "baresip"))
+    import bsctl
+    port, ua_port, ctrl = free_port(), free_port(), free_port()
+    work = tempfile.mkdtemp(prefix="sipevents-baresip-pub-")
+    procs, ua = [], None
+    try:
+        notifier = start_notifier(bindir, port)
+        procs.append(notifier)
+        watcher = Proc([exe(bindir, "sipevents-watcher"), "--event", "presence", "--from", "sip:bob@127.0.0.1",
+                        "--server", f"{transport}:127.0.0.1:{port}", "sip:alice@127.0.0.1"])
+        procs.append(watcher)
+        wait_for(lambda: docs(watcher), "first NOTIFY")
+        assert tuples(docs(watcher)[0]).get("offline", {}).get("basic") == "closed", docs(watcher)[0]
+        bsctl.write_config(work, "alice", ua_port, ctrl, registrar=f"127.0.0.1:{port}", pubint=600,
+                           transport=transport)
+        ua = bsctl.Baresip(work, ctrl).start()
+        assert ua.wait_registered(10), ua.log()
+        ua.cmd("presence_online")
+        wait_for(lambda: basics(docs(watcher)[-1]) == ["open"], "baresip online", 10)
+        n = len(docs(watcher))
+        ua.cmd("presence_offline")
+        wait_for(lambda: len(docs(watcher)) > n and basics(docs(watcher)[-1]) == ["closed"], "baresip offline", 10)
+        assert "offline" not in tuples(docs(watcher)[-1]), docs(watcher)[-1]  # baresip's own tuple, closed
+        ua.cmd("presence_online")
+        wait_for(lambda: basics(docs(watcher)[-1]) == ["open"], "baresip online again", 10)
+        ua.stop(grace=10)
+        ua = None
+        # Its publication is gone (removed on quit, or expired): the hard state is back.
+        wait_for(lambda: "offline" in tuples(docs(watcher)[-1]), "hard state after baresip quit", 15)
+        watcher.p.terminate()
+        assert watcher.wait(30) == 0, watcher.get()
+        assert not any("parse_error" in d for d in docs(watcher)), docs(watcher)
+        log = notifier.get()
+        assert any(l.startswith("publication sip:alice@127.0.0.1 created") for l in log), log
+        assert any(l.startswith("publication sip:alice@127.0.0.1 modified") for l in log), log
+        print("OK")
+    finally:
+        dump("notifier", procs[0] if procs else None)
+        dump("watcher", procs[1] if len(procs) > 1 else None)
+        if ua is not None:
+            print(ua.log()[-3000:])
+            ua.stop(grace=3)
+        for p in procs:
+            p.kill()
+
+
+def ua_watchers(bindir, interop, transport):
+    sys.path.insert(0, os.path.join(interop, "baresip"))
+    sys.path.insert(0, os.path.join(interop, "linphone"))
+    import bsctl
+    import lpctl
+    port, bs_port, lp_port, ctrl = free_port(), free_port(), free_port(), free_port()
+    work = tempfile.mkdtemp(prefix="sipevents-ua-watchers-")
+    procs, bs, lp = [], None, None
+    bob_bs = f"sip:bob@127.0.0.1:{port}"  # baresip sends SUBSCRIBE to the contact URI itself
+    bob_lp = "sip:bob@127.0.0.1"          # linphonec sends it through its proxy
+    try:
+        notifier = start_notifier(bindir, port)
+        procs.append(notifier)
+        pub = Proc([exe(bindir, "sipevents-publish"), "--from", "sip:bob@127.0.0.1", "--server",
+                    f"{transport}:127.0.0.1:{port}", "--status", "open", "--contact", "sip:bob@192.0.2.9",
+                    "--note", "here", "--expires", "60", "--duration", "600"])
+        procs.append(pub)
+        wait_for(lambda: any(l.startswith("published ") for l in pub.get()), "bob published")
+        bsctl.write_config(os.path.join(work, "bs"), "alice", bs_port, ctrl, registrar=f"127.0.0.1:{port}",
+                           contacts=[bob_bs], pubint=0, transport=transport)
+        bs = bsctl.Baresip(os.path.join(work, "bs"), ctrl).start()
+        lpctl.write_config(os.path.join(work, "lp"), "carol", lp_port, registrar=f"127.0.0.1:{port}",
+                           friends=[bob_lp], transport=transport)
+        lp = lpctl.Linphonec(os.path.join(work, "lp")).start()
+        assert bs.wait_registered(10), bs.log()
+        assert lp.registered(10), lp.output()
+        wait_for(lambda: bs.contacts().get(bob_bs) == "Online", "baresip sees bob Online", 15)
+        wait_for(lambda: lp.friend_status(bob_lp) == "Online", "linphonec sees bob Online", 15)
+        pub.p.terminate()  # sipevents-publish removes its publication on SIGTERM
+        assert pub.wait(15) == 0 and pub.get()[-1] == "removed", pub.get()
+        wait_for(lambda: bs.contacts().get(bob_bs) == "Offline", "baresip sees bob Offline", 15)
+        wait_for(lambda: lp.friend_status(bob_lp) == "Offline", "linphonec sees bob Offline", 15)
+        log = notifier.get()
+        subs = [l for l in log if l.startswith("SUBSCRIBE sip:bob@127.0.0.1")]
+        assert len(subs) >= 2, log
+        print("OK")
+    finally:
+        dump("notifier", procs[0] if procs else None)
+        for ua in (bs, lp):
+            if ua is not None:
+                ua.stop(grace=5)
+        for p in procs:
+            p.kill()
+
+
+def baresip_p2p(bindir, interop):
+    sys.path.insert(0, os.path.join(interop, "baresip"))
+    import bsctl
+    ua_port, ctrl, wport = free_port(), free_port(), free_port()
+    work = tempfile.mkdtemp(prefix="sipevents-baresip-p2p-")
+    me = "sip:bob@127.0.0.1"
+    bsctl.write_config(work, "alice", ua_port, ctrl, registrar=None, contacts=[me])
+    ua = bsctl.Baresip(work, ctrl).start()
+    watcher = None
+    try:
+        target = f"sip:alice@127.0.0.1:{ua_port}"
+        watcher = Proc([exe(bindir, "sipevents-watcher"), "--event", "presence", "--from", me,
+                        "--server", f"udp:127.0.0.1:{ua_port}", target])
+        wait_for(lambda: docs(watcher), "baresip's first NOTIFY")
+        first = docs(watcher)[0]
+        # <basic>?</basic> is not PIDF: reported, and the subscription stays active.
+        assert first["state"] == "active" and "presence" not in first, first
+        assert "basic" in first.get("parse_error", ""), first
+        ua.cmd("presence_online")
+        wait_for(lambda: basics(docs(watcher)[-1]) == ["open"], "NOTIFY open", 10)
+        ua.cmd("presence_offline")
+        wait_for(lambda: basics(docs(watcher)[-1]) == ["closed"], "NOTIFY closed", 10)
+        watcher.p.terminate()
+        assert watcher.wait(30) == 0, watcher.get()
+        assert docs(watcher)[-1]["state"] == "terminated", docs(watcher)[-1]
+        print("OK")
+    finally:
+        dump("watcher", watcher)
+        ua.stop(grace=5)
+        if watcher is not None:
+            watcher.kill()
+
+
+def main():
+    mode, bindir, interop = sys.argv[1], sys.argv[2], sys.argv[3]
+    if mode == "kamailio":
+        kamailio(bindir, interop, sys.argv[4], sys.argv[5])
+    elif mode == "baresip-publishes":
+        baresip_publishes(bindir, interop, sys.argv[4])
+    elif mode == "ua-watchers":
+        ua_watchers(bindir, interop, sys.argv[4])
+    elif mode == "baresip-p2p":
+        baresip_p2p(bindir, interop)
+    else:
+        sys.exit(f"unknown mode {mode}")
+
+
+if __name__ == "__main__":
+    main()
