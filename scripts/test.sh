@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: installs what is missing, then
 #   1. g++ build with -Werror, all CTest tests (unit, lint CLI, find_package, interop
-#      against Kamailio, SIPp load smoke);
+#      against Kamailio, baresip and linphonec with a tshark check of what we sent,
+#      SIPp load smoke);
 #   2. clang build with ASan+UBSan and -Werror, all CTest tests again;
 #   3. the libFuzzer targets, seeded from ../shared/testdata (60 s for the message parser).
 set -euo pipefail
@@ -13,6 +14,11 @@ shared=${SIPEVENTS_SHARED_DIR:-$(cd .. && pwd)/shared}
 # Real peers for the interop and load tests (Kamailio, SIPp), from Debian's packages.
 sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
 $sudo sh "$shared/interop/install.sh" kamailio sipp baresip linphone
+# tshark judges what we send during the multi-process tests (capturing on lo needs root).
+if ! command -v tshark >/dev/null; then
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tshark ||
+    { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tshark; }
+fi
 
 echo "== gcc build and tests"
 CXX=g++ cmake -S . -B build/gcc -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIPEVENTS_WERROR=ON \

@@ -3,10 +3,12 @@
 // (RFC 3428) to registered contacts, in one process.
 //
 //   sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN
-//                      [--domain DOMAIN ...] [--min-expires N] [--max-watchers N] [--quiet]
+//                      [--domain DOMAIN ...] [--min-expires N] [--max-watchers N]
+//                      [--max-transactions N] [--quiet]
 //
 // One log line per request on stdout (--quiet: warnings only, for load runs).
-// --max-watchers bounds the watchers of one resource (default 10000; beyond: 503). Watchers of Event: reg and presence are
+// --max-watchers bounds the watchers of one resource (default 10000; beyond: 503),
+// --max-transactions the transactions held at once (default 100000; beyond: 503). Watchers of Event: reg and presence are
 // accepted from the AoR's own domain (or a subdomain of it), others get 403.
 #include <cstdio>
 #include <cstdlib>
@@ -32,7 +34,8 @@ namespace {
 int usage() {
   std::fprintf(stderr,
                "usage: sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN\n"
-               "                          [--domain DOMAIN ...] [--min-expires N] [--max-watchers N] [--quiet]\n");
+               "                          [--domain DOMAIN ...] [--min-expires N] [--max-watchers N]\n"
+               "                          [--max-transactions N] [--quiet]\n");
   return 2;
 }
 
@@ -69,7 +72,7 @@ class registrar_driver final : public st::timed {
 int main(int argc, char** argv) {
   std::vector<std::string> binds;
   sr::registrar_config rcfg;
-  std::size_t max_watchers = 0;
+  std::size_t max_watchers = 0, max_transactions = 0;
   bool quiet = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -83,6 +86,7 @@ int main(int argc, char** argv) {
     else if (a == "--domain") rcfg.domains.push_back(v);
     else if (a == "--min-expires") rcfg.min_expires = std::uint32_t(std::strtoul(v.c_str(), nullptr, 10));
     else if (a == "--max-watchers") max_watchers = std::strtoull(v.c_str(), nullptr, 10);
+    else if (a == "--max-transactions") max_transactions = std::strtoull(v.c_str(), nullptr, 10);
     else return usage();
   }
   if (binds.empty() || rcfg.domains.empty()) return usage();
@@ -90,6 +94,7 @@ int main(int argc, char** argv) {
   st::runtime_config cfg;
   cfg.allow_events = {"reg", "presence"};
   cfg.layer.server = "sipevents-notifier";
+  if (max_transactions) cfg.layer.max_transactions = max_transactions;
   st::runtime rt(cfg);
   rt.set_log([quiet](st::log_level l, std::string_view s) {
     // The runtime logs each request it receives at info: that is our one line per request.

@@ -547,6 +547,19 @@ message_builder& message_builder::header(std::string_view name, std::string_view
   return *this;
 }
 
+bool message_builder::has(std::string_view name) const noexcept {
+  // head_ is the start line then one "Name: value" line per header, as header() wrote.
+  std::string_view h = head_;
+  for (std::size_t eol = h.find("\r\n"); eol != std::string_view::npos; ) {
+    std::size_t start = eol + 2;
+    eol = h.find("\r\n", start);
+    std::string_view line = h.substr(start, eol == std::string_view::npos ? std::string_view::npos : eol - start);
+    std::size_t colon = line.find(':');
+    if (colon != std::string_view::npos && iequals(trim(line.substr(0, colon)), name)) return true;
+  }
+  return false;
+}
+
 message_builder& message_builder::body(std::string_view content_type, std::string_view bytes) {
   if (!content_type.empty()) header(hdr::content_type, content_type);
   body_.assign(bytes);

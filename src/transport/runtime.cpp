@@ -94,6 +94,7 @@ void runtime::send_request(const sm::message_builder& request, const peer& dest,
   }
   std::string via = fmt::format("Via: SIP/2.0/{} {}{}{}:{};branch={};rport\r\n", transport_token(to.transport),
                                 v6 ? "[" : "", local->host, v6 ? "]" : "", local->port, layer_.new_branch());
+  if (!cfg_.user_agent.empty() && !request.has("User-Agent")) via += "User-Agent: " + cfg_.user_agent + "\r\n";
   std::size_t eol = text.find("\r\n");
   text.insert(eol == std::string::npos ? text.size() : eol + 2, via);
   sm::message m;
@@ -109,7 +110,13 @@ void runtime::send_request(const sm::message_builder& request, const peer& dest,
 
 bool runtime::respond(const incoming_request& req, const sm::message_builder& response) {
   sm::message m;
-  if (sm::codec_error e = response.build(m, cfg_.layer.limits)) {
+  // Server names us on every response the application did not name itself.
+  sm::codec_error e;
+  if (!cfg_.user_agent.empty() && !response.has("Server"))
+    e = sm::message_builder(response).header(sm::hdr::server, cfg_.user_agent).build(m, cfg_.layer.limits);
+  else
+    e = response.build(m, cfg_.layer.limits);
+  if (e) {
     log(log_level::error, "response does not parse: " + e.reason());
     return false;
   }
@@ -119,9 +126,7 @@ bool runtime::respond(const incoming_request& req, const sm::message_builder& re
 }
 
 bool runtime::respond(const incoming_request& req, std::uint16_t status, std::string_view reason) {
-  auto b = sm::message_builder::response_to(req.msg, status, reason, req.to_tag);
-  if (!cfg_.user_agent.empty()) b.header(sm::hdr::server, cfg_.user_agent);
-  return respond(req, b);
+  return respond(req, sm::message_builder::response_to(req.msg, status, reason, req.to_tag));
 }
 
 std::string runtime::allowed_methods() const {
@@ -135,7 +140,6 @@ void runtime::answer_options(incoming_request& r) {
   b.header(sm::hdr::allow, allowed_methods());
   if (!cfg_.allow_events.empty()) b.header(sm::hdr::allow_events, transaction::join(cfg_.allow_events));
   if (!cfg_.accept.empty()) b.header(sm::hdr::accept, transaction::join(cfg_.accept));
-  if (!cfg_.user_agent.empty()) b.header(sm::hdr::server, cfg_.user_agent);
   respond(r, b);
 }
 

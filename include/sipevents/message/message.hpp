@@ -195,6 +195,8 @@ class message_builder {
 
   message_builder& header(std::string_view name, std::string_view value);
   message_builder& header(hdr id, std::string_view value) { return header(canonical_name(id), value); }
+  /// Whether a header of that name (any case, full form) was added.
+  bool has(std::string_view name) const noexcept;
   /// Sets the body; Content-Type is added when `content_type` is not empty.
   message_builder& body(std::string_view content_type, std::string_view bytes);
 

@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""SIPp load against sipevents-notifier, and Kamailio on the same scenarios.
+
+  tests/load/sipp_maxrate.py [--notifier BIN] [--scenario message,subscribe,register]
+                             [--server sipevents,kamailio] [--seconds 10]
+                             [--rates R1,R2,...] [--smoke RATE]
+
+Scenarios (SIPp, UDP, one call each):
+  message    MESSAGE to an unregistered user: 404 from both servers (RFC 3428 relay)
+  subscribe  SUBSCRIBE Event: presence for a fresh presentity, 200/202, then the first
+             NOTIFY answered 200 (the subscription stays)
+  register   REGISTER a fresh AoR, 200
+
+For each scenario and server the rate climbs in steps of --seconds (a fresh server
+each step, so state from the last step does not weigh on this one) until a step has
+a failed call or retransmits 1 % of its calls or more. Prints one line per step and
+then `max rate: SCENARIO SERVER N/s`, and the sipevents/Kamailio ratio per scenario.
+
+--smoke RATE runs one step at RATE per scenario against sipevents only and exits 1
+unless every call succeeded (the CI check).
+"""
+import argparse
+import csv
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SHARED = os.environ.get("SIPEVENTS_SHARED_DIR", os.path.join(ROOT, "..", "shared"))
+SCENARIOS = {  # name -> (SIPp file, [service])
+    "message": ("message_uac.xml", "nobody"),
+    "subscribe": ("subscribe_uac.xml", "127.0.0.1"),
+    "register": ("register_uac.xml", "127.0.0.1"),
+}
+LADDER = [1000, 2000, 3000, 4000, 6000, 8000, 10000, 12000, 14000, 16000, 20000, 24000, 28000, 32000, 40000]
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+        u.bind(("127.0.0.1", 0))
+        port = u.getsockname()[1]
+        t.bind(("127.0.0.1", port))
+        return port
+
+
+def proc_stat(pid):
+    """(cpu seconds, rss MB) of a process, (0, 0) when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        with open(f"/proc/{pid}/status") as f:
+            rss = next((int(l.split()[1]) for l in f if l.startswith("VmRSS:")), 0) / 1024
+        return cpu, rss
+    except (OSError, StopIteration):
+        return 0.0, 0.0
+
+
+def answered(port, timeout=5.0):
+    """True once something answers an OPTIONS on 127.0.0.1:port."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(0.2)
+    me = s.getsockname()[1]
+    end = time.time() + timeout
+    n = 0
+    while time.time() < end:
+        n += 1
+        s.sendto((f"OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bKup{n}\r\n"
+                  f"Max-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=p\r\nTo: <sip:127.0.0.1>\r\n"
+                  f"Call-ID: up{n}-{me}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode(), ("127.0.0.1", port))
+        try:
+            s.recv(65535)
+            s.close()
+            return True
+        except socket.timeout:
+            pass
+    s.close()
+    return False
+
+
+class Sipevents:
+    name = "sipevents"
+
+    def __init__(self, binary, work):
+        self.binary, self.work = binary, work
+
+    def start(self, rate, seconds):
+        self.port = free_port()
+        # Every answered request of a step sits 32 s in Timer J: room for all of them.
+        limit = max(rate * (seconds + 40), 100000)
+        self.p = subprocess.Popen([self.binary, "--bind", f"udp:127.0.0.1:{self.port}", "--domain", "127.0.0.1",
+                                   "--quiet", "--max-transactions", str(limit)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not answered(self.port):
+            raise RuntimeError("sipevents-notifier did not start")
+        return self.p.pid
+
+    def stop(self):
+        self.p.send_signal(signal.SIGKILL)
+        self.p.wait(5)
+
+
+class Kamailio:
+    name = "kamailio"
+
+    def __init__(self, work):
+        self.dir = os.path.join(SHARED, "interop", "kamailio")
+        self.work = work
+
+    def start(self, rate, seconds):
+        self.port = free_port()
+        self.env = dict(os.environ, KAM_PORT=str(self.port), KAM_RUN_DIR=os.path.join(self.work, "kamailio"),
+                        KAM_SHM="1024", KAM_DEBUG="1")
+        subprocess.run(["sh", os.path.join(self.dir, "start.sh")], env=self.env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(os.path.join(self.work, "kamailio", "kamailio.pid")) as f:
+            return int(f.read().split()[0])
+
+    def stop(self):
+        subprocess.run(["sh", os.path.join(self.dir, "stop.sh")], env=self.env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def kamailio_cpu(pid):
+    """Kamailio forks workers: add up the process group's children too."""
+    total, rss = proc_stat(pid)
+    try:
+        kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    except OSError:
+        kids = []
+    for k in kids:
+        c, r = proc_stat(int(k))
+        total += c
+        rss += r
+    return total, rss
+
+
+def run_sipp(scenario, service, target, rate, seconds, work):
+    stats = os.path.join(work, f"stats-{scenario}-{rate}-{time.time_ns()}.csv")
+    calls = rate * seconds
+    cmd = ["sipp", "-sf", os.path.join(HERE, SCENARIOS[scenario][0]), "-s", service, target, "-r", str(rate),
+           "-m", str(calls), "-l", str(max(rate * 2, 1000)), "-timeout", str(seconds + 40), "-timeout_error",
+           "-trace_stat", "-stf", stats, "-fd", "1", "-nostdin", "-buff_size", "8388608", "-bg"]
+    subprocess.run(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    deadline = time.time() + seconds + 60  # -bg returns at once; wait for the calls
+    while time.time() < deadline:
+        if subprocess.run(["pgrep", "-f", f"stf {stats}"], stdout=subprocess.DEVNULL).returncode != 0:
+            break
+        time.sleep(0.2)
+    rows = list(csv.reader(open(stats), delimiter=";")) if os.path.exists(stats) else []
+    if len(rows) < 2:
+        return None
+    col = {name: i for i, name in enumerate(rows[0])}
+    last = rows[-1]
+    get = lambda n: int(last[col[n]]) if n in col and last[col[n]].strip() else 0
+    return {"calls": calls, "ok": get("SuccessfulCall(C)"), "failed": get("FailedCall(C)"),
+            "retrans": get("Retransmissions(C)")}
+
+
+def step(server, scenario, rate, seconds, work):
+    pid = server.start(rate, seconds)
+    measure = kamailio_cpu if server.name == "kamailio" else proc_stat
+    cpu0, _ = measure(pid)
+    try:
+        r = run_sipp(scenario, SCENARIOS[scenario][1], f"127.0.0.1:{server.port}", rate, seconds, work)
+        cpu1, rss = measure(pid)
+    finally:
+        server.stop()
+    if r is not None:
+        r["cpu"] = (cpu1 - cpu0) / seconds * 100
+        r["rss"] = rss
+        r["pct"] = 100.0 * r["retrans"] / max(r["calls"], 1)
+        r["clean"] = r["failed"] == 0 and r["ok"] == r["calls"] and r["pct"] < 1.0
+    return r
+
+
+def climb(server, scenario, rates, seconds, work):
+    print(f"== {scenario} against {server.name} ({seconds} s per step)")
+    print(f"{'rate/s':>8} {'calls':>8} {'ok':>8} {'failed':>7} {'retrans':>8} {'retrans%':>9} {'cpu%':>6} {'rss MB':>7}")
+    best = 0
+    for rate in rates:
+        r = step(server, scenario, rate, seconds, work)
+        if r is None:
+            print(f"{rate:>8} no statistics from SIPp")
+            break
+        print(f"{rate:>8} {r['calls']:>8} {r['ok']:>8} {r['failed']:>7} {r['retrans']:>8} {r['pct']:>8.2f}% "
+              f"{r['cpu']:>5.0f}% {r['rss']:>7.1f}", flush=True)
+        if not r["clean"]:
+            break
+        best = rate
+    print(f"max rate: {scenario} {server.name} {best}/s", flush=True)
+    return best
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--notifier", default=os.path.join(ROOT, "build", "release", "examples", "sipevents-notifier"))
+    ap.add_argument("--scenario", default="message,subscribe,register")
+    ap.add_argument("--server", default="sipevents,kamailio")
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rates", default="")
+    ap.add_argument("--smoke", type=int, default=0)
+    args = ap.parse_args()
+    if not shutil.which("sipp"):
+        sys.exit("sipp not found: apt-get install sip-tester")
+    work = tempfile.mkdtemp(prefix="sipevents-load-")
+    scenarios = args.scenario.split(",")
+    try:
+        if args.smoke:
+            bad = 0
+            for sc in scenarios:
+                r = step(Sipevents(args.notifier, work), sc, args.smoke, args.seconds, work)
+                ok = r is not None and r["failed"] == 0 and r["ok"] == r["calls"]
+                print(f"{sc} {args.smoke}/s for {args.seconds} s: " +
+                      (f"{r['ok']} of {r['calls']} ok, {r['failed']} failed, {r['retrans']} retransmissions, "
+                       f"server cpu {r['cpu']:.0f}%" if r else "no statistics from SIPp") + ("" if ok else "  FAILED"),
+                      flush=True)
+                bad += not ok
+            sys.exit(1 if bad else 0)
+        rates = [int(x) for x in args.rates.split(",")] if args.rates else LADDER
+        servers = {"sipevents": Sipevents(args.notifier, work), "kamailio": Kamailio(work)}
+        best = {}
+        for sc in scenarios:
+            for name in args.server.split(","):
+                best[(sc, name)] = climb(servers[name], sc, rates, args.seconds, work)
+        print("== summary (highest rate with no failed call and < 1 % retransmissions)")
+        for sc in scenarios:
+            line = f"{sc:<10}" + "".join(f" {n} {best.get((sc, n), 0):>6}/s" for n in args.server.split(","))
+            if best.get((sc, "kamailio")) and "sipevents" in args.server.split(","):
+                line += f"  ratio {best.get((sc, 'sipevents'), 0) / best[(sc, 'kamailio')]:.2f}"
+            print(line)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
