@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Presence against real peers on loopback (../shared/interop).
 
-  presence_interop.py kamailio      BINDIR INTEROP udp|tcp KAMAILIO-PORT
+  presence_interop.py kamailio      BINDIR INTEROP udp|tcp KAMAILIO-PORT [6]
       Our EPA (sipevents-publish) and our watcher (sipevents-watcher) against
       Kamailio's presence server: the watcher sees the empty first NOTIFY, then
       the published tuple open with contact and note, a refresh (Kamailio gives a
@@ -16,6 +16,12 @@
       baresip and linphonec register to sipevents-notifier and watch bob, whom
       sipevents-publish publishes there: both show bob Online, then Offline when
       the publication is removed.
+  presence_interop.py ua-peers      BINDIR INTEROP udp|tcp
+      baresip (alice) and linphonec (carol) register to sipevents-notifier and watch
+      each other through it: linphonec's own PUBLISH shows carol Online at baresip;
+      baresip's presence_online / presence_offline show alice Online / Offline at
+      linphonec; then MESSAGE both ways through our relay (linphonec also sends its
+      IMDN back through it).
   presence_interop.py baresip-p2p   BINDIR INTEROP
       Our watcher subscribes straight to baresip as a peer-to-peer notifier. Its
       first NOTIFY carries <basic>?</basic>: we report a parse error and keep the
@@ -60,9 +66,9 @@ def start_notifier(bindir, port, domain="127.0.0.1"):
     return n
 
 
-def kamailio(bindir, interop, transport, kport):
-    srv = f"{transport}:127.0.0.1:{kport}"
-    aor = f"sip:alice{os.getpid()}{transport}@127.0.0.1"  # fresh presentity per run
+def kamailio(bindir, interop, transport, kport, v6=False):
+    srv = f"{transport}:{'[::1]' if v6 else '127.0.0.1'}:{kport}"
+    aor = f"sip:alice{os.getpid()}{transport}{'v6' if v6 else ''}@127.0.0.1"  # fresh presentity per run
     procs = []
     try:
         watcher = Proc([exe(bindir, "sipevents-watcher"), "--event", "presence", "--from", "sip:bob@127.0.0.1",
@@ -190,6 +196,56 @@ def ua_watchers(bindir, interop, transport):
             p.kill()
 
 
+def ua_peers(bindir, interop, transport):
+    sys.path.insert(0, os.path.join(interop, "baresip"))
+    sys.path.insert(0, os.path.join(interop, "linphone"))
+    import bsctl
+    import lpctl
+    port, bs_port, lp_port, ctrl = free_port(), free_port(), free_port(), free_port()
+    work = tempfile.mkdtemp(prefix="sipevents-ua-peers-")
+    procs, bs, lp = [], None, None
+    carol_bs = f"sip:carol@127.0.0.1:{port}"  # baresip SUBSCRIBEs and sends MESSAGE to the contact URI
+    alice = "sip:alice@127.0.0.1"
+    try:
+        notifier = start_notifier(bindir, port)
+        procs.append(notifier)
+        lpctl.write_config(os.path.join(work, "lp"), "carol", lp_port, registrar=f"127.0.0.1:{port}",
+                           friends=[alice], transport=transport)
+        lp = lpctl.Linphonec(os.path.join(work, "lp")).start()
+        assert lp.registered(10), lp.output()
+        bsctl.write_config(os.path.join(work, "bs"), "alice", bs_port, ctrl, registrar=f"127.0.0.1:{port}",
+                           contacts=[carol_bs], pubint=600, transport=transport)
+        bs = bsctl.Baresip(os.path.join(work, "bs"), ctrl).start()
+        assert bs.wait_registered(10), bs.log()
+        # linphonec PUBLISHes open once registered; baresip watches carol through us.
+        wait_for(lambda: bs.contacts().get(carol_bs) == "Online", "baresip sees carol Online", 15)
+        bs.cmd("presence_online")
+        wait_for(lambda: lp.friend_status(alice) == "Online", "linphonec sees alice Online", 15)
+        bs.cmd("presence_offline")
+        wait_for(lambda: lp.friend_status(alice) == "Offline", "linphonec sees alice Offline", 15)
+        # MESSAGE both ways through the relay.
+        k = lp.mark()
+        bs.cmd("message", "hello-carol-from-baresip")
+        assert lp.wait_console(r"Message received from [^\n]*alice[^\n]*: hello-carol-from-baresip", 10, k), \
+            lp.output()[k:]
+        lp.cmd(f"chat {alice} hello-alice-from-linphonec")
+        assert bs.wait_log(r'carol[^\n]*: "hello-alice-from-linphonec"', 10), bs.log()[-2000:]
+        log = notifier.get()
+        relayed = [l for l in log if l.startswith("MESSAGE ")]
+        assert any(l.startswith("MESSAGE sip:carol@127.0.0.1") for l in relayed), log
+        assert any(l.startswith("MESSAGE sip:alice@127.0.0.1") for l in relayed), log
+        assert any(l.startswith("publication sip:carol@127.0.0.1 created") for l in log), log
+        assert any(l.startswith("publication sip:alice@127.0.0.1 modified") for l in log), log
+        print("OK")
+    finally:
+        dump("notifier", procs[0] if procs else None)
+        for ua in (bs, lp):
+            if ua is not None:
+                ua.stop(grace=5)
+        for p in procs:
+            p.kill()
+
+
 def baresip_p2p(bindir, interop):
     sys.path.insert(0, os.path.join(interop, "baresip"))
     import bsctl
@@ -226,11 +282,13 @@ def baresip_p2p(bindir, interop):
 def main():
     mode, bindir, interop = sys.argv[1], sys.argv[2], sys.argv[3]
     if mode == "kamailio":
-        kamailio(bindir, interop, sys.argv[4], sys.argv[5])
+        kamailio(bindir, interop, sys.argv[4], sys.argv[5], len(sys.argv) > 6 and sys.argv[6] == "6")
     elif mode == "baresip-publishes":
         baresip_publishes(bindir, interop, sys.argv[4])
     elif mode == "ua-watchers":
         ua_watchers(bindir, interop, sys.argv[4])
+    elif mode == "ua-peers":
+        ua_peers(bindir, interop, sys.argv[4])
     elif mode == "baresip-p2p":
         baresip_p2p(bindir, interop)
     else:

@@ -13,7 +13,8 @@ Scenarios (SIPp, UDP, one call each):
 
 For each scenario and server the rate climbs in steps of --seconds (a fresh server
 each step, so state from the last step does not weigh on this one) until a step has
-a failed call or retransmits 1 % of its calls or more. Prints one line per step and
+a failed call or retransmits 1 % of its calls or more, or SIPp itself cannot place
+calls that fast (then the rate SIPp reached is the result, marked as SIPp-bound). Prints one line per step and
 then `max rate: SCENARIO SERVER N/s`, and the sipevents/Kamailio ratio per scenario.
 
 --smoke RATE runs one step at RATE per scenario against sipevents only and exits 1
@@ -38,7 +39,8 @@ SCENARIOS = {  # name -> (SIPp file, [service])
     "subscribe": ("subscribe_uac.xml", "127.0.0.1"),
     "register": ("register_uac.xml", "127.0.0.1"),
 }
-LADDER = [1000, 2000, 3000, 4000, 6000, 8000, 10000, 12000, 14000, 16000, 20000, 24000, 28000, 32000, 40000]
+LADDER = [1000, 2000, 3000, 4000, 6000, 8000, 10000, 12000, 16000, 20000, 24000, 32000, 40000, 48000, 56000,
+          64000, 80000, 100000]
 
 
 def free_port():
@@ -50,14 +52,15 @@ def free_port():
 
 
 def proc_stat(pid):
-    """(cpu seconds, rss MB) of a process, (0, 0) when it is gone."""
+    """(cpu seconds, memory MB) of a process, (0, 0) when it is gone. Memory is the
+    proportional set size: shared pages (Kamailio's shm) count once across processes."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        with open(f"/proc/{pid}/status") as f:
-            rss = next((int(l.split()[1]) for l in f if l.startswith("VmRSS:")), 0) / 1024
-        return cpu, rss
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            pss = next((int(l.split()[1]) for l in f if l.startswith("Pss:")), 0) / 1024
+        return cpu, pss
     except (OSError, StopIteration):
         return 0.0, 0.0
 
@@ -160,8 +163,12 @@ def run_sipp(scenario, service, target, rate, seconds, work):
     col = {name: i for i, name in enumerate(rows[0])}
     last = rows[-1]
     get = lambda n: int(last[col[n]]) if n in col and last[col[n]].strip() else 0
+    # SIPp keeps going when it cannot place calls at the rate asked: what counts is the
+    # rate it reached, calls over the time it took ("HH:MM:SS" or "HH:MM:SS:uuuuuu").
+    parts = [float(x) for x in last[col["ElapsedTime(C)"]].split(":")]
+    elapsed = parts[0] * 3600 + parts[1] * 60 + parts[2] + (parts[3] / 1e6 if len(parts) > 3 else 0)
     return {"calls": calls, "ok": get("SuccessfulCall(C)"), "failed": get("FailedCall(C)"),
-            "retrans": get("Retransmissions(C)")}
+            "retrans": get("Retransmissions(C)"), "elapsed": elapsed}
 
 
 def step(server, scenario, rate, seconds, work):
@@ -174,28 +181,37 @@ def step(server, scenario, rate, seconds, work):
     finally:
         server.stop()
     if r is not None:
-        r["cpu"] = (cpu1 - cpu0) / seconds * 100
+        r["cpu"] = (cpu1 - cpu0) / max(r["elapsed"], 1e-3) * 100
         r["rss"] = rss
         r["pct"] = 100.0 * r["retrans"] / max(r["calls"], 1)
+        r["reached"] = r["ok"] / max(r["elapsed"], 1e-3)
+        # A step counts at its rate only if SIPp placed its calls within 5 % of the time.
+        r["paced"] = r["elapsed"] <= seconds * 1.05 + 0.5
         r["clean"] = r["failed"] == 0 and r["ok"] == r["calls"] and r["pct"] < 1.0
     return r
 
 
 def climb(server, scenario, rates, seconds, work):
     print(f"== {scenario} against {server.name} ({seconds} s per step)")
-    print(f"{'rate/s':>8} {'calls':>8} {'ok':>8} {'failed':>7} {'retrans':>8} {'retrans%':>9} {'cpu%':>6} {'rss MB':>7}")
-    best = 0
+    print(f"{'rate/s':>8} {'reached':>8} {'calls':>8} {'ok':>8} {'failed':>7} {'retrans':>8} {'retrans%':>9} "
+          f"{'cpu%':>6} {'pss MB':>7}")
+    best, capped = 0, False
     for rate in rates:
         r = step(server, scenario, rate, seconds, work)
         if r is None:
             print(f"{rate:>8} no statistics from SIPp")
             break
-        print(f"{rate:>8} {r['calls']:>8} {r['ok']:>8} {r['failed']:>7} {r['retrans']:>8} {r['pct']:>8.2f}% "
-              f"{r['cpu']:>5.0f}% {r['rss']:>7.1f}", flush=True)
+        print(f"{rate:>8} {r['reached']:>8.0f} {r['calls']:>8} {r['ok']:>8} {r['failed']:>7} {r['retrans']:>8} "
+              f"{r['pct']:>8.2f}% {r['cpu']:>5.0f}% {r['rss']:>7.1f}", flush=True)
         if not r["clean"]:
             break
+        if not r["paced"]:
+            # SIPp itself is the limit here: the server kept up with all it got.
+            best, capped = max(best, int(r["reached"])), True
+            break
         best = rate
-    print(f"max rate: {scenario} {server.name} {best}/s", flush=True)
+    note = " (SIPp could not send faster: the server was not the limit)" if capped else ""
+    print(f"max rate: {scenario} {server.name} {best}/s{note}", flush=True)
     return best
 
 

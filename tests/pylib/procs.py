@@ -1,24 +1,40 @@
 """Helpers the multi-process tests share: free loopback ports and children whose
 merged output is read by a thread, so a test can wait on lines without deadlock."""
+import os
+import random
 import socket
 import subprocess
 import threading
 import time
 
 
+_given = set()
+
+
 def free_port(v6=False):
-    """A port free for both UDP and TCP on the loopback address."""
+    """A port free for both UDP and TCP on the loopback address. It is drawn below
+    the kernel's ephemeral range (32768 and up by default), so a process binding port
+    0 meanwhile, such as one started by this same test, cannot be handed it; and it
+    is never handed out twice by one test."""
     fam = socket.AF_INET6 if v6 else socket.AF_INET
     host = "::1" if v6 else "127.0.0.1"
-    for _ in range(50):
+    try:
+        low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    rng = random.Random(os.getpid() * 7919 + time.time_ns())
+    for _ in range(200):
+        port = rng.randrange(20000, max(low, 20001))
+        if port in _given:
+            continue
         with socket.socket(fam, socket.SOCK_DGRAM) as u, socket.socket(fam, socket.SOCK_STREAM) as t:
-            u.bind((host, 0))
-            port = u.getsockname()[1]
             try:
+                u.bind((host, port))
                 t.bind((host, port))
             except OSError:
                 continue
-            return port
+        _given.add(port)
+        return port
     raise RuntimeError("no free port")
 
 
