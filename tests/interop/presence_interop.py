@@ -151,30 +151,59 @@ def baresip_publishes(bindir, interop, transport):
             p.kill()
 
 
+class UAs:
+    """sipevents-notifier on a fresh port, and baresip (alice) and linphonec (carol)
+    registered to it on request; close() stops only what this started."""
+
+    def __init__(self, bindir, interop, transport, prefix):
+        for d in ("baresip", "linphone"):
+            sys.path.insert(0, os.path.join(interop, d))
+        import bsctl
+        import lpctl
+        self.bsctl, self.lpctl = bsctl, lpctl
+        self.bindir, self.transport = bindir, transport
+        self.port = free_port()
+        self.work = tempfile.mkdtemp(prefix=prefix)
+        self.procs, self.bs, self.lp = [], None, None
+        self.notifier = start_notifier(bindir, self.port)
+        self.procs.append(self.notifier)
+
+    def baresip(self, contacts, pubint):
+        d = os.path.join(self.work, "bs")
+        ctrl = free_port()
+        self.bsctl.write_config(d, "alice", free_port(), ctrl, registrar=f"127.0.0.1:{self.port}",
+                                contacts=contacts, pubint=pubint, transport=self.transport)
+        self.bs = self.bsctl.Baresip(d, ctrl).start()
+        return self.bs
+
+    def linphonec(self, friends):
+        d = os.path.join(self.work, "lp")
+        self.lpctl.write_config(d, "carol", free_port(), registrar=f"127.0.0.1:{self.port}", friends=friends,
+                                transport=self.transport)
+        self.lp = self.lpctl.Linphonec(d).start()
+        return self.lp
+
+    def close(self):
+        dump("notifier", self.notifier)
+        for ua in (self.bs, self.lp):
+            if ua is not None:
+                ua.stop(grace=5)
+        for p in self.procs:
+            p.kill()
+
+
 def ua_watchers(bindir, interop, transport):
-    sys.path.insert(0, os.path.join(interop, "baresip"))
-    sys.path.insert(0, os.path.join(interop, "linphone"))
-    import bsctl
-    import lpctl
-    port, bs_port, lp_port, ctrl = free_port(), free_port(), free_port(), free_port()
-    work = tempfile.mkdtemp(prefix="sipevents-ua-watchers-")
-    procs, bs, lp = [], None, None
-    bob_bs = f"sip:bob@127.0.0.1:{port}"  # baresip sends SUBSCRIBE to the contact URI itself
-    bob_lp = "sip:bob@127.0.0.1"          # linphonec sends it through its proxy
+    u = UAs(bindir, interop, transport, "sipevents-ua-watchers-")
+    bob_bs = f"sip:bob@127.0.0.1:{u.port}"  # baresip sends SUBSCRIBE to the contact URI itself
+    bob_lp = "sip:bob@127.0.0.1"            # linphonec sends it through its proxy
     try:
-        notifier = start_notifier(bindir, port)
-        procs.append(notifier)
         pub = Proc([exe(bindir, "sipevents-publish"), "--from", "sip:bob@127.0.0.1", "--server",
-                    f"{transport}:127.0.0.1:{port}", "--status", "open", "--contact", "sip:bob@192.0.2.9",
+                    f"{transport}:127.0.0.1:{u.port}", "--status", "open", "--contact", "sip:bob@192.0.2.9",
                     "--note", "here", "--expires", "60", "--duration", "600"])
-        procs.append(pub)
+        u.procs.append(pub)
         wait_for(lambda: any(l.startswith("published ") for l in pub.get()), "bob published")
-        bsctl.write_config(os.path.join(work, "bs"), "alice", bs_port, ctrl, registrar=f"127.0.0.1:{port}",
-                           contacts=[bob_bs], pubint=0, transport=transport)
-        bs = bsctl.Baresip(os.path.join(work, "bs"), ctrl).start()
-        lpctl.write_config(os.path.join(work, "lp"), "carol", lp_port, registrar=f"127.0.0.1:{port}",
-                           friends=[bob_lp], transport=transport)
-        lp = lpctl.Linphonec(os.path.join(work, "lp")).start()
+        bs = u.baresip([bob_bs], pubint=0)
+        lp = u.linphonec([bob_lp])
         assert bs.wait_registered(10), bs.log()
         assert lp.registered(10), lp.output()
         wait_for(lambda: bs.contacts().get(bob_bs) == "Online", "baresip sees bob Online", 15)
@@ -183,39 +212,21 @@ def ua_watchers(bindir, interop, transport):
         assert pub.wait(15) == 0 and pub.get()[-1] == "removed", pub.get()
         wait_for(lambda: bs.contacts().get(bob_bs) == "Offline", "baresip sees bob Offline", 15)
         wait_for(lambda: lp.friend_status(bob_lp) == "Offline", "linphonec sees bob Offline", 15)
-        log = notifier.get()
-        subs = [l for l in log if l.startswith("SUBSCRIBE sip:bob@127.0.0.1")]
-        assert len(subs) >= 2, log
+        subs = [l for l in u.notifier.get() if l.startswith("SUBSCRIBE sip:bob@127.0.0.1")]
+        assert len(subs) >= 2, u.notifier.get()
         print("OK")
     finally:
-        dump("notifier", procs[0] if procs else None)
-        for ua in (bs, lp):
-            if ua is not None:
-                ua.stop(grace=5)
-        for p in procs:
-            p.kill()
+        u.close()
 
 
 def ua_peers(bindir, interop, transport):
-    sys.path.insert(0, os.path.join(interop, "baresip"))
-    sys.path.insert(0, os.path.join(interop, "linphone"))
-    import bsctl
-    import lpctl
-    port, bs_port, lp_port, ctrl = free_port(), free_port(), free_port(), free_port()
-    work = tempfile.mkdtemp(prefix="sipevents-ua-peers-")
-    procs, bs, lp = [], None, None
-    carol_bs = f"sip:carol@127.0.0.1:{port}"  # baresip SUBSCRIBEs and sends MESSAGE to the contact URI
+    u = UAs(bindir, interop, transport, "sipevents-ua-peers-")
+    carol_bs = f"sip:carol@127.0.0.1:{u.port}"  # baresip SUBSCRIBEs and sends MESSAGE to the contact URI
     alice = "sip:alice@127.0.0.1"
     try:
-        notifier = start_notifier(bindir, port)
-        procs.append(notifier)
-        lpctl.write_config(os.path.join(work, "lp"), "carol", lp_port, registrar=f"127.0.0.1:{port}",
-                           friends=[alice], transport=transport)
-        lp = lpctl.Linphonec(os.path.join(work, "lp")).start()
+        lp = u.linphonec([alice])
         assert lp.registered(10), lp.output()
-        bsctl.write_config(os.path.join(work, "bs"), "alice", bs_port, ctrl, registrar=f"127.0.0.1:{port}",
-                           contacts=[carol_bs], pubint=600, transport=transport)
-        bs = bsctl.Baresip(os.path.join(work, "bs"), ctrl).start()
+        bs = u.baresip([carol_bs], pubint=600)
         assert bs.wait_registered(10), bs.log()
         # linphonec PUBLISHes open once registered; baresip watches carol through us.
         wait_for(lambda: bs.contacts().get(carol_bs) == "Online", "baresip sees carol Online", 15)
@@ -230,20 +241,14 @@ def ua_peers(bindir, interop, transport):
             lp.output()[k:]
         lp.cmd(f"chat {alice} hello-alice-from-linphonec")
         assert bs.wait_log(r'carol[^\n]*: "hello-alice-from-linphonec"', 10), bs.log()[-2000:]
-        log = notifier.get()
-        relayed = [l for l in log if l.startswith("MESSAGE ")]
-        assert any(l.startswith("MESSAGE sip:carol@127.0.0.1") for l in relayed), log
-        assert any(l.startswith("MESSAGE sip:alice@127.0.0.1") for l in relayed), log
+        log = u.notifier.get()
+        assert any(l.startswith("MESSAGE sip:carol@127.0.0.1") for l in log), log
+        assert any(l.startswith("MESSAGE sip:alice@127.0.0.1") for l in log), log
         assert any(l.startswith("publication sip:carol@127.0.0.1 created") for l in log), log
         assert any(l.startswith("publication sip:alice@127.0.0.1 modified") for l in log), log
         print("OK")
     finally:
-        dump("notifier", procs[0] if procs else None)
-        for ua in (bs, lp):
-            if ua is not None:
-                ua.stop(grace=5)
-        for p in procs:
-            p.kill()
+        u.close()
 
 
 def baresip_p2p(bindir, interop):
