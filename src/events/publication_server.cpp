@@ -77,6 +77,7 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
   expires = std::min(expires, bounds.max_expires);
 
   const bool has_body = !req.body().empty();
+  decoded d;
   if (has_body) {
     if (req.body().size() > cfg_.max_body) return answer(413, "Request Entity Too Large");
     const sm::media_type* ct = req.content_type();
@@ -94,7 +95,7 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
       return b;
     }
     // The package must be able to read what it will compose from.
-    decoded d = pk->second.pkg->decode(*ct, req.body());
+    d = pk->second.pkg->decode(*ct, req.body());
     if (!d.ok) {
       std::string why = "Bad " + std::string(ct->subtype) + " Body: " + d.error;
       for (char& c : why)
@@ -137,6 +138,7 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
     p.publisher = publisher;
     p.content_type = std::string(req.content_type()->type) + "/" + std::string(req.content_type()->subtype);
     p.body = std::string(req.body());
+    p.state = std::move(d.state);
     p.expires_at = now + seconds(expires);
     p.modified = ++seq_;
     list.push_back(p.etag);
@@ -148,7 +150,7 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
 
   // Refresh, modify or remove (steps 3, 5-7): the tag must name a live publication of
   // this very resource and event.
-  auto it = by_etag_.find(std::string(if_match));
+  auto it = by_etag_.find(if_match);
   if (it == by_etag_.end() || it->second.event != event || it->second.resource != resource ||
       it->second.expires_at <= now)
     return answer(412, "Conditional Request Failed");
@@ -169,6 +171,7 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
     kind = publication_change_kind::modified;
     p.content_type = std::string(req.content_type()->type) + "/" + std::string(req.content_type()->subtype);
     p.body = std::string(req.body());
+    p.state = std::move(d.state);
     p.modified = ++seq_;
   }
   auto& list = by_entity_[key(event, resource)];
@@ -186,7 +189,7 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
   return ok(stored, expires);
 }
 
-void publication_server::remove(std::map<std::string, publication>::iterator it, publication_change_kind why) {
+void publication_server::remove(etag_map::iterator it, publication_change_kind why) {
   const std::string k = key(it->second.event, it->second.resource);
   auto e = by_entity_.find(k);
   if (e != by_entity_.end()) {
@@ -236,7 +239,7 @@ std::vector<const publication*> publication_server::publications(std::string_vie
 }
 
 const publication* publication_server::find(std::string_view etag) const {
-  auto it = by_etag_.find(std::string(etag));
+  auto it = by_etag_.find(etag);
   return it == by_etag_.end() ? nullptr : &it->second;
 }
 

@@ -33,9 +33,10 @@ presence_document presence_package::compose(std::string_view resource) const {
   if (esc_) {
     // Oldest body change first, so a newer publication replaces a tuple of the same id.
     for (const events::publication* p : esc_->publications("presence", resource)) {
-      auto it = parsed_.find(p->etag);
-      if (it == parsed_.end()) continue;
-      const presence_document& d = it->second;
+      // The ESC kept what decode() read from the body when it took the PUBLISH.
+      const auto* parsed = std::any_cast<presence_document>(&p->state);
+      if (!parsed) continue;
+      const presence_document& d = *parsed;
       merge_by_id(doc.tuples, d.tuples);
       merge_by_id(doc.persons, d.persons);
       merge_unique(doc.notes, d.notes);
@@ -53,23 +54,8 @@ presence_document presence_package::compose(std::string_view resource) const {
 
 bool presence_package::apply(const events::publication_change& c) {
   if (c.event != "presence") return false;
-  using K = events::publication_change_kind;
-  if (!c.old_etag.empty() && c.old_etag != c.etag) {
-    auto old = parsed_.find(c.old_etag);
-    if (old != parsed_.end()) {
-      if (c.kind == K::refreshed) parsed_[c.etag] = std::move(old->second);
-      parsed_.erase(c.old_etag);
-    }
-  }
   // A refresh keeps the body and its place in the body-change order: nothing to compose.
-  if (c.kind == K::refreshed) return false;
-  if (c.kind == K::removed || c.kind == K::expired) parsed_.erase(c.etag);
-  if ((c.kind == K::created || c.kind == K::modified) && esc_) {
-    if (const events::publication* p = esc_->find(c.etag)) {
-      presence_document d;
-      if (presence::decode(p->body, d)) parsed_[c.etag] = std::move(d);
-    }
-  }
+  if (c.kind == events::publication_change_kind::refreshed) return false;
   std::string now = encode(compose(c.resource));
   auto& last = composed_[c.resource];
   if (last == now) return false;

@@ -22,7 +22,7 @@
       baresip's presence_online / presence_offline show alice Online / Offline at
       linphonec; then MESSAGE both ways through our relay (linphonec also sends its
       IMDN back through it).
-  presence_interop.py baresip-p2p   BINDIR INTEROP
+  presence_interop.py baresip-p2p   BINDIR INTEROP [udp|tcp]
       Our watcher subscribes straight to baresip as a peer-to-peer notifier. Its
       first NOTIFY carries <basic>?</basic>: we report a parse error and keep the
       subscription; presence_online then shows open, presence_offline closed.
@@ -251,7 +251,7 @@ def ua_peers(bindir, interop, transport):
         u.close()
 
 
-def baresip_p2p(bindir, interop):
+def baresip_p2p(bindir, interop, transport="udp"):
     sys.path.insert(0, os.path.join(interop, "baresip"))
     import bsctl
     ua_port, ctrl, wport = free_port(), free_port(), free_port()
@@ -263,7 +263,7 @@ def baresip_p2p(bindir, interop):
     try:
         target = f"sip:alice@127.0.0.1:{ua_port}"
         watcher = Proc([exe(bindir, "sipevents-watcher"), "--event", "presence", "--from", me,
-                        "--server", f"udp:127.0.0.1:{ua_port}", target])
+                        "--server", f"{transport}:127.0.0.1:{ua_port}", target])
         wait_for(lambda: docs(watcher), "baresip's first NOTIFY")
         first = docs(watcher)[0]
         # <basic>?</basic> is not PIDF: reported, and the subscription stays active.
@@ -295,7 +295,7 @@ def main():
     elif mode == "ua-peers":
         ua_peers(bindir, interop, sys.argv[4])
     elif mode == "baresip-p2p":
-        baresip_p2p(bindir, interop)
+        baresip_p2p(bindir, interop, sys.argv[4] if len(sys.argv) > 4 else "udp")
     else:
         sys.exit(f"unknown mode {mode}")
 

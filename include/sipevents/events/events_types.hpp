@@ -44,4 +44,11 @@ std::string_view to_string(sub_state s) noexcept;
 /// (the transaction layer's) so that nothing here holds global state.
 using token_source = std::function<std::string(std::size_t n)>;
 
+/// Hash for unordered containers keyed by std::string that are looked up with
+/// std::string_view too (no temporary string per lookup).
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
 }  // namespace sipevents::events

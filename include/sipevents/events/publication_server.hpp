@@ -3,9 +3,11 @@
 // (one per publishing device). on_publish() answers a PUBLISH at once and queues what
 // changed; advance() expires publications; the owner composes and NOTIFYs.
 #pragma once
+#include <any>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -24,6 +26,7 @@ struct publication {
   std::string publisher;      ///< From URI of the last PUBLISH
   std::string content_type;
   std::string body;
+  std::any state;             ///< the body as the package decoded it (package::decode)
   time_point expires_at{};
   std::uint64_t modified = 0; ///< order of the last body change among all publications
 };
@@ -85,15 +88,17 @@ class publication_server {
     expiry_policy bounds;
   };
   std::string new_etag();
-  void remove(std::map<std::string, publication>::iterator it, publication_change_kind why);
+  using etag_map = std::unordered_map<std::string, publication, string_hash, std::equal_to<>>;
+  void remove(etag_map::iterator it, publication_change_kind why);
   std::string key(std::string_view event, std::string_view resource) const;
 
   token_source ids_;
   publication_config cfg_;
   publish_authorizer authorize_;
   std::map<std::string, registered, std::less<>> packages_;
-  std::map<std::string, publication> by_etag_;
-  std::map<std::string, std::vector<std::string>, std::less<>> by_entity_;  // event + ' ' + resource -> etags
+  etag_map by_etag_;
+  // event + ' ' + resource -> etags
+  std::unordered_map<std::string, std::vector<std::string>, string_hash, std::equal_to<>> by_entity_;
   // Lazy deletion: an entry whose publication is gone or expires at another time is skipped.
   using timer = std::pair<time_point, std::string>;
   std::priority_queue<timer, std::vector<timer>, std::greater<>> timers_;

@@ -5,7 +5,7 @@
 // published. Watchers get full PIDF documents; a composed state that did not change
 // sends no NOTIFY.
 #pragma once
-#include <map>
+#include <unordered_map>
 #include <string>
 
 #include "sipevents/events/package.hpp"
@@ -46,8 +46,8 @@ class presence_package : public events::package {
  private:
   const events::publication_server* esc_;
   presence_config cfg_;
-  std::map<std::string, presence_document, std::less<>> parsed_;  // by entity tag
-  std::map<std::string, std::string, std::less<>> composed_;      // resource -> last document
+  // resource -> last document
+  std::unordered_map<std::string, std::string, events::string_hash, std::equal_to<>> composed_;
 };
 
 }  // namespace sipevents::presence
