@@ -33,9 +33,14 @@ presence_document presence_package::compose(std::string_view resource) const {
   if (esc_) {
     // Oldest body change first, so a newer publication replaces a tuple of the same id.
     for (const events::publication* p : esc_->publications("presence", resource)) {
-      // The ESC kept what decode() read from the body when it took the PUBLISH.
+      // The ESC kept what decode() read from the body when it took the PUBLISH; a
+      // publication decoded by another package is read here instead.
       const auto* parsed = std::any_cast<presence_document>(&p->state);
-      if (!parsed) continue;
+      presence_document own;
+      if (!parsed) {
+        if (!presence::decode(p->body, own)) continue;
+        parsed = &own;
+      }
       const presence_document& d = *parsed;
       merge_by_id(doc.tuples, d.tuples);
       merge_by_id(doc.persons, d.persons);

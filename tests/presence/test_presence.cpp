@@ -565,3 +565,28 @@ TEST_CASE("presence package: a watcher from another domain is refused, pending s
   auto d = doc_of(neutral->text);
   CHECK((d.tuples.size() == 1 && d.tuples[0].basic == pr::basic_status::closed));
 }
+
+TEST_CASE("presence package: publications another package decoded are read from their body") {
+  // The ESC serves Event: presence with a package of the application's that keeps the
+  // text (the default decode); composition must still see the PIDF.
+  struct text_presence : ev::package {
+    std::string_view name() const override { return "presence"; }
+    std::vector<std::string> content_types() const override { return {"application/pidf+xml"}; }
+    std::optional<ev::body> state(const ev::watcher_view&) override { return std::nullopt; }
+  } text;
+  tokens ids;
+  ev::publication_server esc(ids.source());
+  esc.add_package(text, {3600, 60, 86400});
+  pr::presence_package pkg(&esc);
+  const std::string a = "sip:presentity@example.com";
+  sm::message r = build(esc.on_publish(publish(a, pidf(a, "t1", "open", "sip:presentity@192.0.2.4"), 3600), t0));
+  REQUIRE(r.status() == 200);
+  ev::publication_change c;
+  REQUIRE(esc.poll(c));
+  CHECK(pkg.apply(c));
+  auto d = pkg.compose(a);
+  REQUIRE(d.tuples.size() == 1);
+  CHECK(d.tuples[0].id == "t1");
+  CHECK(d.tuples[0].basic == pr::basic_status::open);
+  CHECK(d.tuples[0].contact->uri == "sip:presentity@192.0.2.4");
+}
