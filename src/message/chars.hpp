@@ -75,7 +75,7 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
 
 /// Skips LWS: spaces, tabs and line folds (CRLF or LF followed by SP/HTAB).
 inline const char* skip_lws(const char* p, const char* end) noexcept {
-  if (p < end && static_cast<unsigned char>(*p) > ' ') return p;  // the common case
+  if (p >= end || static_cast<unsigned char>(*p) > ' ') return p;  // the common cases
   for (;;) {
     if (p < end && (*p == ' ' || *p == '\t')) { ++p; continue; }
     // Distances, not p + n: p may be the null data() of an empty view.
