@@ -8,8 +8,9 @@
 //
 // One log line per request on stdout (--quiet: warnings only, for load runs).
 // --max-watchers bounds the watchers of one resource (default 10000; beyond: 503),
-// --max-transactions the transactions held at once (default 100000; beyond: 503). Watchers of Event: reg and presence are
-// accepted from the AoR's own domain (or a subdomain of it), others get 403.
+// --max-transactions the transactions held at once (default 100000; beyond: 503).
+// Watchers of Event: reg and presence are accepted from the AoR's own domain (or a
+// subdomain of it), others get 403.
 #include <cstdio>
 #include <cstdlib>
 #include <string>

@@ -106,9 +106,9 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
   }
 
   const std::string_view if_match = req.sip_if_match();
-  auto ok = [&](const publication& p, std::uint32_t secs) {
+  auto ok = [&](std::string_view etag, std::uint32_t secs) {
     auto b = answer(200, "OK");
-    if (secs) b.header(sm::hdr::sip_etag, p.etag);
+    if (secs) b.header(sm::hdr::sip_etag, etag);
     b.header(sm::hdr::expires, std::to_string(secs));
     return b;
   };
@@ -145,7 +145,7 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
     timers_.push({p.expires_at, p.etag});
     changes_.push({publication_change_kind::created, event, resource, p.etag, {}});
     auto& stored = by_etag_[p.etag] = std::move(p);
-    return ok(stored, expires);
+    return ok(stored.etag, expires);
   }
 
   // Refresh, modify or remove (steps 3, 5-7): the tag must name a live publication of
@@ -156,10 +156,9 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
     return answer(412, "Conditional Request Failed");
   const std::string old = it->first;
   if (expires == 0) {
-    publication gone = it->second;
     remove(it, publication_change_kind::removed);
     changes_.back().old_etag = old;
-    return ok(gone, 0);
+    return ok({}, 0);  // a removal answers without an entity tag
   }
   publication p = std::move(it->second);
   by_etag_.erase(it);
@@ -186,7 +185,7 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
   }
   changes_.push({kind, event, resource, p.etag, old});
   auto& stored = by_etag_[p.etag] = std::move(p);
-  return ok(stored, expires);
+  return ok(stored.etag, expires);
 }
 
 void publication_server::remove(etag_map::iterator it, publication_change_kind why) {

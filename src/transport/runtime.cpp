@@ -110,13 +110,13 @@ void runtime::send_request(const sm::message_builder& request, const peer& dest,
 
 bool runtime::respond(const incoming_request& req, const sm::message_builder& response) {
   sm::message m;
+  std::string text = response.text();
   // Server names us on every response the application did not name itself.
-  sm::codec_error e;
-  if (!cfg_.user_agent.empty() && !response.has("Server"))
-    e = sm::message_builder(response).header(sm::hdr::server, cfg_.user_agent).build(m, cfg_.layer.limits);
-  else
-    e = response.build(m, cfg_.layer.limits);
-  if (e) {
+  if (!cfg_.user_agent.empty() && !response.has("Server")) {
+    std::size_t eol = text.find("\r\n");
+    text.insert(eol == std::string::npos ? text.size() : eol + 2, "Server: " + cfg_.user_agent + "\r\n");
+  }
+  if (sm::codec_error e = sm::parse_framed(text, m, cfg_.layer.limits)) {
     log(log_level::error, "response does not parse: " + e.reason());
     return false;
   }

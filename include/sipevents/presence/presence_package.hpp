@@ -5,8 +5,8 @@
 // published. Watchers get full PIDF documents; a composed state that did not change
 // sends no NOTIFY.
 #pragma once
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 
 #include "sipevents/events/package.hpp"
 #include "sipevents/events/publication_server.hpp"
