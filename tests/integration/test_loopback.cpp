@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sipevents/pager/pager.hpp"
 #include "sipevents/transport/runtime.hpp"
@@ -245,4 +246,39 @@ TEST_CASE("OPTIONS is answered with Allow, Allow-Events and Accept") {
   CHECK(res->response->find(sm::hdr::allow)->value == "MESSAGE, OPTIONS");
   CHECK(res->response->find(sm::hdr::allow_events)->value == "presence, reg");
   CHECK(res->response->find(sm::hdr::accept));
+}
+
+TEST_CASE("requests carry User-Agent and responses Server unless the application set its own") {
+  asio::io_context io;
+  st::runtime a(io), b(io);
+  REQUIRE_FALSE(a.listen("udp:127.0.0.1:0"));
+  REQUIRE_FALSE(b.listen("udp:127.0.0.1:0"));
+  std::vector<std::string> agents;
+  b.on_request("MESSAGE", [&](st::incoming_request& r) {
+    const auto* ua = r.msg.find(sm::hdr::user_agent);
+    agents.push_back(ua ? std::string(ua->value) : "");
+    if (r.msg.call_id() == "ua2") {
+      auto resp = sm::message_builder::response_to(r.msg, 200, "OK", r.to_tag);
+      resp.header("server", "my-pbx/2");  // any case counts as set
+      b.respond(r, resp);
+    } else {
+      b.respond(r, 200, "OK");
+    }
+  });
+  auto send = [&](const std::string& call_id, bool own_agent) {
+    auto req = sm::message_builder::request("MESSAGE", "sip:b@127.0.0.1");
+    req.header("Max-Forwards", "70").header("From", "<sip:a@127.0.0.1>;tag=1").header("To", "<sip:b@127.0.0.1>");
+    req.header("Call-ID", call_id).header("CSeq", "1 MESSAGE");
+    if (own_agent) req.header("User-Agent", "my-phone/1");
+    std::optional<st::request_result> res;
+    a.send_request(req, *b.local(transport_kind::udp), [&](const st::request_result& r) { res = r; });
+    for (int i = 0; i < 100 && !res; ++i) io.run_for(std::chrono::milliseconds(10));
+    REQUIRE(res);
+    REQUIRE(res->response);
+    REQUIRE(res->response->count(sm::hdr::server) == 1);
+    return std::string(res->response->find(sm::hdr::server)->value);
+  };
+  CHECK(send("ua1", false) == "sipevents/0.1");
+  CHECK(send("ua2", true) == "my-pbx/2");
+  CHECK(agents == std::vector<std::string>{"sipevents/0.1", "my-phone/1"});
 }
