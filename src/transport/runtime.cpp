@@ -11,6 +11,11 @@ using transaction::output;
 namespace {
 bool is_v6_host(std::string_view h) { return h.find(':') != std::string_view::npos; }
 std::string_view transport_token(transport_kind k) { return k == transport_kind::udp ? "UDP" : "TCP"; }
+/// Puts header lines (each ending in CRLF) right after the start line of `text`.
+void insert_headers(std::string& text, std::string_view lines) {
+  std::size_t eol = text.find("\r\n");
+  text.insert(eol == std::string::npos ? text.size() : eol + 2, lines);
+}
 }  // namespace
 
 runtime::runtime(asio::io_context& io, runtime_config cfg)
@@ -95,8 +100,7 @@ void runtime::send_request(const sm::message_builder& request, const peer& dest,
   std::string via = fmt::format("Via: SIP/2.0/{} {}{}{}:{};branch={};rport\r\n", transport_token(to.transport),
                                 v6 ? "[" : "", local->host, v6 ? "]" : "", local->port, layer_.new_branch());
   if (!cfg_.user_agent.empty() && !request.has("User-Agent")) via += "User-Agent: " + cfg_.user_agent + "\r\n";
-  std::size_t eol = text.find("\r\n");
-  text.insert(eol == std::string::npos ? text.size() : eol + 2, via);
+  insert_headers(text, via);
   sm::message m;
   if (sm::codec_error e = sm::parse_framed(text, m, cfg_.layer.limits)) {
     fail_async("request does not parse: " + e.reason());
@@ -112,10 +116,8 @@ bool runtime::respond(const incoming_request& req, const sm::message_builder& re
   sm::message m;
   std::string text = response.text();
   // Server names us on every response the application did not name itself.
-  if (!cfg_.user_agent.empty() && !response.has("Server")) {
-    std::size_t eol = text.find("\r\n");
-    text.insert(eol == std::string::npos ? text.size() : eol + 2, "Server: " + cfg_.user_agent + "\r\n");
-  }
+  if (!cfg_.user_agent.empty() && !response.has("Server"))
+    insert_headers(text, "Server: " + cfg_.user_agent + "\r\n");
   if (sm::codec_error e = sm::parse_framed(text, m, cfg_.layer.limits)) {
     log(log_level::error, "response does not parse: " + e.reason());
     return false;

@@ -187,15 +187,17 @@ def step(server, scenario, rate, seconds, work):
         r["reached"] = r["ok"] / max(r["elapsed"], 1e-3)
         # A step counts at its rate only if SIPp placed its calls within 5 % of the time.
         r["paced"] = r["elapsed"] <= seconds * 1.05 + 0.5
-        r["clean"] = r["failed"] == 0 and r["ok"] == r["calls"] and r["pct"] < 1.0
     return r
 
 
-def climb(server, scenario, rates, seconds, work):
+def climb(server, scenario, rates, seconds, work, max_retrans_pct=1.0):
+    """Steps up `rates` until one is not clean: a failed call, or retransmissions at
+    `max_retrans_pct` % of the calls or more (with 0: any retransmission). Returns the
+    highest clean rate and whether every step was clean."""
     print(f"== {scenario} against {server.name} ({seconds} s per step)")
     print(f"{'rate/s':>8} {'reached':>8} {'calls':>8} {'ok':>8} {'failed':>7} {'retrans':>8} {'retrans%':>9} "
           f"{'cpu%':>6} {'pss MB':>7}")
-    best, capped = 0, False
+    best, capped, all_clean = 0, False, False
     for rate in rates:
         r = step(server, scenario, rate, seconds, work)
         if r is None:
@@ -203,16 +205,19 @@ def climb(server, scenario, rates, seconds, work):
             break
         print(f"{rate:>8} {r['reached']:>8.0f} {r['calls']:>8} {r['ok']:>8} {r['failed']:>7} {r['retrans']:>8} "
               f"{r['pct']:>8.2f}% {r['cpu']:>5.0f}% {r['rss']:>7.1f}", flush=True)
-        if not r["clean"]:
+        retrans_ok = r["retrans"] == 0 if max_retrans_pct == 0 else r["pct"] < max_retrans_pct
+        if r["failed"] != 0 or r["ok"] != r["calls"] or not retrans_ok:
             break
         if not r["paced"]:
             # SIPp itself is the limit here: the server kept up with all it got.
-            best, capped = max(best, int(r["reached"])), True
+            best, capped, all_clean = max(best, int(r["reached"])), True, True
             break
         best = rate
+    else:
+        all_clean = True
     note = " (SIPp could not send faster: the server was not the limit)" if capped else ""
     print(f"max rate: {scenario} {server.name} {best}/s{note}", flush=True)
-    return best
+    return best, all_clean
 
 
 def main():
@@ -245,7 +250,7 @@ def main():
         best = {}
         for sc in scenarios:
             for name in args.server.split(","):
-                best[(sc, name)] = climb(servers[name], sc, rates, args.seconds, work)
+                best[(sc, name)] = climb(servers[name], sc, rates, args.seconds, work)[0]
         print("== summary (highest rate with no failed call and < 1 % retransmissions)")
         for sc in scenarios:
             line = f"{sc:<10}" + "".join(f" {n} {best.get((sc, n), 0):>6}/s" for n in args.server.split(","))
