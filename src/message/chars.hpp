@@ -115,17 +115,23 @@ SIPEVENTS_NO_ASAN inline __m128i load16(const char* p) noexcept {
   return _mm_loadu_si128(static_cast<const __m128i*>(static_cast<const void*>(p)));
 }
 
-/// Bit i set when byte i of the 16 at p is alphanumeric, '-' or '.': the characters
-/// that make up nearly all of hosts, tags, branches, Call-IDs and user parts.
-/// Bytes past the end of the object may be read (see block_readable); callers mask.
-SIPEVENTS_NO_ASAN inline unsigned word_mask(const char* p) noexcept {
-  const __m128i x = load16(p);
+/// Bit i set when byte i of x is alphanumeric, '-' or '.': the characters that make
+/// up nearly all of hosts, tags, branches, Call-IDs and user parts.
+inline unsigned word_mask_of(__m128i x) noexcept {
   const __m128i lo = _mm_or_si128(x, _mm_set1_epi8(0x20));
   const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)), _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1)));
   // '-' '.' '/' '0'..'9' is one range; '/' is taken out again.
   const __m128i range = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('-' - 1)), _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
   const __m128i slash = _mm_cmpeq_epi8(x, _mm_set1_epi8('/'));
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, _mm_andnot_si128(slash, range))));
+}
+
+/// word_mask_of the 16 bytes at p. Bytes past the end of the object may be read (see
+/// block_readable); callers mask.
+SIPEVENTS_NO_ASAN inline unsigned word_mask(const char* p) noexcept { return word_mask_of(load16(p)); }
+
+inline unsigned eq_mask(__m128i x, char c) noexcept {
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(c))));
 }
 
 SIPEVENTS_NO_ASAN inline unsigned byte_mask(const char* p, char c) noexcept {
@@ -151,6 +157,41 @@ inline const char* skip_wide(const char* p, const char* end, std::uint16_t cls) 
 #endif
 }
 
+/// First `c` in [p, end), or end. Reads whole blocks where they cannot fault, so it
+/// works on any view; short views are the common case and avoid a memchr call.
+inline const char* find_char(const char* p, const char* end, char c) noexcept {
+#if defined(__SSE2__)
+  while (p < end && block_readable(p)) {
+    if (unsigned m = byte_mask(p, c)) {
+      const char* r = p + __builtin_ctz(m);
+      return r < end ? r : end;
+    }
+    p += 16;
+  }
+#endif
+  while (p < end && *p != c) ++p;
+  return p < end ? p : end;
+}
+
+/// First of , " < ( ) \\ in [p, end), or end: what splits a header value into list
+/// elements (RFC 3261 7.3.1).
+inline const char* find_list_special(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  while (p < end && block_readable(p)) {
+    const __m128i x = load16(p);
+    unsigned m = eq_mask(x, ',') | eq_mask(x, '"') | eq_mask(x, '<') | eq_mask(x, '(') | eq_mask(x, ')') |
+                 eq_mask(x, '\\');
+    if (m) {
+      const char* r = p + __builtin_ctz(m);
+      return r < end ? r : end;
+    }
+    p += 16;
+  }
+#endif
+  while (p < end && *p != ',' && *p != '"' && *p != '<' && *p != '(' && *p != ')' && *p != '\\') ++p;
+  return p < end ? p : end;
+}
+
 /// Bytes the parser keeps readable past the end of its own copy of a message, so
 /// block-wise scans need no tail handling.
 inline constexpr std::size_t k_padding = 16;
@@ -170,6 +211,21 @@ inline const char* find_padded(const char* p, const char* end, char c) noexcept 
 #else
   const void* r = p < end ? std::memchr(p, c, static_cast<std::size_t>(end - p)) : nullptr;
   return r ? static_cast<const char*>(r) : end;
+#endif
+}
+
+/// Skips alphanumerics, '-' and '.' (most header names, hosts, tags), 16 bytes at a
+/// time. Requires k_padding readable bytes past `end`.
+inline const char* skip_word_padded(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  for (; p < end; p += 16)
+    if (unsigned stop = ~word_mask(p) & 0xFFFFu) {
+      p += __builtin_ctz(stop);
+      return p < end ? p : end;
+    }
+  return end;
+#else
+  return skip_class(p, end, c_host);
 #endif
 }
 

@@ -37,6 +37,18 @@ bool params_to_end(const char*& p, const char* end, param_list& out, F&& f) noex
   p = skip_lws(q, end);
   return p == end;
 }
+/// As params_to_end for one element of a list header: it may also end at a ','.
+/// `last` is set to one past the element's last parameter (before trailing LWS).
+template <class F>
+bool params_to_element_end(const char*& p, const char* end, param_list& out, const char*& last, F&& f) noexcept {
+  const char* ps = skip_lws(p, end);
+  const char* q = p;
+  if (!scan_generic_params(q, end, f)) return false;
+  out = param_list(q > ps ? sv(ps, q) : std::string_view{});
+  last = q;
+  p = skip_lws(q, end);
+  return p == end || *p == ',';
+}
 bool params_to_end(const char*& p, const char* end, param_list& out) noexcept {
   return params_to_end(p, end, out, [](std::string_view, std::string_view, bool) { return true; });
 }
@@ -79,14 +91,17 @@ std::string_view to_string(method m) noexcept {
 }
 
 namespace {
+/// One name-addr / addr-spec with parameters starting at p. In a list (`list`), it may
+/// end at a ',' and p is left there; otherwise it must end at `end`.
 template <class F>
-bool name_addr_impl(std::string_view text, name_addr& out, F&& extra) noexcept {
+bool name_addr_elem(const char*& pp, const char* end, name_addr& out, bool list, F&& extra) noexcept {
   out = name_addr{};
-  const char* p = skip_lws(text.data(), text.data() + text.size());
-  const char* end = text.data() + text.size();
+  const char* p = skip_lws(pp, end);
   if (p >= end) return false;
   const char* lt = nullptr;
-  if (*p == '"') {
+  if (*p == '<') {
+    lt = p;  // no display name: the usual case
+  } else if (*p == '"') {
     const char* e = skip_quoted(p, end);
     if (!e) return false;
     out.display = sv(p + 1, e - 1);
@@ -109,43 +124,42 @@ bool name_addr_impl(std::string_view text, name_addr& out, F&& extra) noexcept {
     }
   }
   if (lt) {
-    const void* g = std::memchr(lt + 1, '>', static_cast<std::size_t>(end - lt - 1));
-    if (!g) return false;
-    const char* gt = static_cast<const char*>(g);
+    const char* gt = find_char(lt + 1, end, '>');
+    if (gt >= end) return false;
     if (!read_uri(sv(lt + 1, gt), out.addr)) return false;
     out.angle = true;
     p = gt + 1;
   } else {
     // addr-spec: the URI cannot contain ';', ',' or '?' here (RFC 3261 20.10).
     const char* u = p;
-    while (p < end && *p != ';' && !is(*p, c_ws) && *p != '\r' && *p != '\n') ++p;
+    while (p < end && *p != ';' && !is(*p, c_ws) && *p != '\r' && *p != '\n' && !(list && *p == ',')) ++p;
     if (!read_uri(sv(u, p), out.addr)) return false;
     if (!out.addr.headers.empty()) return false;
   }
-  bool ok = params_to_end(p, end, out.params, [&](std::string_view n, std::string_view v, bool has) {
-    if (name_is(n, "tag")) {
+  const char* last = p;
+  auto f = [&](std::string_view n, std::string_view v, bool has) {
+    if (n.size() == 3 && name_is(n, "tag")) {
       if (!has) return false;
       out.tag = v;
       return true;
     }
     return extra(n, v, has);
-  });
+  };
+  bool ok = list ? params_to_element_end(p, end, out.params, last, f) : params_to_end(p, end, out.params, f);
+  pp = p;
   return ok;
 }
-}  // namespace
 
-bool read_name_addr(std::string_view text, name_addr& out) noexcept {
-  return name_addr_impl(text, out, [](std::string_view, std::string_view, bool) { return true; });
-}
-
-bool read_contact(std::string_view text, contact& out) noexcept {
-  out = contact{};
-  return name_addr_impl(text, out.value, [&](std::string_view n, std::string_view v, bool) {
-    if (name_is(n, "expires")) {
+template <class F>
+bool contact_elem(const char*& p, const char* end, contact& out, bool list) noexcept {
+  out.expires.reset();
+  out.q.reset();
+  return name_addr_elem(p, end, out.value, list, [&](std::string_view n, std::string_view v, bool) {
+    if (n.size() == 7 && name_is(n, "expires")) {
       std::uint32_t x = 0;
       if (!delta(v, x)) return false;
       out.expires = x;
-    } else if (name_is(n, "q")) {
+    } else if (n.size() == 1 && name_is(n, "q")) {
       std::uint16_t x = 0;
       if (!qvalue(v, x)) return false;
       out.q = x;
@@ -153,12 +167,26 @@ bool read_contact(std::string_view text, contact& out) noexcept {
     return true;
   });
 }
+}  // namespace
 
-bool read_via(std::string_view text, via& out) noexcept {
+bool read_name_addr(std::string_view text, name_addr& out) noexcept {
+  const char* p = text.data();
+  return name_addr_elem(p, p + text.size(), out, false, [](std::string_view, std::string_view, bool) { return true; });
+}
+
+bool read_contact(std::string_view text, contact& out) noexcept {
+  const char* p = text.data();
+  return contact_elem<int>(p, p + text.size(), out, false);
+}
+
+bool read_contact_element(const char*& p, const char* end, contact& out) noexcept {
+  return contact_elem<int>(p, end, out, true);
+}
+
+bool read_via_element(const char*& pp, const char* end, via& out) noexcept {
   out = via{};
-  out.text = text;
-  const char* end = text.data() + text.size();
-  const char* p = skip_lws(text.data(), end);
+  const char* p = skip_lws(pp, end);
+  const char* start = p;
   auto tok = [&](std::string_view& dst) {
     const char* t = skip_wide(p, end, c_token);
     if (t == p) return false;
@@ -171,7 +199,13 @@ bool read_via(std::string_view text, via& out) noexcept {
     p = skip_lws(p + 1, end);
     return true;
   };
-  if (!tok(out.protocol_name) || !slash() || !tok(out.protocol_version) || !slash()) return false;
+  if (end - p > 8 && std::memcmp(p, "SIP/2.0/", 8) == 0) {  // nearly always
+    out.protocol_name = sv(p, p + 3);
+    out.protocol_version = sv(p + 4, p + 7);
+    p += 8;
+  } else if (!tok(out.protocol_name) || !slash() || !tok(out.protocol_version) || !slash()) {
+    return false;
+  }
   const char* t = skip_wide(p, end, c_token);
   if (t == p) return false;
   out.transport = sv(p, t);
@@ -187,7 +221,8 @@ bool read_via(std::string_view text, via& out) noexcept {
     if (!parse_port(p, end, out.port)) return false;
     out.has_port = true;
   }
-  bool ok = params_to_end(p, end, out.params, [&](std::string_view n, std::string_view v, bool has) {
+  const char* last = p;
+  bool ok = params_to_element_end(p, end, out.params, last, [&](std::string_view n, std::string_view v, bool has) {
     switch (n.size()) {
       case 6:
         if (name_is(n, "branch")) {
@@ -228,7 +263,15 @@ bool read_via(std::string_view text, via& out) noexcept {
         return true;
     }
   });
+  out.text = sv(start, last);
+  pp = p;
   return ok;
+}
+
+bool read_via(std::string_view text, via& out) noexcept {
+  const char* p = text.data();
+  const char* end = p + text.size();
+  return read_via_element(p, end, out) && p == end;
 }
 
 bool read_cseq(std::string_view text, cseq& out) noexcept {

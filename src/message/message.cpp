@@ -1,8 +1,10 @@
 #include "sipevents/message/message.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "chars.hpp"
+#include "header_table.hpp"
 #include "typed.hpp"
 
 namespace sipevents::message {
@@ -11,24 +13,30 @@ using namespace detail;
 namespace detail {
 
 std::size_t list_element_end(std::string_view v, std::size_t i) noexcept {
-  int angle = 0, paren = 0;
-  for (; i < v.size(); ++i) {
-    char c = v[i];
-    if (angle) {
-      if (c == '>') --angle;
-      continue;
-    }
-    switch (c) {
-      case '"':
-        for (++i; i < v.size() && v[i] != '"'; ++i)
-          if (v[i] == '\\') ++i;
+  // Only , " < ( ) and \ matter; everything between them is skipped a block at a time.
+  const char* p = v.data() + i;
+  const char* end = v.data() + v.size();
+  int paren = 0;
+  while ((p = find_list_special(p, end)) < end) {
+    switch (*p) {
+      case ',':
+        if (!paren) return static_cast<std::size_t>(p - v.data());
+        ++p;
         break;
-      case '<': ++angle; break;
-      case '(': ++paren; break;
-      case ')': if (paren) --paren; break;
-      case '\\': if (paren) ++i; break;
-      case ',': if (!paren) return i; break;
-      default: break;
+      case '"':
+        for (++p; p < end && *p != '"'; ++p)
+          if (*p == '\\') ++p;
+        if (p < end) ++p;
+        break;
+      case '<':  // the first '>' closes it: URIs cannot contain one
+        p = find_char(p + 1, end, '>');
+        if (p < end) ++p;
+        break;
+      case '(': ++paren; ++p; break;
+      case ')': if (paren) --paren; ++p; break;
+      default:  // '\\' escapes the next character inside a comment only
+        p += paren ? 2 : 1;
+        break;
     }
   }
   return v.size();
@@ -93,7 +101,10 @@ class parser {
     if (!err_) err_ = codec_error{e, h, name};
   }
   bool start_line(std::string_view line);
-  void header(hdr id, std::string_view name, std::string_view value);
+#if defined(__GNUC__)
+  [[gnu::always_inline]]
+#endif
+  inline void header(hdr id, std::string_view name, std::string_view value);
   bool once(bool& seen, hdr id) {
     if (seen) { fail(errc::duplicate_header, id); return false; }
     seen = true;
@@ -179,11 +190,11 @@ void parser::header(hdr id, std::string_view name, std::string_view value) {
   auto bad = [&] { fail(errc::malformed_header, id, name); };
   switch (id) {
     case hdr::via: {
-      bool elements_ok = true;
-      bool list_ok = split_list(value, [&](std::string_view el) {
-        if (!read_via(el, m_.vias_.emplace_back())) elements_ok = false;
-      });
-      if (!list_ok || !elements_ok) bad();
+      const char* e = value.data() + value.size();
+      for (const char* q = value.data();; ++q) {
+        if (!read_via_element(q, e, m_.vias_.emplace_back())) { bad(); break; }
+        if (q == e) break;
+      }
       break;
     }
     case hdr::from:
@@ -237,11 +248,12 @@ void parser::header(hdr id, std::string_view name, std::string_view value) {
         if (m_.contact_star_ || !m_.contacts_.empty()) bad();
         m_.contact_star_ = true;
       } else {
-        bool elements_ok = !m_.contact_star_;
-        bool list_ok = split_list(value, [&](std::string_view el) {
-          if (!read_contact(el, m_.contacts_.emplace_back())) elements_ok = false;
-        });
-        if (!list_ok || !elements_ok) bad();
+        if (m_.contact_star_) bad();
+        const char* e = value.data() + value.size();
+        for (const char* q = value.data();; ++q) {
+          if (!read_contact_element(q, e, m_.contacts_.emplace_back())) { bad(); break; }
+          if (q == e) break;
+        }
       }
       break;
     case hdr::sip_etag:
@@ -272,40 +284,55 @@ codec_error parser::run(bool framed) {
 
   // parse_bytes keeps k_padding bytes readable past `end`, so the scans below read
   // whole blocks and words without tail checks.
-  const char* eol = find_padded(p, end, '\n');
-  const char* le = (eol > p && eol[-1] == '\r') ? eol - 1 : eol;
+  const char* sl_end = find_padded(p, end, '\n');
+  const char* le = (sl_end > p && sl_end[-1] == '\r') ? sl_end - 1 : sl_end;
   // After a bad start line keep reading headers: a request whose Via, From, To,
   // Call-ID and CSeq are readable can still be answered with 400.
   bool start_ok = start_line(sv(p, le));
-  p = eol < end ? eol + 1 : end;
+  p = sl_end < end ? sl_end + 1 : end;
 
   bool seen_via = false;
   bool terminated = false;
+  // Every line must end before this point (the header-block limit).
+  const char* block_limit = raw.data() + std::min(lim_.max_header_block, raw.size());
   while (p < end) {
-    if (*p == '\n') { ++p; terminated = true; break; }
-    if (*p == '\r' && end - p > 1 && p[1] == '\n') { p += 2; terminated = true; break; }
     const char* ls = p;
-    eol = find_padded(p, end, '\n');
-    while (end - eol > 1 && (eol[1] == ' ' || eol[1] == '\t')) eol = find_padded(eol + 1, end, '\n');
-    p = eol < end ? eol + 1 : end;
-    if (static_cast<std::size_t>(p - raw.data()) > lim_.max_header_block) return codec_error{errc::header_block_too_large};
-    if (m_.headers_.size() >= lim_.max_headers) return codec_error{errc::too_many_headers};
-    // header-name = token, then HCOLON = *( SP / HTAB ) ":" SWS. The name ends at the
-    // first colon; a known name proves itself a token in the lookup.
-    const char* colon = find_padded(ls, eol, ':');
-    const char* ne = colon;
-    while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t')) --ne;
-    hdr id = colon < eol ? lookup_header_padded(ls, static_cast<std::size_t>(ne - ls)) : hdr::unknown;
-    if (id == hdr::unknown && (colon >= eol || ne == ls || skip_wide(ls, ne, c_token) != ne)) {
+    // header-name = token, then HCOLON = *( SP / HTAB ) ":" SWS. Nearly every name is
+    // alphanumerics and '-' straight up to the colon: one block scan finds its end.
+    const char* ne = skip_word_padded(ls, end);
+    if (ne == ls) {
+      if (*p == '\n') { ++p; terminated = true; break; }
+      if (*p == '\r' && end - p > 1 && p[1] == '\n') { p += 2; terminated = true; break; }
+    }
+    const char* colon = ne;
+    if (ne >= end || *ne != ':') {
+      ne = skip_class(ne, end, c_token);
+      colon = ne;
+      while (colon < end && (*colon == ' ' || *colon == '\t')) ++colon;
+    }
+    if (colon >= end || *colon != ':' || ne == ls) {
+      // Not "name:": a broken line. Skip it (with its folds) and keep reading.
+      const char* eol = find_padded(ls, end, '\n');
+      while (end - eol > 1 && (eol[1] == ' ' || eol[1] == '\t')) eol = find_padded(eol + 1, end, '\n');
+      p = eol < end ? eol + 1 : end;
+      if (p > block_limit) return codec_error{errc::header_block_too_large};
       fail(errc::malformed_header_line, hdr::unknown, sv(ls, skip_wide(ls, ne, c_token)));
       continue;
     }
-    std::string_view name = sv(ls, ne);
+    if (m_.headers_.size() >= lim_.max_headers) return codec_error{errc::too_many_headers};
+    hdr id = lookup_name_padded(ls, static_cast<std::size_t>(ne - ls));
     // Value: leading LWS skipped, trailing CR/LF and whitespace trimmed.
-    const char* vs = skip_lws(colon + 1, eol);
+    const char* vs = colon + 1;
+    if (*vs == ' ' && static_cast<unsigned char>(vs[1]) > ' ') ++vs;
+    else vs = skip_lws(vs, end);
+    const char* eol = find_padded(vs, end, '\n');
+    while (end - eol > 1 && (eol[1] == ' ' || eol[1] == '\t')) eol = find_padded(eol + 1, end, '\n');
+    p = eol < end ? eol + 1 : end;
+    if (p > block_limit) return codec_error{errc::header_block_too_large};
     const char* ve = eol;
+    if (ve > vs && ve[-1] == '\r') --ve;
     while (ve > vs && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\n')) --ve;
-    std::string_view value = sv(vs, ve);
+    std::string_view name = sv(ls, ne), value = sv(vs, ve);
     m_.headers_.push_back(header_field{id, name, value});
     seen_via = seen_via || id == hdr::via;
     if (id != hdr::unknown) header(id, name, value);

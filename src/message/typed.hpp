@@ -13,6 +13,10 @@ bool read_uri(std::string_view text, uri& out) noexcept;
 bool read_name_addr(std::string_view text, name_addr& out) noexcept;
 bool read_contact(std::string_view text, contact& out) noexcept;
 bool read_via(std::string_view text, via& out) noexcept;
+/// One element of a list header starting at p (leading LWS allowed). On success p is at
+/// `end` or at the ',' before the next element.
+bool read_via_element(const char*& p, const char* end, via& out) noexcept;
+bool read_contact_element(const char*& p, const char* end, contact& out) noexcept;
 bool read_cseq(std::string_view text, cseq& out) noexcept;
 bool read_event(std::string_view text, event_header& out) noexcept;
 bool read_subscription_state(std::string_view text, subscription_state& out) noexcept;

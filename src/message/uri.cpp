@@ -25,31 +25,35 @@ const char* scan_host(const char* p, const char* end) noexcept {
     if (q == p + 1 || q >= end || *q != ']') return nullptr;
     return q + 1;
   }
-  // Labels must not be empty or start with '-' ("a..b", "-a", "a.-b"). The host is
-  // found 16 bytes at a time; only the dots need a look at their neighbours.
+  // Labels must not be empty or start or end with '-' next to a dot ("a..b", "-a",
+  // "a.-b", "a-.b"). The host is found 16 bytes at a time, and so are those faults.
   if (p >= end || !is(*p, c_alnum)) return nullptr;
+  const char* q = p;
+#if defined(__SSE2__)
+  unsigned prev_dot = 0, prev_dash = 0;
+  while (q < end && block_readable(q)) {
+    const __m128i x = load16(q);
+    unsigned stop = ~word_mask_of(x) & 0xFFFFu;
+    unsigned n = stop ? static_cast<unsigned>(__builtin_ctz(stop)) : 16u;
+    if (n > static_cast<std::size_t>(end - q)) n = static_cast<unsigned>(end - q);
+    const unsigned in = (1u << n) - 1u;
+    const unsigned dot = eq_mask(x, '.') & in, dash = eq_mask(x, '-') & in;
+    const unsigned after_dot = (dot << 1) | prev_dot, after_dash = (dash << 1) | prev_dash;
+    if ((after_dash & dot) | (after_dot & (dot | dash))) return nullptr;
+    q += n;
+    if (n < 16) return q;
+    prev_dot = dot >> 15;
+    prev_dash = dash >> 15;
+  }
+  if (q >= end) return end;
+  if (q > p && q[-1] == '.' && (*q == '.' || *q == '-')) return nullptr;
+  if (q > p && q[-1] == '-' && *q == '.') return nullptr;
+#endif
   auto dot_ok = [end](const char* d) {
     return d[-1] != '-' && (end - d < 2 || (d[1] != '.' && d[1] != '-'));
   };
-#if defined(__SSE2__)
-  const char* q = p;
-  while (q < end && block_readable(q)) {
-    unsigned in = word_mask(q);
-    unsigned stop = ~in & 0xFFFFu;
-    std::size_t n = stop ? static_cast<std::size_t>(__builtin_ctz(stop)) : 16u;
-    if (n > static_cast<std::size_t>(end - q)) n = static_cast<std::size_t>(end - q);
-    unsigned dots = byte_mask(q, '.') & ((1u << n) - 1u);
-    for (; dots; dots &= dots - 1)
-      if (!dot_ok(q + __builtin_ctz(dots))) return nullptr;
-    q += n;
-    if (n < 16) return q;
-  }
-  if (q >= end) return end;
-#else
-  const char* q = p + 1;
-#endif
   for (; q < end && is(*q, c_host); ++q)
-    if (*q == '.' && !dot_ok(q)) return nullptr;
+    if (*q == '.' && q > p && !dot_ok(q)) return nullptr;
   return q;
 }
 
@@ -59,14 +63,14 @@ namespace {
 
 bool parse_sip(const char* p, const char* end, uri& u) noexcept {
   // userinfo ends at the only '@': no other part of a SIP URI may contain one.
-  const char* at = static_cast<const char*>(std::memchr(p, '@', static_cast<std::size_t>(end - p)));
-  if (at) {
-    const char* colon = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(at - p)));
-    const char* uend = colon ? colon : at;
-    const char* q = skip_escaped(p, uend, c_unres | c_user);
-    if (!q || q != uend || q == p) return false;
-    u.user = sv(p, uend);
-    if (colon) {
+  const char* at = find_char(p, end, '@');
+  if (at < end) {
+    // ':' is no user character, so the user part ends at the password or at '@'.
+    const char* q = skip_escaped(p, at, c_unres | c_user);
+    if (!q || q == p || (q != at && *q != ':')) return false;
+    u.user = sv(p, q);
+    if (q != at) {
+      const char* colon = q;
       q = skip_escaped(colon + 1, at, c_unres | c_pass);
       if (!q || q != at) return false;
       u.password = sv(colon + 1, at);

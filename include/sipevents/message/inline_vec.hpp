@@ -1,47 +1,87 @@
 // A vector with inline storage: the common case never touches the heap.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace sipevents::message {
 
 /// Holds up to N elements inline; beyond that it moves everything to a std::vector.
-/// T must be cheap to copy (the codec stores views and integers only).
+/// T must be cheap to copy (the codec stores views and integers only). A push is one
+/// compare and one store: the parser pushes once per header line.
 template <class T, std::size_t N>
 class inline_vec {
  public:
-  void clear() noexcept { n_ = 0; heap_.clear(); on_heap_ = false; }
-  std::size_t size() const noexcept { return on_heap_ ? heap_.size() : n_; }
-  bool empty() const noexcept { return size() == 0; }
-  T* data() noexcept { return on_heap_ ? heap_.data() : inl_.data(); }
-  const T* data() const noexcept { return on_heap_ ? heap_.data() : inl_.data(); }
-  T& operator[](std::size_t i) noexcept { return data()[i]; }
-  const T& operator[](std::size_t i) const noexcept { return data()[i]; }
-  T& back() noexcept { return data()[size() - 1]; }
-  const T* begin() const noexcept { return data(); }
-  const T* end() const noexcept { return data() + size(); }
-  std::span<const T> span() const noexcept { return {data(), size()}; }
-
-  void push_back(const T& v) {
-    if (!on_heap_ && n_ < N) { inl_[n_++] = v; return; }
-    emplace_back() = v;
+  inline_vec() noexcept = default;
+  inline_vec(const inline_vec& o) { *this = o; }
+  inline_vec(inline_vec&& o) noexcept { *this = std::move(o); }
+  inline_vec& operator=(inline_vec&& o) noexcept {
+    if (this == &o) return *this;
+    if (o.data_ == o.inl_.data()) {
+      std::copy_n(o.inl_.begin(), o.n_, inl_.begin());
+      data_ = inl_.data();
+      cap_ = N;
+    } else {
+      heap_ = std::move(o.heap_);
+      data_ = heap_.data();
+      cap_ = o.cap_;
+    }
+    n_ = o.n_;
+    o.clear();
+    return *this;
+  }
+  inline_vec& operator=(const inline_vec& o) {
+    if (this == &o) return *this;
+    clear();
+    for (const T& v : o) push_back(v);
+    return *this;
   }
 
+  void clear() noexcept {
+    n_ = 0;
+    cap_ = N;
+    data_ = inl_.data();
+    heap_.clear();
+  }
+  std::size_t size() const noexcept { return n_; }
+  bool empty() const noexcept { return n_ == 0; }
+  T* data() noexcept { return data_; }
+  const T* data() const noexcept { return data_; }
+  T& operator[](std::size_t i) noexcept { return data_[i]; }
+  const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+  T& back() noexcept { return data_[n_ - 1]; }
+  const T* begin() const noexcept { return data_; }
+  const T* end() const noexcept { return data_ + n_; }
+  std::span<const T> span() const noexcept { return {data_, n_}; }
+
+  void push_back(const T& v) {
+    if (n_ < cap_) { data_[n_++] = v; return; }
+    grow() = v;
+  }
+
+  /// A slot at the end, left as it was: the caller assigns every member.
   T& emplace_back() {
-    if (!on_heap_) {
-      if (n_ < N) { inl_[n_] = T{}; return inl_[n_++]; }
-      heap_.assign(inl_.begin(), inl_.end());
-      on_heap_ = true;
-    }
-    return heap_.emplace_back();
+    if (n_ < cap_) return data_[n_++];
+    return grow();
   }
 
  private:
+  T& grow() {
+    // On the heap, heap_ holds cap_ elements of which the first n_ are in use.
+    if (data_ == inl_.data()) heap_.assign(inl_.begin(), inl_.begin() + static_cast<std::ptrdiff_t>(n_));
+    heap_.resize(n_ * 2 + 1);
+    data_ = heap_.data();
+    cap_ = heap_.size();
+    return data_[n_++];
+  }
+
   std::array<T, N> inl_{};
+  T* data_ = inl_.data();
   std::size_t n_ = 0;
-  bool on_heap_ = false;
+  std::size_t cap_ = N;
   std::vector<T> heap_;
 };
 

@@ -220,12 +220,6 @@ std::string_view trim(std::string_view v) noexcept;
 
 template <class F>
 bool split_list(std::string_view value, F&& f) {
-  if (value.find(',') == std::string_view::npos) {  // one element: the usual case
-    std::string_view el = detail::trim(value);
-    if (el.empty()) return false;
-    f(el);
-    return true;
-  }
   std::size_t i = 0;
   for (;;) {
     std::size_t e = detail::list_element_end(value, i);

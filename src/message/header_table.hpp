@@ -1,0 +1,163 @@
+// The header-name registry as constexpr tables, and the lookup the parser inlines
+// into its line loop (internal).
+#pragma once
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "sipevents/message/header_id.hpp"
+
+namespace sipevents::message::detail {
+
+struct entry {
+  hdr id;
+  std::string_view name;
+  char compact;
+  bool list;
+};
+
+// RFC 3261 20, RFC 6665 (o, u), RFC 3515/3892 (r, b), RFC 4028 (x), RFC 4474 (y, n),
+// RFC 3841 (a, j, d), RFC 3903, RFC 3265.
+constexpr entry k_entries[] = {
+    {hdr::accept, "Accept", 0, true},
+    {hdr::accept_contact, "Accept-Contact", 'a', true},
+    {hdr::accept_encoding, "Accept-Encoding", 0, true},
+    {hdr::accept_language, "Accept-Language", 0, true},
+    {hdr::alert_info, "Alert-Info", 0, true},
+    {hdr::allow, "Allow", 0, true},
+    {hdr::allow_events, "Allow-Events", 'u', true},
+    {hdr::authentication_info, "Authentication-Info", 0, false},
+    {hdr::authorization, "Authorization", 0, false},
+    {hdr::call_id, "Call-ID", 'i', false},
+    {hdr::call_info, "Call-Info", 0, true},
+    {hdr::contact, "Contact", 'm', true},
+    {hdr::content_disposition, "Content-Disposition", 0, false},
+    {hdr::content_encoding, "Content-Encoding", 'e', true},
+    {hdr::content_language, "Content-Language", 0, true},
+    {hdr::content_length, "Content-Length", 'l', false},
+    {hdr::content_type, "Content-Type", 'c', false},
+    {hdr::cseq, "CSeq", 0, false},
+    {hdr::date, "Date", 0, false},
+    {hdr::error_info, "Error-Info", 0, true},
+    {hdr::event, "Event", 'o', false},
+    {hdr::expires, "Expires", 0, false},
+    {hdr::from, "From", 'f', false},
+    {hdr::identity, "Identity", 'y', false},
+    {hdr::identity_info, "Identity-Info", 'n', false},
+    {hdr::in_reply_to, "In-Reply-To", 0, true},
+    {hdr::max_forwards, "Max-Forwards", 0, false},
+    {hdr::min_expires, "Min-Expires", 0, false},
+    {hdr::mime_version, "MIME-Version", 0, false},
+    {hdr::organization, "Organization", 0, false},
+    {hdr::path, "Path", 0, true},
+    {hdr::priority, "Priority", 0, false},
+    {hdr::proxy_authenticate, "Proxy-Authenticate", 0, false},
+    {hdr::proxy_authorization, "Proxy-Authorization", 0, false},
+    {hdr::proxy_require, "Proxy-Require", 0, true},
+    {hdr::rack, "RAck", 0, false},
+    {hdr::reason, "Reason", 0, true},
+    {hdr::record_route, "Record-Route", 0, true},
+    {hdr::refer_to, "Refer-To", 'r', false},
+    {hdr::referred_by, "Referred-By", 'b', false},
+    {hdr::reject_contact, "Reject-Contact", 'j', true},
+    {hdr::reply_to, "Reply-To", 0, false},
+    {hdr::request_disposition, "Request-Disposition", 'd', true},
+    {hdr::require, "Require", 0, true},
+    {hdr::retry_after, "Retry-After", 0, false},
+    {hdr::route, "Route", 0, true},
+    {hdr::rseq, "RSeq", 0, false},
+    {hdr::server, "Server", 0, false},
+    {hdr::service_route, "Service-Route", 0, true},
+    {hdr::session_expires, "Session-Expires", 'x', false},
+    {hdr::sip_etag, "SIP-ETag", 0, false},
+    {hdr::sip_if_match, "SIP-If-Match", 0, false},
+    {hdr::subject, "Subject", 's', false},
+    {hdr::subscription_state, "Subscription-State", 0, false},
+    {hdr::supported, "Supported", 'k', true},
+    {hdr::timestamp, "Timestamp", 0, false},
+    {hdr::to, "To", 't', false},
+    {hdr::unsupported, "Unsupported", 0, true},
+    {hdr::user_agent, "User-Agent", 0, false},
+    {hdr::via, "Via", 'v', true},
+    {hdr::warning, "Warning", 0, true},
+    {hdr::www_authenticate, "WWW-Authenticate", 0, false},
+};
+constexpr std::size_t k_count = sizeof(k_entries) / sizeof(k_entries[0]);
+static_assert(k_count == static_cast<std::size_t>(hdr::count_) - 1, "every hdr needs an entry");
+
+constexpr std::uint32_t fold(char c) noexcept { return static_cast<unsigned char>(c) | 0x20u; }
+
+// Perfect over the registered names (make_tables refuses a collision), so a lookup is
+// one slot and one compare. Length, first, middle and last byte tell them all apart.
+constexpr std::size_t k_slots = 256;
+constexpr std::uint32_t hash_name(const char* s, std::size_t n) noexcept {
+  return (static_cast<std::uint32_t>(n) * 11u + (fold(s[0]) + fold(s[n / 2])) * 28u + fold(s[n - 1])) &
+         (k_slots - 1);
+}
+
+// Each name as three little-endian 8-byte words in lower case, plus a mask with 0x20 at
+// letter positions. Input OR mask == lower holds only for the two cases of each letter
+// and the exact byte elsewhere, so a hit also proves the input is a valid token.
+struct name_key {
+  std::uint64_t lower[3];
+  std::uint64_t mask[3];
+  std::uint8_t len;
+  hdr id;
+};
+
+struct tables {
+  std::array<name_key, k_slots> slot{};              // len 0 = empty
+  std::array<std::uint8_t, 128> compact{};           // entry index + 1 by compact letter
+  std::array<std::uint8_t, std::size_t(hdr::count_)> by_id{};
+};
+
+constexpr tables make_tables() {
+  tables t{};
+  for (std::size_t i = 0; i < k_count; ++i) {
+    std::string_view n = k_entries[i].name;
+    name_key& k = t.slot[hash_name(n.data(), n.size())];
+    if (k.len != 0) throw "hash_name collides on two registered names";
+    if (k_entries[i].compact) {
+      t.compact[static_cast<unsigned char>(k_entries[i].compact)] = static_cast<std::uint8_t>(i + 1);
+      t.compact[static_cast<unsigned char>(k_entries[i].compact - 32)] = static_cast<std::uint8_t>(i + 1);
+    }
+    t.by_id[static_cast<std::size_t>(k_entries[i].id)] = static_cast<std::uint8_t>(i + 1);
+    k.len = static_cast<std::uint8_t>(n.size());
+    k.id = k_entries[i].id;
+    for (std::size_t j = 0; j < n.size(); ++j) {
+      char c = n[j];
+      bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      std::uint64_t byte = static_cast<unsigned char>(letter ? char(c | 0x20) : c);
+      k.lower[j / 8] |= byte << (8 * (j % 8));
+      if (letter) k.mask[j / 8] |= std::uint64_t{0x20} << (8 * (j % 8));
+    }
+  }
+  return t;
+}
+inline constexpr tables k_tables = make_tables();
+static_assert(std::endian::native == std::endian::little, "header keys are little-endian words");
+
+/// lookup_header for a name followed by at least 8 readable bytes.
+inline hdr lookup_name_padded(const char* s, std::size_t n) noexcept {
+  if (n == 1) {
+    auto c = static_cast<unsigned char>(s[0]);
+    auto i = c < 128 ? k_tables.compact[c] : 0;
+    return i ? k_entries[i - 1].id : hdr::unknown;
+  }
+  if (n == 0 || n > 24) return hdr::unknown;
+  const name_key& k = k_tables.slot[hash_name(s, n)];
+  if (n != k.len) return hdr::unknown;
+  std::uint64_t u;
+  std::size_t i = 0;
+  for (; n > 8; n -= 8, ++i) {
+    std::memcpy(&u, s + 8 * i, 8);
+    if ((u | k.mask[i]) != k.lower[i]) return hdr::unknown;
+  }
+  std::memcpy(&u, s + 8 * i, 8);
+  u &= ~std::uint64_t{0} >> (64 - 8 * n);
+  return (u | k.mask[i]) == k.lower[i] ? k.id : hdr::unknown;
+}
+
+}  // namespace sipevents::message::detail
