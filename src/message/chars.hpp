@@ -229,6 +229,23 @@ inline const char* skip_word_padded(const char* p, const char* end) noexcept {
 #endif
 }
 
+/// First ':' or '\n' in [p, end), or end. Requires k_padding readable bytes past `end`.
+inline const char* find_colon_or_newline(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  for (; p < end; p += 16) {
+    const __m128i x = load16(p);
+    if (unsigned m = eq_mask(x, ':') | eq_mask(x, '\n')) {
+      p += __builtin_ctz(m);
+      return p < end ? p : end;
+    }
+  }
+  return end;
+#else
+  while (p < end && *p != ':' && *p != '\n') ++p;
+  return p;
+#endif
+}
+
 /// Skips chars of `cls` and %HH escapes. Returns nullptr on a broken escape.
 inline const char* skip_escaped(const char* p, const char* end, std::uint16_t cls) noexcept {
   while (p < end) {

@@ -95,7 +95,9 @@ namespace {
 /// end at a ',' and p is left there; otherwise it must end at `end`.
 template <class F>
 bool name_addr_elem(const char*& pp, const char* end, name_addr& out, bool list, F&& extra) noexcept {
-  out = name_addr{};
+  out.display = out.tag = {};
+  out.display_quoted = out.angle = false;
+  out.params = param_list{};
   const char* p = skip_lws(pp, end);
   if (p >= end) return false;
   const char* lt = nullptr;
@@ -184,7 +186,13 @@ bool read_contact_element(const char*& p, const char* end, contact& out) noexcep
 }
 
 bool read_via_element(const char*& pp, const char* end, via& out) noexcept {
-  out = via{};
+  out.protocol_name = out.protocol_version = out.transport = out.host = {};
+  out.branch = out.received = out.maddr = {};
+  out.params = param_list{};
+  out.port = 0;
+  out.has_port = out.rport = false;
+  out.rport_value.reset();
+  out.ttl.reset();
   const char* p = skip_lws(pp, end);
   const char* start = p;
   auto tok = [&](std::string_view& dst) {

@@ -295,32 +295,28 @@ codec_error parser::run(bool framed) {
   bool terminated = false;
   // Every line must end before this point (the header-block limit).
   const char* block_limit = raw.data() + std::min(lim_.max_header_block, raw.size());
+  const std::size_t max_headers = lim_.max_headers;
+  std::size_t headers = 0;
   while (p < end) {
     const char* ls = p;
-    // header-name = token, then HCOLON = *( SP / HTAB ) ":" SWS. Nearly every name is
-    // alphanumerics and '-' straight up to the colon: one block scan finds its end.
-    const char* ne = skip_word_padded(ls, end);
-    if (ne == ls) {
-      if (*p == '\n') { ++p; terminated = true; break; }
-      if (*p == '\r' && end - p > 1 && p[1] == '\n') { p += 2; terminated = true; break; }
-    }
-    const char* colon = ne;
-    if (ne >= end || *ne != ':') {
-      ne = skip_class(ne, end, c_token);
-      colon = ne;
-      while (colon < end && (*colon == ' ' || *colon == '\t')) ++colon;
-    }
-    if (colon >= end || *colon != ':' || ne == ls) {
+    if (*p == '\n') { ++p; terminated = true; break; }
+    if (*p == '\r' && end - p > 1 && p[1] == '\n') { p += 2; terminated = true; break; }
+    // header-name HCOLON: the name ends at the first colon, which must come before the
+    // line ends. A name found in the registry has proven itself a token there.
+    const char* colon = find_colon_or_newline(ls, end);
+    const char* ne = colon;
+    while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t')) --ne;
+    hdr id = hdr::unknown;
+    if (colon < end && *colon == ':') id = lookup_name_padded(ls, static_cast<std::size_t>(ne - ls));
+    if (id == hdr::unknown && (colon >= end || *colon != ':' || ne == ls || skip_class(ls, ne, c_token) != ne)) {
       // Not "name:": a broken line. Skip it (with its folds) and keep reading.
       const char* eol = find_padded(ls, end, '\n');
       while (end - eol > 1 && (eol[1] == ' ' || eol[1] == '\t')) eol = find_padded(eol + 1, end, '\n');
       p = eol < end ? eol + 1 : end;
       if (p > block_limit) return codec_error{errc::header_block_too_large};
-      fail(errc::malformed_header_line, hdr::unknown, sv(ls, skip_wide(ls, ne, c_token)));
+      fail(errc::malformed_header_line, hdr::unknown, sv(ls, skip_class(ls, ne, c_token)));
       continue;
     }
-    if (m_.headers_.size() >= lim_.max_headers) return codec_error{errc::too_many_headers};
-    hdr id = lookup_name_padded(ls, static_cast<std::size_t>(ne - ls));
     // Value: leading LWS skipped, trailing CR/LF and whitespace trimmed.
     const char* vs = colon + 1;
     if (*vs == ' ' && static_cast<unsigned char>(vs[1]) > ' ') ++vs;
@@ -331,7 +327,9 @@ codec_error parser::run(bool framed) {
     if (p > block_limit) return codec_error{errc::header_block_too_large};
     const char* ve = eol;
     if (ve > vs && ve[-1] == '\r') --ve;
-    while (ve > vs && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\n')) --ve;
+    if (ve > vs && static_cast<unsigned char>(ve[-1]) <= ' ')
+      while (ve > vs && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\n')) --ve;
+    if (headers++ >= max_headers) return codec_error{errc::too_many_headers};
     std::string_view name = sv(ls, ne), value = sv(vs, ve);
     m_.headers_.push_back(header_field{id, name, value});
     seen_via = seen_via || id == hdr::via;

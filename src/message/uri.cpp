@@ -153,11 +153,24 @@ std::optional<std::string_view> find_in(std::string_view list, char sep, std::st
 }  // namespace
 
 bool read_uri(std::string_view text, uri& out) noexcept {
-  out = uri{};
+  // Member by member: a whole-struct clear costs more than the parse of a short URI.
+  out.scheme = uri::kind::none;
   out.text = text;
+  out.scheme_text = out.user = out.password = out.host = out.params = out.headers = out.opaque = {};
+  out.port = 0;
+  out.has_port = out.has_password = false;
   const char* p = text.data();
   const char* end = p + text.size();
   if (p == end || !is(*p, c_alnum) || (*p >= '0' && *p <= '9')) return false;
+  if (end - p > 4) {
+    std::uint32_t w;
+    std::memcpy(&w, p, 4);
+    if ((w | 0x00202020u) == 0x3a706973u) {  // "sip:" in any case, nearly always
+      out.scheme_text = sv(p, p + 3);
+      out.scheme = uri::kind::sip;
+      return parse_sip(p + 4, end, out);
+    }
+  }
   const char* s = skip_class(p + 1, end, c_scheme);
   if (s >= end || *s != ':') return false;
   out.scheme_text = sv(p, s);
