@@ -26,6 +26,12 @@ constexpr method_name k_methods[] = {
     {"MESSAGE", method::MESSAGE}, {"REFER", method::REFER},     {"INFO", method::INFO},
     {"UPDATE", method::UPDATE},   {"PRACK", method::PRACK},
 };
+// to_string indexes this table by the enum value.
+static_assert([] {
+  for (std::size_t i = 0; i < sizeof(k_methods) / sizeof(k_methods[0]); ++i)
+    if (static_cast<std::size_t>(k_methods[i].id) != i + 1) return false;
+  return true;
+}());
 
 /// Everything after a header's main value must be parameters, then nothing.
 template <class F>
@@ -85,9 +91,9 @@ method method_from(std::string_view token) noexcept {
 }
 
 std::string_view to_string(method m) noexcept {
-  for (const auto& e : k_methods)
-    if (e.id == m) return e.text;
-  return {};
+  static_assert(sizeof(k_methods) / sizeof(k_methods[0]) == static_cast<std::size_t>(method::PRACK));
+  auto i = static_cast<std::size_t>(m);
+  return i == 0 || i > static_cast<std::size_t>(method::PRACK) ? std::string_view{} : k_methods[i - 1].text;
 }
 
 namespace {
@@ -286,9 +292,11 @@ bool read_cseq(std::string_view text, cseq& out) noexcept {
   out = cseq{};
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
-  const char* d = skip_class(p, end, c_digit);
+  const char* d = p;
   std::uint64_t v = 0;
-  if (!parse_digits(sv(p, d), 0xFFFFFFFFull, v) || v > 0xFFFFFFFFull) return false;
+  for (; d < end && static_cast<unsigned>(*d - '0') < 10u; ++d)
+    if (v <= 0xFFFFFFFFull) v = v * 10 + static_cast<unsigned>(*d - '0');
+  if (d == p || v > 0xFFFFFFFFull) return false;
   out.seq = static_cast<std::uint32_t>(v);
   p = skip_lws(d, end);
   if (p == d) return false;

@@ -97,6 +97,7 @@ class parser {
   codec_error run(bool framed);
 
  private:
+  codec_error read(bool framed);
   void fail(errc e, hdr h = hdr::unknown, std::string_view name = {}) {
     if (!err_) err_ = codec_error{e, h, name};
   }
@@ -115,6 +116,7 @@ class parser {
   const parse_limits& lim_;
   codec_error err_{};
   codec_error version_err_{};
+  bool ruri_read_ = false;
   bool seen_from_ = false, seen_to_ = false, seen_callid_ = false, seen_cseq_ = false, seen_mf_ = false,
        seen_cl_ = false, seen_exp_ = false, seen_minexp_ = false, seen_etag_ = false, seen_ifm_ = false;
 };
@@ -182,6 +184,7 @@ bool parser::start_line(std::string_view line) {
   if (ruri.empty() || p != end || !version_ok(ver, v20)) { fail(errc::malformed_start_line); return false; }
   m_.version_ = ver;
   if (!v20) version_err_ = codec_error{errc::unsupported_version};
+  ruri_read_ = true;
   if (!read_uri(ruri, m_.ruri_)) { fail(errc::bad_request_uri); return false; }
   return true;
 }
@@ -274,6 +277,14 @@ void parser::header(hdr id, std::string_view name, std::string_view value) {
 }
 
 codec_error parser::run(bool framed) {
+  codec_error e = read(framed);
+  if (!ruri_read_) m_.ruri_ = uri{};
+  if (!seen_from_) m_.from_ = name_addr{};
+  if (!seen_to_) m_.to_ = name_addr{};
+  return e;
+}
+
+codec_error parser::read(bool framed) {
   const std::string& raw = m_.raw_;
   if (raw.size() > lim_.max_message_size) return codec_error{errc::message_too_large};
   const char* p = raw.data();
@@ -363,15 +374,20 @@ codec_error parser::run(bool framed) {
 // ---- message -----------------------------------------------------------------------
 
 void message::reset() noexcept {
+  reset_for_parse();
+  ruri_ = uri{};
+  from_ = to_ = name_addr{};
+}
+
+void message::reset_for_parse() noexcept {
+  // The request URI, From and To are cleared by the parser when it does not read them.
   request_ = true;
   method_ = method::unknown;
   method_text_ = version_ = reason_ = body_ = call_id_ = etag_ = if_match_ = {};
-  ruri_ = uri{};
   status_ = 0;
   headers_.clear();
   vias_.clear();
   contacts_.clear();
-  from_ = to_ = name_addr{};
   cseq_ = {};
   max_forwards_.reset();
   content_length_.reset();
@@ -385,15 +401,18 @@ const parse_limits k_no_limits{~std::size_t{0}, ~std::size_t{0}, ~std::size_t{0}
 }
 
 codec_error parse_bytes(std::string_view bytes, message& out, const parse_limits& limits, bool framed) {
-  out.reset();
-  if (bytes.size() > limits.max_message_size) return codec_error{errc::message_too_large};
+  if (bytes.size() > limits.max_message_size) {
+    out.reset();
+    return codec_error{errc::message_too_large};
+  }
+  out.reset_for_parse();
   out.raw_.reserve(bytes.size() + k_padding);
   out.raw_.assign(bytes.data(), bytes.size());
   return parser(out, limits).run(framed);
 }
 
 void message::reparse() {
-  reset();
+  reset_for_parse();
   raw_.reserve(raw_.size() + k_padding);
   parser(*this, k_no_limits).run(false);
 }

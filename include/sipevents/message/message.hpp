@@ -144,6 +144,7 @@ class message {
   friend class parser;
   friend codec_error parse_bytes(std::string_view, message&, const parse_limits&, bool);
   void reset() noexcept;
+  void reset_for_parse() noexcept;
   void reparse();
   void reparse_from(const message& o);
 
