@@ -144,6 +144,34 @@ bool version_ok(std::string_view v, bool& is_2_0) {
 bool parser::start_line(std::string_view line) {
   const char* p = line.data();
   const char* end = p + line.size();
+  // Nearly every start line is "SIP/2.0 ddd reason" or "METHOD SP uri SP SIP/2.0" with
+  // single spaces. Those take a short path; anything else, or a URI that fails to
+  // parse, takes the full one below, which also names the fault.
+  if (line.size() >= 12) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    if (w == 0x20302e322f504953ull /* "SIP/2.0 " */ && is(p[8], c_digit) && is(p[9], c_digit) &&
+        is(p[10], c_digit) && p[8] >= '1' && p[8] <= '6' && (line.size() == 11 || p[11] == ' ')) {
+      m_.request_ = false;
+      m_.version_ = sv(p, p + 7);
+      m_.status_ = static_cast<std::uint16_t>((p[8] - '0') * 100 + (p[9] - '0') * 10 + (p[10] - '0'));
+      m_.reason_ = line.size() > 12 ? sv(p + 12, end) : std::string_view{};
+      return true;
+    }
+    std::memcpy(&w, end - 8, 8);
+    if (w == 0x302e322f50495320ull /* " SIP/2.0" */) {
+      const char* t = p;
+      while (is(*t, c_token)) ++t;
+      if (t > p && *t == ' ' && t + 1 < end - 8 && read_uri(sv(t + 1, end - 8), m_.ruri_)) {
+        m_.request_ = true;
+        m_.method_text_ = sv(p, t);
+        m_.method_ = method_from(m_.method_text_);
+        m_.version_ = sv(end - 7, end);
+        ruri_read_ = true;
+        return true;
+      }
+    }
+  }
   if (line.size() >= 4 && iequals(line.substr(0, 4), "SIP/")) {
     m_.request_ = false;
     const char* v = p;
