@@ -1,5 +1,7 @@
 // Shared grammar pieces of the typed-header parsers (internal).
 #pragma once
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "chars.hpp"
@@ -46,12 +48,28 @@ inline bool scan_generic_params(const char*& p, const char* end, F&& f) noexcept
   }
 }
 
-/// Case-insensitive comparison with a lower-case literal (parameter names).
-inline bool name_is(std::string_view name, std::string_view lower_literal) noexcept {
-  if (name.size() != lower_literal.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i)
-    if (char(name[i] | 0x20) != lower_literal[i]) return false;
-  return true;
+/// Case-insensitive comparison with a lower-case literal (parameter names). Names of up
+/// to 8 bytes compare as one word: the literal's word and case mask fold to constants.
+template <std::size_t N>
+inline bool name_is(std::string_view name, const char (&lower_literal)[N]) noexcept {
+  constexpr std::size_t n = N - 1;
+  if (name.size() != n) return false;
+  if constexpr (n <= 8) {
+    std::uint64_t in = 0, want = 0, fold = 0;
+    std::memcpy(&in, name.data(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const char c = lower_literal[i];
+      want |= std::uint64_t{static_cast<unsigned char>(c)} << (8 * i);
+      if (c >= 'a' && c <= 'z') fold |= std::uint64_t{0x20} << (8 * i);
+    }
+    return (in | fold) == want;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      const char c = lower_literal[i];
+      if ((c >= 'a' && c <= 'z' ? char(name[i] | 0x20) : name[i]) != c) return false;
+    }
+    return true;
+  }
 }
 
 /// Validates URI parameters ";pname[=pvalue]" (paramchar set, escapes allowed).

@@ -354,21 +354,20 @@ bool read_subscription_state(std::string_view text, subscription_state& out) noe
   else if (iequals(out.state_text, "pending")) out.state = subscription_state::value::pending;
   else if (iequals(out.state_text, "terminated")) out.state = subscription_state::value::terminated;
   p = t;
-  if (!params_to_end(p, end, out.params)) return false;
-  for (const param& prm : out.params) {
-    std::uint32_t v = 0;
-    if (iequals(prm.name, "reason")) {
-      if (!prm.has_value) return false;
-      out.reason = prm.value;
-    } else if (iequals(prm.name, "expires")) {
-      if (!delta(prm.value, v)) return false;
-      out.expires = v;
-    } else if (iequals(prm.name, "retry-after")) {
-      if (!delta(prm.value, v)) return false;
-      out.retry_after = v;
+  return params_to_end(p, end, out.params, [&](std::string_view n, std::string_view v, bool has) {
+    std::uint32_t x = 0;
+    if (name_is(n, "reason")) {
+      if (!has) return false;
+      out.reason = v;
+    } else if (name_is(n, "expires")) {
+      if (!delta(v, x)) return false;
+      out.expires = x;
+    } else if (name_is(n, "retry-after")) {
+      if (!delta(v, x)) return false;
+      out.retry_after = x;
     }
-  }
-  return true;
+    return true;
+  });
 }
 
 bool read_media_type(std::string_view text, media_type& out) noexcept {
