@@ -116,7 +116,7 @@ class parser {
   const parse_limits& lim_;
   codec_error err_{};
   codec_error version_err_{};
-  bool ruri_read_ = false;
+  bool ruri_read_ = false, seen_via_ = false;
   bool seen_from_ = false, seen_to_ = false, seen_callid_ = false, seen_cseq_ = false, seen_mf_ = false,
        seen_cl_ = false, seen_exp_ = false, seen_minexp_ = false, seen_etag_ = false, seen_ifm_ = false;
 };
@@ -221,6 +221,7 @@ void parser::header(hdr id, std::string_view name, std::string_view value) {
   auto bad = [&] { fail(errc::malformed_header, id, name); };
   switch (id) {
     case hdr::via: {
+      seen_via_ = true;
       const char* e = value.data() + value.size();
       for (const char* q = value.data();; ++q) {
         if (!read_via_element(q, e, m_.vias_.emplace_back())) { bad(); break; }
@@ -330,7 +331,6 @@ codec_error parser::read(bool framed) {
   bool start_ok = start_line(sv(p, le));
   p = sl_end < end ? sl_end + 1 : end;
 
-  bool seen_via = false;
   bool terminated = false;
   // Every line must end before this point (the header-block limit).
   const char* block_limit = raw.data() + std::min(lim_.max_header_block, raw.size());
@@ -344,7 +344,8 @@ codec_error parser::read(bool framed) {
     // line ends. A name found in the registry has proven itself a token there.
     const char* colon = find_colon_or_newline(ls, end);
     const char* ne = colon;
-    while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t')) --ne;
+    if (static_cast<unsigned char>(ne[-1]) <= ' ')
+      while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t')) --ne;
     hdr id = hdr::unknown;
     if (colon < end && *colon == ':') id = lookup_name_padded(ls, static_cast<std::size_t>(ne - ls));
     if (id == hdr::unknown && (colon >= end || *colon != ':' || ne == ls || skip_class(ls, ne, c_token) != ne)) {
@@ -361,7 +362,9 @@ codec_error parser::read(bool framed) {
     if (*vs == ' ' && static_cast<unsigned char>(vs[1]) > ' ') ++vs;
     else vs = skip_lws(vs, end);
     const char* eol = find_padded(vs, end, '\n');
-    while (end - eol > 1 && (eol[1] == ' ' || eol[1] == '\t')) eol = find_padded(eol + 1, end, '\n');
+    // A fold starts the next line with SP or HTAB; a header name never does.
+    if (static_cast<unsigned char>(eol[1]) <= ' ')
+      while (end - eol > 1 && (eol[1] == ' ' || eol[1] == '\t')) eol = find_padded(eol + 1, end, '\n');
     p = eol < end ? eol + 1 : end;
     if (p > block_limit) return codec_error{errc::header_block_too_large};
     const char* ve = eol;
@@ -371,7 +374,6 @@ codec_error parser::read(bool framed) {
     if (headers++ >= max_headers) return codec_error{errc::too_many_headers};
     std::string_view name = sv(ls, ne), value = sv(vs, ve);
     m_.headers_.push_back(header_field{id, name, value});
-    seen_via = seen_via || id == hdr::via;
     if (id != hdr::unknown) header(id, name, value);
   }
   if (!terminated && framed) fail(errc::malformed_header_line);
@@ -386,10 +388,10 @@ codec_error parser::read(bool framed) {
     m_.body_ = sv(p, end);  // RFC 3261 18.3: no Content-Length on UDP means "to the end"
   }
 
-  m_.can_respond_ = m_.request_ && !m_.method_text_.empty() && seen_via && seen_from_ && seen_to_ &&
+  m_.can_respond_ = m_.request_ && !m_.method_text_.empty() && seen_via_ && seen_from_ && seen_to_ &&
                     seen_callid_ && seen_cseq_;
   if (!start_ok) return err_;
-  if (!seen_via) fail(errc::missing_header, hdr::via);
+  if (!seen_via_) fail(errc::missing_header, hdr::via);
   if (!seen_from_) fail(errc::missing_header, hdr::from);
   if (!seen_to_) fail(errc::missing_header, hdr::to);
   if (!seen_callid_) fail(errc::missing_header, hdr::call_id);
