@@ -75,8 +75,44 @@ inline bool name_is(std::string_view name, const char (&lower_literal)[N]) noexc
 /// Validates URI parameters ";pname[=pvalue]" (paramchar set, escapes allowed).
 bool skip_uri_params(const char*& p, const char* end) noexcept;
 
-/// hostname / IPv4address / IPv6reference: returns the end of the host or nullptr.
-const char* scan_host(const char* p, const char* end) noexcept;
+/// hostname / IPv4address / IPv6reference. Returns the end of the host or nullptr.
+inline const char* scan_host(const char* p, const char* end) noexcept {
+  if (p < end && *p == '[') {
+    const char* q = skip_class(p + 1, end, c_v6);
+    if (q == p + 1 || q >= end || *q != ']') return nullptr;
+    return q + 1;
+  }
+  // Labels must not be empty or start or end with '-' next to a dot ("a..b", "-a",
+  // "a.-b", "a-.b"). The host is found 16 bytes at a time, and so are those faults.
+  if (p >= end || !is(*p, c_alnum)) return nullptr;
+  const char* q = p;
+#if defined(__SSE2__)
+  unsigned prev_dot = 0, prev_dash = 0;
+  while (q < end && block_readable(q)) {
+    const __m128i x = load16(q);
+    unsigned stop = ~word_mask_of(x) & 0xFFFFu;
+    unsigned n = stop ? static_cast<unsigned>(__builtin_ctz(stop)) : 16u;
+    if (n > static_cast<std::size_t>(end - q)) n = static_cast<unsigned>(end - q);
+    const unsigned in = (1u << n) - 1u;
+    const unsigned dot = eq_mask(x, '.') & in, dash = eq_mask(x, '-') & in;
+    const unsigned after_dot = (dot << 1) | prev_dot, after_dash = (dash << 1) | prev_dash;
+    if ((after_dash & dot) | (after_dot & (dot | dash))) return nullptr;
+    q += n;
+    if (n < 16) return q;
+    prev_dot = dot >> 15;
+    prev_dash = dash >> 15;
+  }
+  if (q >= end) return end;
+  if (q > p && q[-1] == '.' && (*q == '.' || *q == '-')) return nullptr;
+  if (q > p && q[-1] == '-' && *q == '.') return nullptr;
+#endif
+  auto dot_ok = [end](const char* d) {
+    return d[-1] != '-' && (end - d < 2 || (d[1] != '.' && d[1] != '-'));
+  };
+  for (; q < end && is(*q, c_host); ++q)
+    if (*q == '.' && q > p && !dot_ok(q)) return nullptr;
+  return q;
+}
 
 /// 1*DIGIT no larger than 65535; advances p.
 inline bool parse_port(const char*& p, const char* end, std::uint16_t& port) noexcept {
