@@ -87,22 +87,25 @@ constexpr entry k_entries[] = {
 constexpr std::size_t k_count = sizeof(k_entries) / sizeof(k_entries[0]);
 static_assert(k_count == static_cast<std::size_t>(hdr::count_) - 1, "every hdr needs an entry");
 
-constexpr std::uint32_t fold(char c) noexcept { return static_cast<unsigned char>(c) | 0x20u; }
-
 // Perfect over the registered names (make_tables refuses a collision), so a lookup is
-// one slot and one compare. Length, first, middle and last byte tell them all apart.
+// one slot and one compare. The key is the first four bytes (case folded), the length
+// and the last byte; the multiplier was searched for offline.
 constexpr std::size_t k_slots = 256;
-constexpr std::uint32_t hash_name(const char* s, std::size_t n) noexcept {
-  return (static_cast<std::uint32_t>(n) * 11u + (fold(s[0]) + fold(s[n / 2])) * 28u + fold(s[n - 1])) &
-         (k_slots - 1);
+constexpr std::uint32_t k_hash_mul = 1826219563u;
+constexpr std::uint32_t hash_key(std::uint32_t first4_folded, std::size_t n, char last) noexcept {
+  const std::uint32_t x = first4_folded + (static_cast<std::uint32_t>(n) << 3) +
+                          ((static_cast<std::uint32_t>(static_cast<unsigned char>(last)) | 0x20u) << 11);
+  return (x * k_hash_mul) >> 24;
 }
 
-// Each name as three little-endian 8-byte words in lower case, plus a mask with 0x20 at
-// letter positions. Input OR mask == lower holds only for the two cases of each letter
-// and the exact byte elsewhere, so a hit also proves the input is a valid token.
+// Each name as three little-endian 8-byte words in lower case, a mask with 0x20 at
+// letter positions, and a mask of the bytes in use. Input AND used OR case == lower
+// holds only for the two cases of each letter and the exact byte elsewhere, so a hit
+// also proves the input is a valid token.
 struct name_key {
   std::uint64_t lower[3];
-  std::uint64_t mask[3];
+  std::uint64_t fold[3];
+  std::uint64_t used[3];
   std::uint8_t len;
   hdr id;
 };
@@ -117,8 +120,11 @@ constexpr tables make_tables() {
   tables t{};
   for (std::size_t i = 0; i < k_count; ++i) {
     std::string_view n = k_entries[i].name;
-    name_key& k = t.slot[hash_name(n.data(), n.size())];
-    if (k.len != 0) throw "hash_name collides on two registered names";
+    std::uint32_t first4 = 0;
+    for (std::size_t j = 0; j < 4; ++j)
+      first4 |= (static_cast<std::uint32_t>(j < n.size() ? static_cast<unsigned char>(n[j]) : 0u) | 0x20u) << (8 * j);
+    name_key& k = t.slot[hash_key(first4, n.size(), n.back())];
+    if (k.len != 0) throw "hash_key collides on two registered names";
     if (k_entries[i].compact) {
       t.compact[static_cast<unsigned char>(k_entries[i].compact)] = static_cast<std::uint8_t>(i + 1);
       t.compact[static_cast<unsigned char>(k_entries[i].compact - 32)] = static_cast<std::uint8_t>(i + 1);
@@ -131,7 +137,8 @@ constexpr tables make_tables() {
       bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
       std::uint64_t byte = static_cast<unsigned char>(letter ? char(c | 0x20) : c);
       k.lower[j / 8] |= byte << (8 * (j % 8));
-      if (letter) k.mask[j / 8] |= std::uint64_t{0x20} << (8 * (j % 8));
+      k.used[j / 8] |= std::uint64_t{0xFF} << (8 * (j % 8));
+      if (letter) k.fold[j / 8] |= std::uint64_t{0x20} << (8 * (j % 8));
     }
   }
   return t;
@@ -139,25 +146,25 @@ constexpr tables make_tables() {
 inline constexpr tables k_tables = make_tables();
 static_assert(std::endian::native == std::endian::little, "header keys are little-endian words");
 
-/// lookup_header for a name followed by at least 8 readable bytes.
+/// lookup_header for a name followed by at least 24 readable bytes.
 inline hdr lookup_name_padded(const char* s, std::size_t n) noexcept {
-  if (n == 1) {
+  if (n <= 1) {
     auto c = static_cast<unsigned char>(s[0]);
-    auto i = c < 128 ? k_tables.compact[c] : 0;
+    auto i = n == 1 && c < 128 ? k_tables.compact[c] : 0;
     return i ? k_entries[i - 1].id : hdr::unknown;
   }
-  if (n == 0 || n > 24) return hdr::unknown;
-  const name_key& k = k_tables.slot[hash_name(s, n)];
+  if (n > 24) return hdr::unknown;
+  std::uint32_t first4;
+  std::memcpy(&first4, s, 4);
+  if (n < 4) first4 &= (1u << (8 * n)) - 1u;
+  const name_key& k = k_tables.slot[hash_key(first4 | 0x20202020u, n, s[n - 1])];
   if (n != k.len) return hdr::unknown;
-  std::uint64_t u;
-  std::size_t i = 0;
-  for (; n > 8; n -= 8, ++i) {
-    std::memcpy(&u, s + 8 * i, 8);
-    if ((u | k.mask[i]) != k.lower[i]) return hdr::unknown;
-  }
-  std::memcpy(&u, s + 8 * i, 8);
-  u &= ~std::uint64_t{0} >> (64 - 8 * n);
-  return (u | k.mask[i]) == k.lower[i] ? k.id : hdr::unknown;
+  std::uint64_t w[3];
+  std::memcpy(w, s, 24);
+  std::uint64_t diff = ((w[0] & k.used[0]) | k.fold[0]) ^ k.lower[0];
+  if (n > 8) diff |= ((w[1] & k.used[1]) | k.fold[1]) ^ k.lower[1];
+  if (n > 16) diff |= ((w[2] & k.used[2]) | k.fold[2]) ^ k.lower[2];
+  return diff == 0 ? k.id : hdr::unknown;
 }
 
 }  // namespace sipevents::message::detail

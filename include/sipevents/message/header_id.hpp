@@ -26,8 +26,8 @@ std::string_view canonical_name(hdr h) noexcept;
 /// Case-insensitive lookup of a full or compact header name.
 hdr lookup_header(std::string_view name) noexcept;
 
-/// As lookup_header, for a name inside a buffer that stays readable for 8 bytes past
-/// its end (the parser's own padded copy): no copy, word-at-a-time compares.
+/// As lookup_header, for a name inside a buffer that stays readable for 24 bytes from
+/// its start (the parser's own padded copy): no copy, word-at-a-time compares.
 hdr lookup_header_padded(const char* name, std::size_t n) noexcept;
 
 /// True for headers whose grammar is a comma-separated list (RFC 3261 7.3.1).
