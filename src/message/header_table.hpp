@@ -159,11 +159,14 @@ inline hdr lookup_name_padded(const char* s, std::size_t n) noexcept {
   if (n < 4) first4 &= (1u << (8 * n)) - 1u;
   const name_key& k = k_tables.slot[hash_key(first4 | 0x20202020u, n, s[n - 1])];
   if (n != k.len) return hdr::unknown;
-  std::uint64_t w[3];
-  std::memcpy(w, s, 24);
-  std::uint64_t diff = ((w[0] & k.used[0]) | k.fold[0]) ^ k.lower[0];
-  if (n > 8) diff |= ((w[1] & k.used[1]) | k.fold[1]) ^ k.lower[1];
-  if (n > 16) diff |= ((w[2] & k.used[2]) | k.fold[2]) ^ k.lower[2];
+  auto word_differs = [&](std::size_t i) {
+    std::uint64_t w;
+    std::memcpy(&w, s + 8 * i, 8);
+    return ((w & k.used[i]) | k.fold[i]) ^ k.lower[i];
+  };
+  std::uint64_t diff = word_differs(0);
+  if (n > 8) diff |= word_differs(1);
+  if (n > 16) diff |= word_differs(2);
   return diff == 0 ? k.id : hdr::unknown;
 }
 
