@@ -1,6 +1,11 @@
 // URI parsing and RFC 3261 19.1.4 comparison.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
 #include "sipevents/message/uri.hpp"
 
 using namespace sipevents::message;
@@ -83,4 +88,51 @@ TEST_CASE("escapes decode once, never recursively") {
   CHECK(unescape("value%25%34%31") == "value%41");
   CHECK(unescape("%41%4") == "A%4");
   CHECK(unescape("%zz") == "%zz");
+}
+
+// The parser takes a one-pass path for short "user@host" URIs when 32 bytes past the
+// start may be read, and the full grammar otherwise. Both must agree on every input:
+// the same text is parsed at the start of a page and again ending at a page end, where
+// the short path cannot run, and every part is compared.
+TEST_CASE("the short user@host path and the full grammar agree on every URI") {
+  constexpr std::size_t page = 4096;
+  char* buf = static_cast<char*>(std::aligned_alloc(page, 2 * page));
+  REQUIRE(buf);
+  std::memset(buf, 'x', 2 * page);
+  // Characters that matter to the grammar, weighted toward the usual ones.
+  const std::string_view alphabet = "abcdefxyzABZ0123456789-.-..@@@::;;==%%[]_~!?&+/,$ \"<>#";
+  std::uint32_t seed = 12345;
+  auto next = [&] {
+    seed = seed * 1103515245u + 12345u;
+    return seed >> 8;
+  };
+  std::size_t both_accept = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string text = next() % 4 == 0 ? "sips:" : "sip:";
+    std::size_t len = next() % 26;
+    for (std::size_t j = 0; j < len; ++j) {
+      // Mostly word characters, so that many inputs are valid URIs.
+      text.push_back(next() % 3 ? "abcz09-."[next() % 8] : alphabet[next() % alphabet.size()]);
+    }
+    if (text.size() > 31) continue;
+    std::memcpy(buf, text.data(), text.size());                         // short path may run
+    std::memcpy(buf + page - text.size(), text.data(), text.size());   // it cannot here
+    uri a, b;
+    bool ok_a = !parse_uri(std::string_view(buf, text.size()), a);
+    bool ok_b = !parse_uri(std::string_view(buf + page - text.size(), text.size()), b);
+    INFO(text);
+    REQUIRE(ok_a == ok_b);
+    if (!ok_a) continue;
+    ++both_accept;
+    CHECK(a.scheme == b.scheme);
+    CHECK(a.user == b.user);
+    CHECK(a.password == b.password);
+    CHECK(a.host == b.host);
+    CHECK(a.port == b.port);
+    CHECK(a.has_port == b.has_port);
+    CHECK(a.params == b.params);
+    CHECK(a.headers == b.headers);
+  }
+  std::free(buf);
+  CHECK(both_accept > 20000);  // the comparison must cover plenty of valid URIs
 }
