@@ -72,7 +72,7 @@ bool parse_sip(const char* p, const char* end, uri& u) noexcept {
     u.has_port = true;
   }
   const char* ps = p;
-  if (!skip_uri_params(p, end)) return false;
+  if (p < end && *p == ';' && !skip_uri_params(p, end)) return false;
   u.params = sv(ps, p);
   if (p < end && *p == '?') {
     const char* hs = ++p;
