@@ -220,11 +220,16 @@ bool read_via_element(const char*& pp, const char* end, via& out) noexcept {
   } else if (!tok(out.protocol_name) || !slash() || !tok(out.protocol_version) || !slash()) {
     return false;
   }
-  const char* t = skip_wide(p, end, c_token);
+  const char* t = p;
+  while (t < end && is(*t, c_token)) ++t;  // "UDP", "TCP", "TLS": a few bytes
   if (t == p) return false;
   out.transport = sv(p, t);
-  p = skip_lws(t, end);
-  if (p == t) return false;  // LWS between sent-protocol and sent-by
+  if (end - t > 1 && *t == ' ' && static_cast<unsigned char>(t[1]) > ' ') {
+    p = t + 1;  // the one SP nearly every Via has
+  } else {
+    p = skip_lws(t, end);
+    if (p == t) return false;  // LWS between sent-protocol and sent-by
+  }
   const char* h = scan_host(p, end);
   if (!h) return false;
   out.host = sv(p, h);
