@@ -118,11 +118,14 @@ SIPEVENTS_NO_ASAN inline __m128i load16(const char* p) noexcept {
 /// Bit i set when byte i of x is alphanumeric, '-' or '.': the characters that make
 /// up nearly all of hosts, tags, branches, Call-IDs and user parts.
 inline unsigned word_mask_of(__m128i x) noexcept {
-  const __m128i lo = _mm_or_si128(x, _mm_set1_epi8(0x20));
-  const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)), _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1)));
+  // Unsigned range tests as min(v, n) == v: fewer constants and operations than
+  // signed compares on both sides.
+  const __m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+  const __m128i letter = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(25)), l);
   // '-' '.' '/' '0'..'9' is one range; '/' is taken out again.
-  const __m128i range = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('-' - 1)), _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
-  const __m128i slash = _mm_cmpeq_epi8(x, _mm_set1_epi8('/'));
+  const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('-'));
+  const __m128i range = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(12)), d);
+  const __m128i slash = _mm_cmpeq_epi8(d, _mm_set1_epi8('/' - '-'));
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, _mm_andnot_si128(slash, range))));
 }
 
