@@ -57,7 +57,7 @@ inline const char* user_host_short(const char* p, const char* end, uri& u) noexc
 
 bool user_host(const char*& p, const char* end, uri& u) noexcept;
 
-bool parse_sip(const char* p, const char* end, uri& u) noexcept {
+[[gnu::always_inline]] inline bool parse_sip(const char* p, const char* end, uri& u) noexcept {
 #if defined(__SSE2__)
   if (const char* h = user_host_short(p, end, u)) {
     p = h;
