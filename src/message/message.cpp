@@ -338,8 +338,10 @@ codec_error parser::read(bool framed) {
   std::size_t headers = 0;
   while (p < end) {
     const char* ls = p;
-    if (*p == '\n') { ++p; terminated = true; break; }
-    if (*p == '\r' && end - p > 1 && p[1] == '\n') { p += 2; terminated = true; break; }
+    if (static_cast<unsigned char>(*p) <= '\r') {  // a name never starts this low
+      if (*p == '\n') { ++p; terminated = true; break; }
+      if (*p == '\r' && end - p > 1 && p[1] == '\n') { p += 2; terminated = true; break; }
+    }
     // header-name HCOLON: the name ends at the first colon, which must come before the
     // line ends. A name found in the registry has proven itself a token there.
     const char* colon = find_colon_or_newline(ls, end);
