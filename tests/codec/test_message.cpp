@@ -94,6 +94,48 @@ TEST_CASE("copies and moves keep every view valid") {
   CHECK(b.headers().empty());
 }
 
+// Headers (32), Vias (8) and Contacts (4) sit inline; past that they move to the heap.
+// Both ways must keep every element, survive copies and moves, and a reused message
+// must come back to its inline storage.
+TEST_CASE("messages past the inline header, Via and Contact counts") {
+  std::string text = "NOTIFY sip:bob@example.com SIP/2.0\r\n";
+  for (int i = 0; i < 12; ++i)
+    text += "Via: SIP/2.0/UDP h" + std::to_string(i) + ".example.com;branch=z9hG4bK" + std::to_string(i) +
+            (i % 2 ? ", SIP/2.0/TCP g" + std::to_string(i) + ".example.com;branch=z9hG4bKg" + std::to_string(i) : "") +
+            "\r\n";
+  for (int i = 0; i < 7; ++i) text += "Contact: <sip:c" + std::to_string(i) + "@example.com>;q=0." + std::to_string(i) + "\r\n";
+  for (int i = 0; i < 30; ++i) text += "X-Filler-" + std::to_string(i) + ": " + std::to_string(i) + "\r\n";
+  text += "From: <sip:alice@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\nCall-ID: many@example.com\r\n"
+          "CSeq: 2 NOTIFY\r\nContent-Length: 0\r\n\r\n";
+  message m;
+  REQUIRE(!parse_datagram(text, m));
+  auto check = [](const message& x) {
+    REQUIRE(x.headers().size() == 12 + 7 + 30 + 5);
+    REQUIRE(x.vias().size() == 18);
+    CHECK(x.vias()[0].host == "h0.example.com");
+    CHECK(x.vias()[2].branch == "z9hG4bKg1");
+    CHECK(x.vias()[17].host == "g11.example.com");
+    REQUIRE(x.contacts().size() == 7);
+    CHECK(x.contacts()[6].value.addr.user == "c6");
+    CHECK(x.contacts()[6].q == std::optional<std::uint16_t>(600));
+    CHECK(x.headers()[48].value == "29");
+    CHECK(x.call_id() == "many@example.com");
+  };
+  check(m);
+  message copy = m;
+  check(copy);
+  message moved = std::move(copy);
+  check(moved);
+  CHECK(copy.headers().empty());
+  // The same object, reused for a small message, holds only that message's parts.
+  REQUIRE(!parse_datagram(ts::read_file(ts::shared_dir() / "corpus/e_message.sip"), m));
+  CHECK(m.headers().size() == 8);
+  CHECK(m.vias().size() == 1);
+  CHECK(m.vias()[0].host == "user1pc.domain.com");
+  CHECK(m.contacts().empty());
+  check(moved);
+}
+
 TEST_CASE("builder output always parses, missing mandatory headers are reported") {
   message m;
   auto ok = message_builder::response(202, "Accepted")
