@@ -219,21 +219,6 @@ inline const char* find_padded(const char* p, const char* end, char c) noexcept 
 #endif
 }
 
-/// Skips alphanumerics, '-' and '.' (most header names, hosts, tags), 16 bytes at a
-/// time. Requires k_padding readable bytes past `end`.
-inline const char* skip_word_padded(const char* p, const char* end) noexcept {
-#if defined(__SSE2__)
-  for (; p < end; p += 16)
-    if (unsigned stop = ~word_mask(p) & 0xFFFFu) {
-      p += __builtin_ctz(stop);
-      return p < end ? p : end;
-    }
-  return end;
-#else
-  return skip_class(p, end, c_host);
-#endif
-}
-
 /// First ':' or '\n' in [p, end), or end. Requires k_padding readable bytes past `end`.
 inline const char* find_colon_or_newline(const char* p, const char* end) noexcept {
 #if defined(__SSE2__)

@@ -100,7 +100,7 @@ namespace {
 /// One name-addr / addr-spec with parameters starting at p. In a list (`list`), it may
 /// end at a ',' and p is left there; otherwise it must end at `end`.
 template <class F>
-bool name_addr_elem(const char*& pp, const char* end, name_addr& out, bool list, F&& extra) noexcept {
+bool name_addr_elem_impl(const char*& pp, const char* end, name_addr& out, bool list, F&& extra) noexcept {
   out.display = out.tag = {};
   out.display_quoted = out.angle = false;
   out.params = param_list{};
@@ -158,11 +158,20 @@ bool name_addr_elem(const char*& pp, const char* end, name_addr& out, bool list,
   return ok;
 }
 
+/// The members are set one by one as they are read (clearing the whole struct first
+/// costs more than a short parse); a failure clears them all, so nothing half-read or
+/// left from an earlier use of the same slot remains.
 template <class F>
+bool name_addr_elem(const char*& p, const char* end, name_addr& out, bool list, F&& extra) noexcept {
+  if (name_addr_elem_impl(p, end, out, list, extra)) return true;
+  out = name_addr{};
+  return false;
+}
+
 bool contact_elem(const char*& p, const char* end, contact& out, bool list) noexcept {
   out.expires.reset();
   out.q.reset();
-  return name_addr_elem(p, end, out.value, list, [&](std::string_view n, std::string_view v, bool) {
+  bool ok = name_addr_elem(p, end, out.value, list, [&](std::string_view n, std::string_view v, bool) {
     if (n.size() == 7 && name_is(n, "expires")) {
       std::uint32_t x = 0;
       if (!delta(v, x)) return false;
@@ -174,6 +183,8 @@ bool contact_elem(const char*& p, const char* end, contact& out, bool list) noex
     }
     return true;
   });
+  if (!ok) out = contact{};
+  return ok;
 }
 }  // namespace
 
@@ -184,14 +195,15 @@ bool read_name_addr(std::string_view text, name_addr& out) noexcept {
 
 bool read_contact(std::string_view text, contact& out) noexcept {
   const char* p = text.data();
-  return contact_elem<int>(p, p + text.size(), out, false);
+  return contact_elem(p, p + text.size(), out, false);
 }
 
 bool read_contact_element(const char*& p, const char* end, contact& out) noexcept {
-  return contact_elem<int>(p, end, out, true);
+  return contact_elem(p, end, out, true);
 }
 
-bool read_via_element(const char*& pp, const char* end, via& out) noexcept {
+namespace {
+bool via_element(const char*& pp, const char* end, via& out) noexcept {
   out.protocol_name = out.protocol_version = out.transport = out.host = {};
   out.branch = out.received = out.maddr = {};
   out.params = param_list{};
@@ -285,6 +297,13 @@ bool read_via_element(const char*& pp, const char* end, via& out) noexcept {
   out.text = sv(start, last);
   pp = p;
   return ok;
+}
+}  // namespace
+
+bool read_via_element(const char*& p, const char* end, via& out) noexcept {
+  if (via_element(p, end, out)) return true;
+  out = via{};  // as name_addr_elem: nothing half-read or stale remains
+  return false;
 }
 
 bool read_via(std::string_view text, via& out) noexcept {

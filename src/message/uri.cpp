@@ -55,7 +55,31 @@ inline const char* user_host_short(const char* p, const char* end, uri& u) noexc
 }
 #endif
 
-bool user_host(const char*& p, const char* end, uri& u) noexcept;
+/// userinfo "@" and host, in full: escapes, passwords and every user character.
+bool user_host(const char*& pp, const char* end, uri& u) noexcept {
+  const char* p = pp;
+  // userinfo ends at the only '@': no other part of a SIP URI may contain one.
+  const char* at = find_char(p, end, '@');
+  if (at < end) {
+    // ':' is no user character, so the user part ends at the password or at '@'.
+    const char* q = skip_escaped(p, at, c_unres | c_user);
+    if (!q || q == p || (q != at && *q != ':')) return false;
+    u.user = sv(p, q);
+    if (q != at) {
+      const char* colon = q;
+      q = skip_escaped(colon + 1, at, c_unres | c_pass);
+      if (!q || q != at) return false;
+      u.password = sv(colon + 1, at);
+      u.has_password = true;
+    }
+    p = at + 1;
+  }
+  const char* h = scan_host(p, end);
+  if (!h) return false;
+  u.host = sv(p, h);
+  pp = h;
+  return true;
+}
 
 [[gnu::always_inline]] inline bool parse_sip(const char* p, const char* end, uri& u) noexcept {
 #if defined(__SSE2__)
@@ -89,32 +113,6 @@ bool user_host(const char*& p, const char* end, uri& u) noexcept;
     u.headers = sv(hs, p);
   }
   return p == end;
-}
-
-/// userinfo "@" and host, in full: escapes, passwords and every user character.
-bool user_host(const char*& pp, const char* end, uri& u) noexcept {
-  const char* p = pp;
-  // userinfo ends at the only '@': no other part of a SIP URI may contain one.
-  const char* at = find_char(p, end, '@');
-  if (at < end) {
-    // ':' is no user character, so the user part ends at the password or at '@'.
-    const char* q = skip_escaped(p, at, c_unres | c_user);
-    if (!q || q == p || (q != at && *q != ':')) return false;
-    u.user = sv(p, q);
-    if (q != at) {
-      const char* colon = q;
-      q = skip_escaped(colon + 1, at, c_unres | c_pass);
-      if (!q || q != at) return false;
-      u.password = sv(colon + 1, at);
-      u.has_password = true;
-    }
-    p = at + 1;
-  }
-  const char* h = scan_host(p, end);
-  if (!h) return false;
-  u.host = sv(p, h);
-  pp = h;
-  return true;
 }
 
 bool parse_tel(const char* p, const char* end, uri& u) noexcept {

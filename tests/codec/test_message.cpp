@@ -136,6 +136,35 @@ TEST_CASE("messages past the inline header, Via and Contact counts") {
   check(moved);
 }
 
+// Readers fill a reused message's slots member by member; a header that fails must not
+// leave parts of an earlier message (whose bytes are gone) or half its own parse.
+TEST_CASE("a failed Via, From or Contact leaves no stale or half-read parts in a reused message") {
+  const std::string good =
+      "OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP first.example.com;branch=z9hG4bK1\r\n"
+      "From: <sip:a@from.example.com>;tag=7\r\nTo: <sip:b@example.com>\r\nCall-ID: 1@x\r\nCSeq: 1 OPTIONS\r\n"
+      "Contact: <sip:a@contact.example.com>;expires=60\r\nContent-Length: 0\r\n\r\n";
+  const std::string bad =
+      "OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP\r\n"
+      "From: \"unterminated <sip:a@elsewhere.example.com>;tag=8\r\nTo: <sip:b@example.com>\r\nCall-ID: 2@x\r\n"
+      "CSeq: 1 OPTIONS\r\nContact: <sip:a@c.example.com;expires=60\r\nContent-Length: 0\r\n\r\n";
+  message m;
+  REQUIRE(!parse_datagram(good, m));
+  REQUIRE(m.vias()[0].host == "first.example.com");
+  codec_error e = parse_datagram(bad, m);
+  CHECK(e.code == errc::malformed_header);
+  CHECK(m.can_respond());
+  REQUIRE(m.vias().size() == 1);
+  CHECK(m.vias()[0].host.empty());
+  CHECK(m.vias()[0].text.empty());
+  CHECK(m.vias()[0].branch.empty());
+  CHECK(m.from().addr.host.empty());
+  CHECK(m.from().tag.empty());
+  CHECK(m.from().display.empty());
+  REQUIRE(m.contacts().size() == 1);
+  CHECK(m.contacts()[0].value.addr.host.empty());
+  CHECK(!m.contacts()[0].expires);
+}
+
 TEST_CASE("builder output always parses, missing mandatory headers are reported") {
   message m;
   auto ok = message_builder::response(202, "Accepted")
