@@ -26,7 +26,8 @@ namespace {
 /// the end of the host, or nullptr to leave the URI to the full path (which also
 /// decides on anything unusual or wrong).
 inline const char* user_host_short(const char* p, const char* end, uri& u) noexcept {
-  if (!block_readable(p) || !block_readable(p + 16)) return nullptr;
+  // All 32 bytes must lie in p's own page: only that page is known to be mapped.
+  if ((reinterpret_cast<std::uintptr_t>(p) & 4095u) > 4096u - 32u) return nullptr;
   const std::size_t len = static_cast<std::size_t>(end - p);
   if (len == 0) return nullptr;
   const std::uint32_t in = len >= 32 ? ~0u : (1u << len) - 1u;

@@ -2,6 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#if defined(__unix__)
+#include <sys/mman.h>
+#endif
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -136,3 +139,30 @@ TEST_CASE("the short user@host path and the full grammar agree on every URI") {
   std::free(buf);
   CHECK(both_accept > 20000);  // the comparison must cover plenty of valid URIs
 }
+
+#if defined(__unix__)
+// Block scans may read past a view's end only within the page of a byte they know is
+// there. A URI ending right before an unmapped page must parse without touching it,
+// whatever its start offset in the page (the fuzzer found a 32-byte read crossing into
+// the next page).
+TEST_CASE("URIs ending just before an unmapped page are read without touching it") {
+  constexpr std::size_t page = 4096;
+  void* map = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  REQUIRE(map != MAP_FAILED);
+  char* base = static_cast<char*>(map);
+  REQUIRE(mprotect(base + page, page, PROT_NONE) == 0);
+  const std::string texts[] = {"sip:a@b", "sip:alice@example.com", "sip:128nnnnAnnnnn;nnn@nn00",
+                               "sips:bob@192.0.2.4:5060;transport=tcp", "sip:carol@chicago.example.com",
+                               "tel:+1-201-555-0123", "sip:%61lice@example.com?subject=x"};
+  for (const std::string& t : texts) {
+    for (std::size_t pad = 0; pad < 40; ++pad) {  // ends 0..39 bytes before the guard page
+      char* at = base + page - pad - t.size();
+      std::memcpy(at, t.data(), t.size());
+      uri u;
+      INFO(t << " ending " << pad << " bytes before the guard page");
+      CHECK(!parse_uri(std::string_view(at, t.size()), u));
+    }
+  }
+  munmap(map, 2 * page);
+}
+#endif
