@@ -137,9 +137,7 @@ inline unsigned eq_mask(__m128i x, char c) noexcept {
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(c))));
 }
 
-SIPEVENTS_NO_ASAN inline unsigned byte_mask(const char* p, char c) noexcept {
-  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p), _mm_set1_epi8(c))));
-}
+SIPEVENTS_NO_ASAN inline unsigned byte_mask(const char* p, char c) noexcept { return eq_mask(load16(p), c); }
 #endif
 
 /// skip_class for a class that contains every alphanumeric, '-' and '.': those runs
@@ -283,14 +281,22 @@ inline const char* skip_quoted(const char* p, const char* end) noexcept {
   return nullptr;
 }
 
-/// Parses decimal digits into a 64-bit value, saturating at `cap`+1 on overflow.
-inline bool parse_digits(std::string_view s, std::uint64_t cap, std::uint64_t& out) noexcept {
-  if (s.empty()) return false;
+/// Reads the decimal digits at p up to the first non-digit and returns where they end.
+/// The value stops growing once it passes `cap`, so callers see "too big", never a
+/// wrapped number.
+inline const char* scan_digits(const char* p, const char* end, std::uint64_t cap, std::uint64_t& out) noexcept {
   std::uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    if (v <= cap) v = v * 10 + static_cast<unsigned>(c - '0');
-  }
+  for (; p < end && static_cast<unsigned>(*p - '0') < 10u; ++p)
+    if (v <= cap) v = v * 10 + static_cast<unsigned>(*p - '0');
+  out = v;
+  return p;
+}
+
+/// Parses a string of only decimal digits into a 64-bit value, as scan_digits.
+inline bool parse_digits(std::string_view s, std::uint64_t cap, std::uint64_t& out) noexcept {
+  const char* end = s.data() + s.size();
+  std::uint64_t v = 0;
+  if (s.empty() || scan_digits(s.data(), end, cap, v) != end) return false;
   out = v;
   return true;
 }

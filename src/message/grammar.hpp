@@ -103,8 +103,9 @@ inline const char* scan_host(const char* p, const char* end) noexcept {
     prev_dash = dash >> 15;
   }
   if (q >= end) return end;
+  // The byte loop below checks the dots from q on; a '.' that ended the last block,
+  // followed by '.' or '-', is checked here.
   if (q > p && q[-1] == '.' && (*q == '.' || *q == '-')) return nullptr;
-  if (q > p && q[-1] == '-' && *q == '.') return nullptr;
 #endif
   auto dot_ok = [end](const char* d) {
     return d[-1] != '-' && (end - d < 2 || (d[1] != '.' && d[1] != '-'));

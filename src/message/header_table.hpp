@@ -146,7 +146,7 @@ constexpr tables make_tables() {
 inline constexpr tables k_tables = make_tables();
 static_assert(std::endian::native == std::endian::little, "header keys are little-endian words");
 
-/// lookup_header for a name followed by at least 24 readable bytes.
+/// lookup_header for a name whose buffer is readable for 24 bytes from its start.
 inline hdr lookup_name_padded(const char* s, std::size_t n) noexcept {
   if (n <= 1) {
     auto c = static_cast<unsigned char>(s[0]);

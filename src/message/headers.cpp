@@ -26,25 +26,17 @@ constexpr method_name k_methods[] = {
     {"MESSAGE", method::MESSAGE}, {"REFER", method::REFER},     {"INFO", method::INFO},
     {"UPDATE", method::UPDATE},   {"PRACK", method::PRACK},
 };
-// to_string indexes this table by the enum value.
+// to_string indexes this table by the enum value: every method, in enum order.
 static_assert([] {
-  for (std::size_t i = 0; i < sizeof(k_methods) / sizeof(k_methods[0]); ++i)
+  constexpr std::size_t n = sizeof(k_methods) / sizeof(k_methods[0]);
+  for (std::size_t i = 0; i < n; ++i)
     if (static_cast<std::size_t>(k_methods[i].id) != i + 1) return false;
-  return true;
+  return n == static_cast<std::size_t>(method::PRACK);
 }());
 
-/// Everything after a header's main value must be parameters, then nothing.
-template <class F>
-bool params_to_end(const char*& p, const char* end, param_list& out, F&& f) noexcept {
-  const char* ps = skip_lws(p, end);
-  const char* q = p;
-  if (!scan_generic_params(q, end, f)) return false;
-  out = param_list(q > ps ? sv(ps, q) : std::string_view{});
-  p = skip_lws(q, end);
-  return p == end;
-}
-/// As params_to_end for one element of a list header: it may also end at a ','.
-/// `last` is set to one past the element's last parameter (before trailing LWS).
+/// Everything after one element's main value must be parameters, then the end or, in
+/// a list header, a ','. `last` is set to one past the last parameter (before trailing
+/// LWS).
 template <class F>
 bool params_to_element_end(const char*& p, const char* end, param_list& out, const char*& last, F&& f) noexcept {
   const char* ps = skip_lws(p, end);
@@ -54,6 +46,12 @@ bool params_to_element_end(const char*& p, const char* end, param_list& out, con
   last = q;
   p = skip_lws(q, end);
   return p == end || *p == ',';
+}
+/// Everything after a header's main value must be parameters, then nothing.
+template <class F>
+bool params_to_end(const char*& p, const char* end, param_list& out, F&& f) noexcept {
+  const char* last;
+  return params_to_element_end(p, end, out, last, f) && p == end;
 }
 bool params_to_end(const char*& p, const char* end, param_list& out) noexcept {
   return params_to_end(p, end, out, [](std::string_view, std::string_view, bool) { return true; });
@@ -91,7 +89,6 @@ method method_from(std::string_view token) noexcept {
 }
 
 std::string_view to_string(method m) noexcept {
-  static_assert(sizeof(k_methods) / sizeof(k_methods[0]) == static_cast<std::size_t>(method::PRACK));
   auto i = static_cast<std::size_t>(m);
   return i == 0 || i > static_cast<std::size_t>(method::PRACK) ? std::string_view{} : k_methods[i - 1].text;
 }
@@ -153,7 +150,7 @@ bool name_addr_elem_impl(const char*& pp, const char* end, name_addr& out, bool 
     }
     return extra(n, v, has);
   };
-  bool ok = list ? params_to_element_end(p, end, out.params, last, f) : params_to_end(p, end, out.params, f);
+  bool ok = params_to_element_end(p, end, out.params, last, f) && (list || p == end);
   pp = p;
   return ok;
 }
@@ -316,10 +313,8 @@ bool read_cseq(std::string_view text, cseq& out) noexcept {
   out = cseq{};
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
-  const char* d = p;
   std::uint64_t v = 0;
-  for (; d < end && static_cast<unsigned>(*d - '0') < 10u; ++d)
-    if (v <= 0xFFFFFFFFull) v = v * 10 + static_cast<unsigned>(*d - '0');
+  const char* d = scan_digits(p, end, 0xFFFFFFFFull, v);
   if (d == p || v > 0xFFFFFFFFull) return false;
   out.seq = static_cast<std::uint32_t>(v);
   p = skip_lws(d, end);

@@ -102,10 +102,7 @@ class parser {
     if (!err_) err_ = codec_error{e, h, name};
   }
   bool start_line(std::string_view line);
-#if defined(__GNUC__)
-  [[gnu::always_inline]]
-#endif
-  inline void header(hdr id, std::string_view name, std::string_view value);
+  [[gnu::always_inline]] inline void header(hdr id, std::string_view name, std::string_view value);
   bool once(bool& seen, hdr id) {
     if (seen) { fail(errc::duplicate_header, id); return false; }
     seen = true;
