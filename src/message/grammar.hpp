@@ -21,7 +21,7 @@ inline bool scan_generic_params(const char*& p, const char* end, F&& f) noexcept
     if (q >= end || *q != ';') return true;
     q = skip_lws(q + 1, end);
     const char* n = q;
-    while (q < end && is(*q, c_token)) ++q;  // names are short: no block scan
+    q = skip_class(q, end, c_token);  // names are short: a byte loop, not a block scan
     if (q == n) {
       if (q < end && *q == ';') { p = q; continue; }
       return false;

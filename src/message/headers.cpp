@@ -57,13 +57,6 @@ bool params_to_end(const char*& p, const char* end, param_list& out) noexcept {
   return params_to_end(p, end, out, [](std::string_view, std::string_view, bool) { return true; });
 }
 
-bool delta(std::string_view s, std::uint32_t& out) noexcept {
-  std::uint64_t v = 0;
-  if (!parse_digits(s, 0xFFFFFFFFull, v)) return false;
-  out = v > 0xFFFFFFFFull ? 0xFFFFFFFFu : static_cast<std::uint32_t>(v);
-  return true;
-}
-
 bool qvalue(std::string_view s, std::uint16_t& out) noexcept {
   if (s.empty() || (s[0] != '0' && s[0] != '1')) return false;
   unsigned v = static_cast<unsigned>(s[0] - '0') * 1000;
@@ -171,7 +164,7 @@ bool contact_elem(const char*& p, const char* end, contact& out, bool list) noex
   bool ok = name_addr_elem(p, end, out.value, list, [&](std::string_view n, std::string_view v, bool) {
     if (n.size() == 7 && name_is(n, "expires")) {
       std::uint32_t x = 0;
-      if (!delta(v, x)) return false;
+      if (!delta_seconds(v, x)) return false;
       out.expires = x;
     } else if (n.size() == 1 && name_is(n, "q")) {
       std::uint16_t x = 0;
@@ -229,8 +222,7 @@ bool via_element(const char*& pp, const char* end, via& out) noexcept {
   } else if (!tok(out.protocol_name) || !slash() || !tok(out.protocol_version) || !slash()) {
     return false;
   }
-  const char* t = p;
-  while (t < end && is(*t, c_token)) ++t;  // "UDP", "TCP", "TLS": a few bytes
+  const char* t = skip_class(p, end, c_token);  // "UDP", "TCP", "TLS": a few bytes
   if (t == p) return false;
   out.transport = sv(p, t);
   if (end - t > 1 && *t == ' ' && static_cast<unsigned char>(t[1]) > ' ') {
@@ -309,22 +301,6 @@ bool read_via(std::string_view text, via& out) noexcept {
   return read_via_element(p, end, out) && p == end;
 }
 
-bool read_cseq(std::string_view text, cseq& out) noexcept {
-  out = cseq{};
-  const char* end = text.data() + text.size();
-  const char* p = skip_lws(text.data(), end);
-  std::uint64_t v = 0;
-  const char* d = scan_digits(p, end, 0xFFFFFFFFull, v);
-  if (d == p || v > 0xFFFFFFFFull) return false;
-  out.seq = static_cast<std::uint32_t>(v);
-  p = skip_lws(d, end);
-  if (p == d) return false;
-  const char* m = skip_wide(p, end, c_token);
-  if (m == p || skip_lws(m, end) != end) return false;
-  out.method_text = sv(p, m);
-  out.id = method_from(out.method_text);
-  return true;
-}
 
 bool read_event(std::string_view text, event_header& out) noexcept {
   out = event_header{};
@@ -379,10 +355,10 @@ bool read_subscription_state(std::string_view text, subscription_state& out) noe
       if (!has) return false;
       out.reason = v;
     } else if (name_is(n, "expires")) {
-      if (!delta(v, x)) return false;
+      if (!delta_seconds(v, x)) return false;
       out.expires = x;
     } else if (name_is(n, "retry-after")) {
-      if (!delta(v, x)) return false;
+      if (!delta_seconds(v, x)) return false;
       out.retry_after = x;
     }
     return true;
@@ -429,7 +405,7 @@ std::error_code parse_retry_after(std::string_view text, retry_after& out) noexc
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
   const char* d = skip_class(p, end, c_digit);
-  if (!delta(sv(p, d), out.seconds)) return bad();
+  if (!delta_seconds(sv(p, d), out.seconds)) return bad();
   p = skip_lws(d, end);
   if (p < end && *p == '(') {
     const char* c = p;
@@ -446,7 +422,7 @@ std::error_code parse_retry_after(std::string_view text, retry_after& out) noexc
   if (!params_to_end(p, end, out.params)) return bad();
   if (auto dur = out.params.get("duration")) {
     std::uint32_t v = 0;
-    if (!delta(*dur, v)) return bad();
+    if (!delta_seconds(*dur, v)) return bad();
     out.duration = v;
   }
   return {};
@@ -497,26 +473,7 @@ std::int64_t sip_date::epoch() const noexcept {
   return days * 86400 + hour * 3600 + minute * 60 + second;
 }
 
-bool read_delta_seconds(std::string_view text, std::uint32_t& out) noexcept {
-  const char* end = text.data() + text.size();
-  const char* p = skip_lws(text.data(), end);
-  const char* d = skip_class(p, end, c_digit);
-  if (skip_lws(d, end) != end || !delta(sv(p, d), out)) return false;
-  return true;
-}
 
-bool read_call_id(std::string_view text) noexcept {
-  const char* end = text.data() + text.size();
-  const char* p = text.data();
-  const char* w = skip_wide(p, end, c_word);
-  if (w == p) return false;
-  if (w < end && *w == '@') {
-    const char* w2 = skip_wide(w + 1, end, c_word);
-    if (w2 == w + 1) return false;
-    w = w2;
-  }
-  return w == end;
-}
 
 bool read_token(std::string_view text) noexcept {
   const char* end = text.data() + text.size();
@@ -525,12 +482,6 @@ bool read_token(std::string_view text) noexcept {
   return t != p && skip_lws(t, end) == end;
 }
 
-bool read_max_forwards(std::string_view text, std::uint8_t& out) noexcept {
-  std::uint64_t v = 0;
-  if (!parse_digits(text, 255, v) || v > 255) return false;
-  out = static_cast<std::uint8_t>(v);
-  return true;
-}
 
 std::error_code parse_name_addr(std::string_view text, name_addr& out) noexcept {
   return read_name_addr(text, out) ? std::error_code{} : bad();
