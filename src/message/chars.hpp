@@ -234,6 +234,19 @@ inline const char* find_colon_or_newline(const char* p, const char* end) noexcep
 #endif
 }
 
+/// The colon after a header name at p: the first ':' when it lies within 16 bytes (a
+/// line break before it makes the name fail as a token, so it needs no test here),
+/// else the first ':' or '\n', or end. Requires k_padding readable bytes past `end`.
+inline const char* find_name_colon(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  if (unsigned m = eq_mask(load16(p), ':')) {
+    p += __builtin_ctz(m);
+    return p < end ? p : end;
+  }
+#endif
+  return find_colon_or_newline(p, end);
+}
+
 /// Skips chars of `cls` and %HH escapes. Returns nullptr on a broken escape.
 inline const char* skip_escaped(const char* p, const char* end, std::uint16_t cls) noexcept {
   while (p < end) {

@@ -341,7 +341,7 @@ codec_error parser::read(bool framed) {
     }
     // header-name HCOLON: the name ends at the first colon, which must come before the
     // line ends. A name found in the registry has proven itself a token there.
-    const char* colon = find_colon_or_newline(ls, end);
+    const char* colon = find_name_colon(ls, end);
     const char* ne = colon;
     if (static_cast<unsigned char>(ne[-1]) <= ' ')
       while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t')) --ne;
