@@ -6,6 +6,7 @@
 #include "sipevents/message/error.hpp"
 
 #include <cstring>
+#include <initializer_list>
 #include <string_view>
 
 namespace sipevents::message {
@@ -76,9 +77,23 @@ bool qvalue(std::string_view s, std::uint16_t& out) noexcept {
 }  // namespace
 
 method method_from(std::string_view token) noexcept {
-  for (const auto& m : k_methods)
-    if (m.text == token) return m.id;
-  return method::unknown;
+  // By length, then constant-size compares the compiler turns into word compares: the
+  // parser asks twice per request (start line and CSeq).
+  auto pick = [&](std::initializer_list<method> candidates) {
+    for (method m : candidates)
+      if (token == k_methods[static_cast<std::size_t>(m) - 1].text) return m;
+    return method::unknown;
+  };
+  switch (token.size()) {
+    case 3: return pick({method::ACK, method::BYE});
+    case 4: return pick({method::INFO});
+    case 5: return pick({method::REFER, method::PRACK});
+    case 6: return pick({method::INVITE, method::CANCEL, method::NOTIFY, method::UPDATE});
+    case 7: return pick({method::OPTIONS, method::PUBLISH, method::MESSAGE});
+    case 8: return pick({method::REGISTER});
+    case 9: return pick({method::SUBSCRIBE});
+    default: return method::unknown;
+  }
 }
 
 std::string_view to_string(method m) noexcept {
@@ -306,19 +321,18 @@ bool read_event(std::string_view text, event_header& out) noexcept {
   out = event_header{};
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
+  // event-type = token-nodot *( "." token-nodot ): one token, then the dots in it
+  // (nearly always none) must not be first, last or next to each other.
   const char* s = p;
-  const char* dot = nullptr;
-  for (;;) {
-    const char* q = p;
-    while (q < end && is(*q, c_token) && *q != '.') ++q;
-    if (q == p) return false;
-    p = q;
-    if (p < end && *p == '.') {
-      if (!dot) dot = p;
-      ++p;
-      continue;
-    }
-    break;
+  p = skip_class(p, end, c_token);
+  if (p == s) return false;
+  const char* dot = find_char(s, p, '.');
+  if (dot < p) {
+    if (dot == s || p[-1] == '.') return false;
+    for (const char* d = dot; d < p; d = find_char(d + 1, p, '.'))
+      if (d[1] == '.') return false;
+  } else {
+    dot = nullptr;
   }
   out.type = sv(s, p);
   out.package = dot ? sv(s, dot) : out.type;
@@ -345,9 +359,9 @@ bool read_subscription_state(std::string_view text, subscription_state& out) noe
   const char* t = skip_wide(p, end, c_token);
   if (t == p) return false;
   out.state_text = sv(p, t);
-  if (iequals(out.state_text, "active")) out.state = subscription_state::value::active;
-  else if (iequals(out.state_text, "pending")) out.state = subscription_state::value::pending;
-  else if (iequals(out.state_text, "terminated")) out.state = subscription_state::value::terminated;
+  if (name_is(out.state_text, "active")) out.state = subscription_state::value::active;
+  else if (name_is(out.state_text, "pending")) out.state = subscription_state::value::pending;
+  else if (name_is(out.state_text, "terminated")) out.state = subscription_state::value::terminated;
   p = t;
   return params_to_end(p, end, out.params, [&](std::string_view n, std::string_view v, bool has) {
     std::uint32_t x = 0;

@@ -395,7 +395,10 @@ codec_error parser::read(bool framed) {
   if (!seen_to_) fail(errc::missing_header, hdr::to);
   if (!seen_callid_) fail(errc::missing_header, hdr::call_id);
   if (!seen_cseq_) fail(errc::missing_header, hdr::cseq);
-  if (m_.request_ && !err_ && m_.cseq_.method_text != m_.method_text_) fail(errc::cseq_method_mismatch, hdr::cseq);
+  // Known methods compare by id; extension methods by their text.
+  if (m_.request_ && !err_ &&
+      (m_.method_ != method::unknown ? m_.cseq_.id != m_.method_ : m_.cseq_.method_text != m_.method_text_))
+    fail(errc::cseq_method_mismatch, hdr::cseq);
   if (version_err_) return version_err_;
   return err_;
 }

@@ -52,8 +52,30 @@ TEST_CASE("RFC 6665 8.2.1 Event matching cases") {
   CHECK(e.templates == "winfo");
   CHECK(e.id == std::optional<std::string_view>("7"));
   CHECK(parse_event("presence..winfo", e));
+  CHECK(parse_event(".presence", e));
+  CHECK(parse_event("presence.", e));
+  CHECK(parse_event("presence.winfo.", e));
+  REQUIRE(!parse_event("a.b.c;id=x", e));
+  CHECK(e.package == "a");
+  CHECK(e.templates == "b.c");
+  CHECK(e.type == "a.b.c");
   CHECK(parse_event("", e));
   CHECK(parse_event("reg;id=", e));
+}
+
+TEST_CASE("methods: every method's name reads back as that method, and nothing else does") {
+  for (int i = 1; i <= static_cast<int>(method::PRACK); ++i) {
+    const auto m = static_cast<method>(i);
+    INFO(to_string(m));
+    CHECK(method_from(to_string(m)) == m);
+    std::string lower(to_string(m));
+    for (char& c : lower) c = static_cast<char>(c | 0x20);
+    CHECK(method_from(lower) == method::unknown);  // methods are case-sensitive
+    CHECK(method_from(std::string(to_string(m)) + "X") == method::unknown);
+    CHECK(method_from(to_string(m).substr(1)) == method::unknown);
+  }
+  CHECK(method_from("") == method::unknown);
+  CHECK(method_from("FOO") == method::unknown);
 }
 
 TEST_CASE("Via: protocol, transport, sent-by, branch, received, rport, maddr, ttl") {
