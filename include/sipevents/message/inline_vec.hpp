@@ -40,11 +40,12 @@ class inline_vec {
     return *this;
   }
 
+  /// Back to the inline storage. A heap buffer keeps its capacity for the next spill
+  /// (grow() reassigns it), so a reused vector does not free and allocate again.
   void clear() noexcept {
     n_ = 0;
     cap_ = N;
     data_ = inl_.data();
-    heap_.clear();
   }
   std::size_t size() const noexcept { return n_; }
   bool empty() const noexcept { return n_ == 0; }
