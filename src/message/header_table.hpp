@@ -102,7 +102,7 @@ constexpr std::uint32_t hash_key(std::uint32_t first4_folded, std::size_t n, cha
 // letter positions, and a mask of the bytes in use. Input AND used OR case == lower
 // holds only for the two cases of each letter and the exact byte elsewhere, so a hit
 // also proves the input is a valid token.
-struct name_key {
+struct alignas(128) name_key {  // a power of two: the slot address is one shift
   std::uint64_t lower[3];
   std::uint64_t fold[3];
   std::uint64_t used[3];
