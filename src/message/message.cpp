@@ -332,7 +332,6 @@ codec_error parser::read(bool framed) {
   // Every line must end before this point (the header-block limit).
   const char* block_limit = raw.data() + std::min(lim_.max_header_block, raw.size());
   const std::size_t max_headers = lim_.max_headers;
-  std::size_t headers = 0;
   while (p < end) {
     const char* ls = p;
     if (static_cast<unsigned char>(*p) <= '\r') {  // a name never starts this low
@@ -367,10 +366,13 @@ codec_error parser::read(bool framed) {
     p = eol < end ? eol + 1 : end;
     if (p > block_limit) return codec_error{errc::header_block_too_large};
     const char* ve = eol;
-    if (ve > vs && ve[-1] == '\r') --ve;
-    if (ve > vs && static_cast<unsigned char>(ve[-1]) <= ' ')
+    // ve[-1] is readable even when the value is empty: vs lies past the colon. The byte
+    // before vs is never a CR (LWS ends before it with SP or HTAB), so the first test
+    // needs no bound.
+    if (ve[-1] == '\r') --ve;
+    if (static_cast<unsigned char>(ve[-1]) <= ' ')
       while (ve > vs && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\n')) --ve;
-    if (headers++ >= max_headers) return codec_error{errc::too_many_headers};
+    if (m_.headers_.size() >= max_headers) return codec_error{errc::too_many_headers};
     std::string_view name = sv(ls, ne), value = sv(vs, ve);
     m_.headers_.push_back(header_field{id, name, value});
     if (id != hdr::unknown) header(id, name, value);
