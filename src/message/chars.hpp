@@ -98,12 +98,13 @@ inline const char* skip_class(const char* p, const char* end, std::uint16_t cls)
   return p;
 }
 
-#if defined(__SSE2__)
 #if defined(__clang__) || defined(__GNUC__)
 #define SIPEVENTS_NO_ASAN __attribute__((no_sanitize_address))
 #else
 #define SIPEVENTS_NO_ASAN
 #endif
+
+#if defined(__SSE2__)
 
 /// True when 16 bytes from p lie in one page, so loading them cannot fault even past
 /// the end of the object (the trick memchr and strlen use).
@@ -298,6 +299,30 @@ inline const char* skip_quoted(const char* p, const char* end) noexcept {
     }
   }
   return nullptr;
+}
+
+/// The decimal digits at p, up to 7 of them, in one step: their count and value.
+/// Returns 8 when that does not settle it (8 bytes cannot be read without crossing into
+/// another page, or all 8 are digits); callers then loop. Never counts past `end`.
+SIPEVENTS_NO_ASAN inline unsigned eight_digits(const char* p, const char* end, std::uint32_t& value) noexcept {
+  if ((reinterpret_cast<std::uintptr_t>(p) & 4095u) > 4096u - 8u) return 8;
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  // Per byte: d = byte - '0', a digit when d <= 9. A borrow or carry can only cross from
+  // a byte that is not a digit into the one after it, past the first non-digit.
+  const std::uint64_t d = w - 0x3030303030303030ull;
+  const std::uint64_t non = ((d + 0x7676767676767676ull) | d) & 0x8080808080808080ull;
+  if (!non) return 8;
+  unsigned n = static_cast<unsigned>(__builtin_ctzll(non)) >> 3;
+  if (static_cast<std::size_t>(end - p) < n) n = static_cast<unsigned>(end - p);
+  if (n == 0) return 0;
+  // Shift the digits to the top bytes (leading zeros below), then combine pairs, fours
+  // and eights of digits with three multiplies.
+  std::uint64_t v = d << (64 - 8 * n);
+  v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFull;
+  v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFull;
+  value = static_cast<std::uint32_t>(v * 10000 + (v >> 32));
+  return n;
 }
 
 /// Reads the decimal digits at p up to the first non-digit and returns where they end.

@@ -118,6 +118,15 @@ inline const char* scan_host(const char* p, const char* end) noexcept {
 /// 1*DIGIT no larger than 65535; advances p.
 inline bool parse_port(const char*& p, const char* end, std::uint16_t& port) noexcept {
   std::uint32_t v = 0;
+  // Ports are nearly always four or five digits: one word step, not a loop.
+  const unsigned n = eight_digits(p, end, v);
+  if (n - 1u < 5u) {
+    if (v > 65535) return false;
+    port = static_cast<std::uint16_t>(v);
+    p += n;
+    return true;
+  }
+  v = 0;
   const char* q = p;
   for (; q < end && static_cast<unsigned>(*q - '0') < 10u; ++q) {
     v = v * 10 + static_cast<unsigned>(*q - '0');

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "sipevents/message/headers.hpp"
 #include "sipevents/message/uri.hpp"
 
 using namespace sipevents::message;
@@ -140,6 +141,32 @@ TEST_CASE("the short user@host path and the full grammar agree on every URI") {
   CHECK(both_accept > 20000);  // the comparison must cover plenty of valid URIs
 }
 
+TEST_CASE("ports: every value up to 99999 and leading zeros, in URIs and Vias") {
+  // Ports are read a word at a time; this checks every value against its decimal text.
+  uri u;
+  via v;
+  for (std::uint32_t port = 0; port <= 99999; ++port) {
+    const std::string digits = std::to_string(port);
+    INFO(digits);
+    const bool ok = port <= 65535;
+    REQUIRE(!parse_uri("sip:h:" + digits, u) == ok);
+    if (ok) REQUIRE(u.port == port);
+    REQUIRE(!parse_uri("sip:h:" + digits + ";lr", u) == ok);
+    if (ok) REQUIRE(u.port == port);
+    REQUIRE(!parse_via("SIP/2.0/UDP h:" + digits + ";branch=z9hG4bK1", v) == ok);
+    if (ok) REQUIRE(v.port == port);
+  }
+  for (const char* text : {"00080", "000080", "0000080", "00000000080", "000065535"}) {
+    INFO(text);
+    REQUIRE(!parse_uri(std::string("sip:h:") + text, u));
+    CHECK(u.port == std::stoul(text));
+  }
+  CHECK(parse_uri("sip:h:000065536", u));
+  CHECK(parse_uri("sip:h:123456789", u));
+  CHECK(parse_uri("sip:h:", u));
+  CHECK(parse_uri("sip:h:5x", u));
+}
+
 #if defined(__unix__)
 // Block scans may read past a view's end only within the page of a byte they know is
 // there. A URI ending right before an unmapped page must parse without touching it,
@@ -153,7 +180,8 @@ TEST_CASE("URIs ending just before an unmapped page are read without touching it
   REQUIRE(mprotect(base + page, page, PROT_NONE) == 0);
   const std::string texts[] = {"sip:a@b", "sip:alice@example.com", "sip:128nnnnAnnnnn;nnn@nn00",
                                "sips:bob@192.0.2.4:5060;transport=tcp", "sip:carol@chicago.example.com",
-                               "tel:+1-201-555-0123", "sip:%61lice@example.com?subject=x"};
+                               "tel:+1-201-555-0123", "sip:%61lice@example.com?subject=x",
+                               "sip:h:5060", "sip:h:65535", "sip:h:0000080"};
   for (const std::string& t : texts) {
     for (std::size_t pad = 0; pad < 40; ++pad) {  // ends 0..39 bytes before the guard page
       char* at = base + page - pad - t.size();
