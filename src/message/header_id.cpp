@@ -13,7 +13,10 @@ std::string_view canonical_name(hdr h) noexcept {
   return i ? k_entries[i - 1].name : std::string_view{};
 }
 
-hdr lookup_header_padded(const char* s, std::size_t n) noexcept { return detail::lookup_name_padded(s, n); }
+hdr lookup_header_padded(const char* s, std::size_t n) noexcept {
+  // The inline lookup hashes s[n - 1]: keep it inside the 24 readable bytes.
+  return n == 0 || n > 24 ? hdr::unknown : detail::lookup_name_padded(s, n);
+}
 
 hdr lookup_header(std::string_view name) noexcept {
   if (name.empty() || name.size() > 24) return hdr::unknown;

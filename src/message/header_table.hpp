@@ -87,11 +87,12 @@ constexpr entry k_entries[] = {
 constexpr std::size_t k_count = sizeof(k_entries) / sizeof(k_entries[0]);
 static_assert(k_count == static_cast<std::size_t>(hdr::count_) - 1, "every hdr needs an entry");
 
-// Perfect over the registered names (make_tables refuses a collision), so a lookup is
-// one slot and one compare. The key is the first four bytes (case folded), the length
-// and the last byte; the multiplier was searched for offline.
+// Perfect over the registered names and compact forms (make_tables refuses a
+// collision), so a lookup is one slot and one compare, with no branch for compact
+// forms. The key is the first four bytes (case folded), the length and the last byte;
+// the multiplier was searched for offline.
 constexpr std::size_t k_slots = 256;
-constexpr std::uint32_t k_hash_mul = 1826219563u;
+constexpr std::uint32_t k_hash_mul = 3921948003u;
 constexpr std::uint32_t hash_key(std::uint32_t first4_folded, std::size_t n, char last) noexcept {
   const std::uint32_t x = first4_folded + (static_cast<std::uint32_t>(n) << 3) +
                           ((static_cast<std::uint32_t>(static_cast<unsigned char>(last)) | 0x20u) << 11);
@@ -111,27 +112,20 @@ struct alignas(128) name_key {  // a power of two: the slot address is one shift
 };
 
 struct tables {
-  std::array<name_key, k_slots> slot{};              // len 0 = empty
-  std::array<std::uint8_t, 128> compact{};           // entry index + 1 by compact letter
+  std::array<name_key, k_slots> slot{};  // len 0 = empty
   std::array<std::uint8_t, std::size_t(hdr::count_)> by_id{};
 };
 
 constexpr tables make_tables() {
   tables t{};
-  for (std::size_t i = 0; i < k_count; ++i) {
-    std::string_view n = k_entries[i].name;
+  auto add = [&t](std::string_view n, hdr id) {
     std::uint32_t first4 = 0;
     for (std::size_t j = 0; j < 4; ++j)
       first4 |= (static_cast<std::uint32_t>(j < n.size() ? static_cast<unsigned char>(n[j]) : 0u) | 0x20u) << (8 * j);
     name_key& k = t.slot[hash_key(first4, n.size(), n.back())];
     if (k.len != 0) throw "hash_key collides on two registered names";
-    if (k_entries[i].compact) {
-      t.compact[static_cast<unsigned char>(k_entries[i].compact)] = static_cast<std::uint8_t>(i + 1);
-      t.compact[static_cast<unsigned char>(k_entries[i].compact - 32)] = static_cast<std::uint8_t>(i + 1);
-    }
-    t.by_id[static_cast<std::size_t>(k_entries[i].id)] = static_cast<std::uint8_t>(i + 1);
     k.len = static_cast<std::uint8_t>(n.size());
-    k.id = k_entries[i].id;
+    k.id = id;
     for (std::size_t j = 0; j < n.size(); ++j) {
       char c = n[j];
       bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -140,20 +134,22 @@ constexpr tables make_tables() {
       k.used[j / 8] |= std::uint64_t{0xFF} << (8 * (j % 8));
       if (letter) k.fold[j / 8] |= std::uint64_t{0x20} << (8 * (j % 8));
     }
+  };
+  for (std::size_t i = 0; i < k_count; ++i) {
+    add(k_entries[i].name, k_entries[i].id);
+    if (k_entries[i].compact) add(std::string_view(&k_entries[i].compact, 1), k_entries[i].id);
+    t.by_id[static_cast<std::size_t>(k_entries[i].id)] = static_cast<std::uint8_t>(i + 1);
   }
   return t;
 }
 inline constexpr tables k_tables = make_tables();
 static_assert(std::endian::native == std::endian::little, "header keys are little-endian words");
 
-/// lookup_header for a name whose buffer is readable for 24 bytes from its start.
+/// lookup_header for a name whose buffer is readable for 24 bytes from its start and up
+/// to its end, and one byte before it (hashed as the "last" byte when n is 0). The
+/// parser's names qualify. Names longer than any key find a slot whose length differs,
+/// so they need no test.
 inline hdr lookup_name_padded(const char* s, std::size_t n) noexcept {
-  if (n <= 1) {
-    auto c = static_cast<unsigned char>(s[0]);
-    auto i = n == 1 && c < 128 ? k_tables.compact[c] : 0;
-    return i ? k_entries[i - 1].id : hdr::unknown;
-  }
-  if (n > 24) return hdr::unknown;
   std::uint32_t first4;
   std::memcpy(&first4, s, 4);
   if (n < 4) first4 &= (1u << (8 * n)) - 1u;

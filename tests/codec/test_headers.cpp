@@ -28,6 +28,17 @@ TEST_CASE("header names: case-insensitive, every registered compact form") {
   CHECK(lookup_header("sip-etag") == hdr::sip_etag);
   CHECK(lookup_header("X-Unknown") == hdr::unknown);
   CHECK(lookup_header("q") == hdr::unknown);
+  // Compact forms share the one hash with full names: every other single byte misses.
+  int single = 0;
+  for (int b = 0; b < 256; ++b) {
+    const char ch = static_cast<char>(b);
+    single += lookup_header(std::string_view(&ch, 1)) != hdr::unknown;
+  }
+  CHECK(single == 40);  // 20 letters, both cases
+  const char padded[32] = "Via: SIP/2.0/UDP h";
+  CHECK(lookup_header_padded(padded, 3) == hdr::via);
+  CHECK(lookup_header_padded(padded, 0) == hdr::unknown);
+  CHECK(lookup_header_padded(padded, 25) == hdr::unknown);
   for (int i = 1; i < static_cast<int>(hdr::count_); ++i) {
     hdr h = static_cast<hdr>(i);
     CHECK(lookup_header(canonical_name(h)) == h);
