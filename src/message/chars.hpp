@@ -241,17 +241,17 @@ inline const char* find_colon_or_newline(const char* p, const char* end) noexcep
 #endif
 }
 
-/// The colon after a header name at p: the first ':' when it lies within 16 bytes (a
-/// line break before it makes the name fail as a token, so it needs no test here),
-/// else the first ':' or '\n', or end. Requires k_padding readable bytes past `end`.
-inline const char* find_name_colon(const char* p, const char* end) noexcept {
+/// One more than the index of the first `c` in the 16 bytes at p, or 0 if none.
+/// Requires the 16 bytes to be readable (the parser's padded copy).
+inline unsigned first16_eq(const char* p, char c) noexcept {
 #if defined(__SSE2__)
-  if (unsigned m = eq_mask(load16(p), ':')) {
-    p += __builtin_ctz(m);
-    return p < end ? p : end;
-  }
+  const unsigned m = byte_mask(p, c);
+  return m ? static_cast<unsigned>(__builtin_ctz(m)) + 1 : 0;
+#else
+  for (unsigned i = 0; i < 16; ++i)
+    if (p[i] == c) return i + 1;
+  return 0;
 #endif
-  return find_colon_or_newline(p, end);
 }
 
 /// Skips chars of `cls` and %HH escapes. Returns nullptr on a broken escape.

@@ -340,14 +340,26 @@ codec_error parser::read(bool framed) {
     }
     // header-name HCOLON: the name ends at the first colon, which must come before the
     // line ends. A name found in the registry has proven itself a token there.
-    const char* colon = find_name_colon(ls, end);
+    // The colon is looked for in the line's first 16 bytes with one compare: a line break
+    // before it makes the name fail as a token, so it needs no test here. Longer names
+    // take the colon-or-newline scan. `colon` may lie past `end` only when !has_colon.
+    const char* colon;
+    bool has_colon;
+    if (unsigned m = first16_eq(ls, ':')) {
+      colon = ls + m - 1;
+      has_colon = colon < end;
+    } else {
+      colon = find_colon_or_newline(ls, end);
+      has_colon = colon < end && *colon == ':';
+    }
     const char* ne = colon;
     if (static_cast<unsigned char>(ne[-1]) <= ' ')
       while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t')) --ne;
     hdr id = hdr::unknown;
-    if (colon < end && *colon == ':') id = lookup_name_padded(ls, static_cast<std::size_t>(ne - ls));
-    if (id == hdr::unknown && (colon >= end || *colon != ':' || ne == ls || skip_class(ls, ne, c_token) != ne)) {
+    if (has_colon) id = lookup_name_padded(ls, static_cast<std::size_t>(ne - ls));
+    if (id == hdr::unknown && (!has_colon || ne == ls || skip_class(ls, ne, c_token) != ne)) {
       // Not "name:": a broken line. Skip it (with its folds) and keep reading.
+      if (ne > end) ne = end;
       const char* eol = find_padded(ls, end, '\n');
       while (end - eol > 1 && (eol[1] == ' ' || eol[1] == '\t')) eol = find_padded(eol + 1, end, '\n');
       p = eol < end ? eol + 1 : end;
