@@ -241,16 +241,15 @@ inline const char* find_colon_or_newline(const char* p, const char* end) noexcep
 #endif
 }
 
-/// One more than the index of the first `c` in the 16 bytes at p, or 0 if none.
-/// Requires the 16 bytes to be readable (the parser's padded copy).
-inline unsigned first16_eq(const char* p, char c) noexcept {
+/// Bit i set when byte i of the 16 at p is `c`. Requires the 16 bytes to be readable
+/// (the parser's padded copy).
+inline unsigned first16_mask(const char* p, char c) noexcept {
 #if defined(__SSE2__)
-  const unsigned m = byte_mask(p, c);
-  return m ? static_cast<unsigned>(__builtin_ctz(m)) + 1 : 0;
+  return byte_mask(p, c);
 #else
-  for (unsigned i = 0; i < 16; ++i)
-    if (p[i] == c) return i + 1;
-  return 0;
+  unsigned m = 0;
+  for (unsigned i = 0; i < 16; ++i) m |= unsigned(p[i] == c) << i;
+  return m;
 #endif
 }
 

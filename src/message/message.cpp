@@ -345,8 +345,8 @@ codec_error parser::read(bool framed) {
     // take the colon-or-newline scan. `colon` may lie past `end` only when !has_colon.
     const char* colon;
     bool has_colon;
-    if (unsigned m = first16_eq(ls, ':')) {
-      colon = ls + m - 1;
+    if (unsigned m = first16_mask(ls, ':')) {
+      colon = ls + __builtin_ctz(m);
       has_colon = colon < end;
     } else {
       colon = find_colon_or_newline(ls, end);
@@ -371,7 +371,13 @@ codec_error parser::read(bool framed) {
     const char* vs = colon + 1;
     if (*vs == ' ' && static_cast<unsigned char>(vs[1]) > ' ') ++vs;
     else vs = skip_lws(vs, end);
-    const char* eol = find_padded(vs, end, '\n');
+    const char* eol;
+    if (unsigned m = first16_mask(vs, '\n')) {
+      eol = vs + __builtin_ctz(m);
+      if (eol > end) eol = end;
+    } else {
+      eol = find_padded(vs + 16, end, '\n');
+    }
     // A fold starts the next line with SP or HTAB; a header name never does.
     if (static_cast<unsigned char>(eol[1]) <= ' ')
       while (end - eol > 1 && (eol[1] == ' ' || eol[1] == '\t')) eol = find_padded(eol + 1, end, '\n');
