@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "chars.hpp"
+#include "sipevents/message/params.hpp"
 
 namespace sipevents::message::detail {
 
@@ -136,6 +137,29 @@ inline bool parse_port(const char*& p, const char* end, std::uint16_t& port) noe
   port = static_cast<std::uint16_t>(v);
   p = q;
   return true;
+}
+
+/// Everything after one element's main value must be parameters, then the end or, in
+/// a list header, a ','. `last` is set to one past the last parameter (before trailing
+/// LWS).
+template <class F>
+inline bool params_to_element_end(const char*& p, const char* end, param_list& out, const char*& last, F&& f) noexcept {
+  const char* ps = skip_lws(p, end);
+  const char* q = p;
+  if (!scan_generic_params(q, end, f)) return false;
+  out = param_list(q > ps ? sv(ps, q) : std::string_view{});
+  last = q;
+  p = skip_lws(q, end);
+  return p == end || *p == ',';
+}
+/// Everything after a header's main value must be parameters, then nothing.
+template <class F>
+inline bool params_to_end(const char*& p, const char* end, param_list& out, F&& f) noexcept {
+  const char* last;
+  return params_to_element_end(p, end, out, last, f) && p == end;
+}
+inline bool params_to_end(const char*& p, const char* end, param_list& out) noexcept {
+  return params_to_end(p, end, out, [](std::string_view, std::string_view, bool) { return true; });
 }
 
 }  // namespace sipevents::message::detail

@@ -35,29 +35,6 @@ static_assert([] {
   return n == static_cast<std::size_t>(method::PRACK);
 }());
 
-/// Everything after one element's main value must be parameters, then the end or, in
-/// a list header, a ','. `last` is set to one past the last parameter (before trailing
-/// LWS).
-template <class F>
-bool params_to_element_end(const char*& p, const char* end, param_list& out, const char*& last, F&& f) noexcept {
-  const char* ps = skip_lws(p, end);
-  const char* q = p;
-  if (!scan_generic_params(q, end, f)) return false;
-  out = param_list(q > ps ? sv(ps, q) : std::string_view{});
-  last = q;
-  p = skip_lws(q, end);
-  return p == end || *p == ',';
-}
-/// Everything after a header's main value must be parameters, then nothing.
-template <class F>
-bool params_to_end(const char*& p, const char* end, param_list& out, F&& f) noexcept {
-  const char* last;
-  return params_to_element_end(p, end, out, last, f) && p == end;
-}
-bool params_to_end(const char*& p, const char* end, param_list& out) noexcept {
-  return params_to_end(p, end, out, [](std::string_view, std::string_view, bool) { return true; });
-}
-
 bool qvalue(std::string_view s, std::uint16_t& out) noexcept {
   if (s.empty() || (s[0] != '0' && s[0] != '1')) return false;
   unsigned v = static_cast<unsigned>(s[0] - '0') * 1000;
@@ -316,7 +293,6 @@ bool read_via(std::string_view text, via& out) noexcept {
   return read_via_element(p, end, out) && p == end;
 }
 
-
 bool read_event(std::string_view text, event_header& out) noexcept {
   out = event_header{};
   const char* end = text.data() + text.size();
@@ -351,6 +327,8 @@ bool event_matches(const event_header& a, const event_header& b) noexcept {
   if (a.id.has_value() != b.id.has_value()) return false;
   return !a.id || *a.id == *b.id;
 }
+
+
 
 bool read_subscription_state(std::string_view text, subscription_state& out) noexcept {
   out = subscription_state{};
