@@ -11,15 +11,22 @@ namespace sipevents::message::detail {
 
 /// Validates `*( SEMI generic-param )` starting at p (RFC 3261 25.1), advances p past
 /// it and reports each parameter to `f(name, value, has_value)`, which may veto it by
-/// returning false. Stops before anything that is not a parameter. Returns false on a
-/// broken parameter (empty name, bad value, unterminated quote). Empty ";;" is
-/// tolerated: RFC 3428's own examples contain it.
+/// returning false. Stops before anything that is not a parameter: `first` is the first
+/// ';' (nullptr if none) and `stop` the first byte past the parameters and any LWS after
+/// them. Returns false on a broken parameter (empty name, bad value, unterminated
+/// quote). Empty ";;" is tolerated: RFC 3428's own examples contain it.
 /// One pass: the parsers pick out tag, branch, expires ... while validating.
 template <class F>
-inline bool scan_generic_params(const char*& p, const char* end, F&& f) noexcept {
+inline bool scan_generic_params(const char*& p, const char* end, const char*& first, const char*& stop,
+                                F&& f) noexcept {
+  first = nullptr;
   for (;;) {
     const char* q = skip_lws(p, end);
-    if (q >= end || *q != ';') return true;
+    if (q >= end || *q != ';') {
+      stop = q;
+      return true;
+    }
+    if (!first) first = q;
     q = skip_lws(q + 1, end);
     const char* n = q;
     q = skip_class(q, end, c_token);  // names are short: a byte loop, not a block scan
@@ -144,12 +151,13 @@ inline bool parse_port(const char*& p, const char* end, std::uint16_t& port) noe
 /// LWS).
 template <class F>
 inline bool params_to_element_end(const char*& p, const char* end, param_list& out, const char*& last, F&& f) noexcept {
-  const char* ps = skip_lws(p, end);
   const char* q = p;
-  if (!scan_generic_params(q, end, f)) return false;
-  out = param_list(q > ps ? sv(ps, q) : std::string_view{});
+  const char* first;
+  const char* stop;
+  if (!scan_generic_params(q, end, first, stop, f)) return false;
+  out = param_list(first ? sv(first, q) : std::string_view{});
   last = q;
-  p = skip_lws(q, end);
+  p = stop;
   return p == end || *p == ',';
 }
 /// Everything after a header's main value must be parameters, then nothing.
