@@ -145,6 +145,19 @@ SIPEVENTS_NO_ASAN inline unsigned byte_mask(const char* p, char c) noexcept { re
 /// go 16 bytes at a time.
 inline const char* skip_wide(const char* p, const char* end, std::uint16_t cls) noexcept {
 #if defined(__SSE2__)
+  // Most runs end in their first block, which is peeled off the loop: its constants
+  // then load as operands of the compares instead of into registers up front.
+  if (p < end && block_readable(p)) {
+    const unsigned stop = ~word_mask(p) & 0xFFFFu;
+    if (stop) {
+      p += __builtin_ctz(stop);
+      if (p >= end) return end;
+      if (!is(*p, cls)) return p;
+      ++p;
+    } else {
+      p += 16;
+    }
+  }
   while (p < end) {
     if (!block_readable(p)) return skip_class(p, end, cls);
     unsigned stop = ~word_mask(p) & 0xFFFFu;
