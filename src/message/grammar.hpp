@@ -96,7 +96,8 @@ inline const char* scan_host(const char* p, const char* end) noexcept {
   const char* q = p;
 #if defined(__SSE2__)
   unsigned prev_dot = 0, prev_dash = 0;
-  while (q < end && block_readable(q)) {
+  // One block: false on a label fault; `done` when the host ends inside it.
+  auto block = [&](bool& done) __attribute__((always_inline)) {
     const __m128i x = load16(q);
     unsigned stop = ~word_mask_of(x) & 0xFFFFu;
     unsigned n = stop ? static_cast<unsigned>(__builtin_ctz(stop)) : 16u;
@@ -104,11 +105,23 @@ inline const char* scan_host(const char* p, const char* end) noexcept {
     const unsigned in = (1u << n) - 1u;
     const unsigned dot = eq_mask(x, '.') & in, dash = eq_mask(x, '-') & in;
     const unsigned after_dot = (dot << 1) | prev_dot, after_dash = (dash << 1) | prev_dash;
-    if ((after_dash & dot) | (after_dot & (dot | dash))) return nullptr;
+    if ((after_dash & dot) | (after_dot & (dot | dash))) return false;
     q += n;
-    if (n < 16) return q;
+    done = n < 16;
     prev_dot = dot >> 15;
     prev_dash = dash >> 15;
+    return true;
+  };
+  // Most hosts end in their first block, peeled off the loop so that its constants
+  // load as operands instead of into registers up front.
+  bool done = false;
+  if (block_readable(q)) {
+    if (!block(done)) return nullptr;
+    if (done) return q;
+  }
+  while (q < end && block_readable(q)) {
+    if (!block(done)) return nullptr;
+    if (done) return q;
   }
   if (q >= end) return end;
   // The byte loop below checks the dots from q on; a '.' that ended the last block,
