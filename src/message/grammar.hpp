@@ -57,20 +57,36 @@ inline bool scan_generic_params(const char*& p, const char* end, const char*& fi
 }
 
 /// Case-insensitive comparison with a lower-case literal (parameter names). Names of up
-/// to 8 bytes compare as one word: the literal's word and case mask fold to constants.
+/// to 16 bytes compare as two loads that may overlap (the first and the last 2, 4 or 8
+/// bytes): the literal's words and case masks fold to constants, and nothing is copied.
 template <std::size_t N>
 inline bool name_is(std::string_view name, const char (&lower_literal)[N]) noexcept {
   constexpr std::size_t n = N - 1;
   if (name.size() != n) return false;
-  if constexpr (n <= 8) {
-    std::uint64_t in = 0, want = 0, fold = 0;
-    std::memcpy(&in, name.data(), n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const char c = lower_literal[i];
+  // The literal's bytes [at, at + W) as a word, and the case bits of its letters.
+  auto window = [&](std::size_t at, std::size_t w, std::uint64_t& want, std::uint64_t& fold) {
+    want = fold = 0;
+    for (std::size_t i = 0; i < w; ++i) {
+      const char c = lower_literal[at + i];
       want |= std::uint64_t{static_cast<unsigned char>(c)} << (8 * i);
       if (c >= 'a' && c <= 'z') fold |= std::uint64_t{0x20} << (8 * i);
     }
-    return (in | fold) == want;
+  };
+  auto same = [&]<class W>(std::size_t at) {
+    W in;
+    std::memcpy(&in, name.data() + at, sizeof(W));
+    std::uint64_t want, fold;
+    window(at, sizeof(W), want, fold);
+    return static_cast<std::uint64_t>(in | static_cast<W>(fold)) == want;
+  };
+  if constexpr (n == 1) {
+    return same.template operator()<std::uint8_t>(0);
+  } else if constexpr (n <= 3) {
+    return same.template operator()<std::uint16_t>(0) && same.template operator()<std::uint16_t>(n - 2);
+  } else if constexpr (n <= 8) {
+    return same.template operator()<std::uint32_t>(0) && same.template operator()<std::uint32_t>(n - 4);
+  } else if constexpr (n <= 16) {
+    return same.template operator()<std::uint64_t>(0) && same.template operator()<std::uint64_t>(n - 8);
   } else {
     for (std::size_t i = 0; i < n; ++i) {
       const char c = lower_literal[i];

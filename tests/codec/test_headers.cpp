@@ -1,6 +1,11 @@
 // Typed header grammars.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "sipevents/message/headers.hpp"
 #include "sipevents/message/message.hpp"
 #include "support.hpp"
@@ -111,6 +116,84 @@ TEST_CASE("Via: protocol, transport, sent-by, branch, received, rport, maddr, tt
     INFO(bad);
     CHECK(parse_via(bad, v));
   }
+}
+
+TEST_CASE("parameter names the readers pick out match in any case, and only whole") {
+  // Each name is compared as words (two loads that may overlap): check every case
+  // mix of the letters, and names one byte shorter or longer.
+  auto mixes = [](std::string name) {
+    std::vector<std::string> out;
+    for (unsigned bits = 0; bits < (1u << std::min<std::size_t>(name.size(), 10)); ++bits) {
+      std::string t = name;
+      for (std::size_t i = 0; i < t.size() && i < 10; ++i)
+        if ((bits >> i & 1) && t[i] >= 'a' && t[i] <= 'z') t[i] = static_cast<char>(t[i] - 32);
+      out.push_back(t);
+    }
+    return out;
+  };
+  std::string text;  // the typed values are views into it
+  via v;
+  for (const auto& n : mixes("branch")) {
+    INFO(n);
+    text = "SIP/2.0/UDP h;" + n + "=z9hG4bK1";
+    REQUIRE(!parse_via(text, v));
+    CHECK(v.branch == "z9hG4bK1");
+  }
+  for (const auto& n : mixes("received")) {
+    text = "SIP/2.0/UDP h;" + n + "=192.0.2.1";
+    REQUIRE(!parse_via(text, v));
+    CHECK(v.received == "192.0.2.1");
+  }
+  for (const auto& n : mixes("rport")) {
+    text = "SIP/2.0/UDP h;" + n + "=5";
+    REQUIRE(!parse_via(text, v));
+    CHECK(v.rport_value == std::optional<std::uint16_t>(5));
+  }
+  for (const auto& n : mixes("ttl")) {
+    text = "SIP/2.0/UDP h;" + n + "=9";
+    REQUIRE(!parse_via(text, v));
+    CHECK(v.ttl == std::optional<std::uint8_t>(9));
+  }
+  for (const char* other : {"branc", "branchx", "xranch", "brancg", "receive", "receivedd", "rpor", "rports", "tt",
+                            "ttll", "maddrr"}) {
+    INFO(other);
+    text = std::string("SIP/2.0/UDP h;") + other + "=1";
+    REQUIRE(!parse_via(text, v));
+    CHECK(v.branch.empty());
+    CHECK(v.received.empty());
+    CHECK(!v.rport);
+    CHECK(!v.ttl);
+    CHECK(v.maddr.empty());
+  }
+  name_addr a;
+  for (const auto& n : mixes("tag")) {
+    text = "<sip:a@b>;" + n + "=1928";
+    REQUIRE(!parse_name_addr(text, a));
+    CHECK(a.tag == "1928");
+  }
+  for (const char* other : {"ta", "tagg", "tug", "xag"}) {
+    text = std::string("<sip:a@b>;") + other + "=1928";
+    REQUIRE(!parse_name_addr(text, a));
+    CHECK(a.tag.empty());
+  }
+  subscription_state st;
+  for (const auto& n : mixes("retry-after")) {
+    INFO(n);
+    text = "terminated;" + n + "=30";
+    REQUIRE(!parse_subscription_state(text, st));
+    CHECK(st.retry_after == 30u);
+  }
+  for (const auto& n : mixes("terminated")) {
+    text = n;
+    REQUIRE(!parse_subscription_state(text, st));
+    CHECK(st.state == subscription_state::value::terminated);
+  }
+  text = "terminate";
+    REQUIRE(!parse_subscription_state(text, st));
+  CHECK(st.state != subscription_state::value::terminated);
+  text = "terminatedx";
+    REQUIRE(!parse_subscription_state(text, st));
+  CHECK(st.state != subscription_state::value::terminated);
 }
 
 TEST_CASE("name-addr and addr-spec") {
