@@ -157,12 +157,15 @@ bool parser::start_line(std::string_view line) {
     }
     std::memcpy(&w, end - 8, 8);
     if (w == 0x302e322f50495320ull /* " SIP/2.0" */) {
-      const char* t = p;
-      while (is(*t, c_token)) ++t;
-      if (t > p && *t == ' ' && t + 1 < end - 8 && read_uri(sv(t + 1, end - 8), m_.ruri_)) {
+      // The method ends at the first SP; a known method proves it a token by matching.
+      const unsigned sp = first16_mask(p, ' ');
+      const char* t = sp ? p + __builtin_ctz(sp) : p;
+      const method m = method_from(sv(p, t));
+      if (t > p && (m != method::unknown || skip_class(p, t, c_token) == t) && t + 1 < end - 8 &&
+          read_uri(sv(t + 1, end - 8), m_.ruri_)) {
         m_.request_ = true;
         m_.method_text_ = sv(p, t);
-        m_.method_ = method_from(m_.method_text_);
+        m_.method_ = m;
         m_.version_ = sv(end - 7, end);
         ruri_read_ = true;
         return true;
