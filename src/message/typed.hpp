@@ -47,6 +47,13 @@ inline bool delta_seconds(std::string_view s, std::uint32_t& out) noexcept {
   out.seq = static_cast<std::uint32_t>(v);
   p = skip_lws(d, end);
   if (p == d) return false;
+  // The method nearly always runs to the end (the value is trimmed): a known one then
+  // needs no token scan.
+  if (const method id = method_from(sv(p, end)); id != method::unknown) {
+    out.method_text = sv(p, end);
+    out.id = id;
+    return true;
+  }
   const char* m = skip_wide(p, end, c_token);
   if (m == p || skip_lws(m, end) != end) return false;
   out.method_text = sv(p, m);
