@@ -96,6 +96,23 @@ inline bool name_is(std::string_view name, const char (&lower_literal)[N]) noexc
   }
 }
 
+/// The parameter nearly every header of its kind carries first (a Via's branch, a
+/// From's or To's tag), read without the general loop: when p holds `prefix`
+/// (";name=", the name in any case) and then a token-like value, sets `value` and
+/// returns its end, as scan_generic_params would read it. Otherwise nullptr, and the
+/// general scan reads the parameter (LWS, quotes, an empty value ...).
+template <std::size_t N>
+inline const char* leading_param(const char* p, const char* end, const char (&prefix)[N],
+                                 std::string_view& value) noexcept {
+  constexpr std::size_t n = N - 1;
+  if (end - p <= static_cast<std::ptrdiff_t>(n) || !name_is(std::string_view(p, n), prefix)) return nullptr;
+  const char* v = p + n;
+  const char* r = skip_wide(v, end, c_pvalue);
+  if (r == v) return nullptr;
+  value = sv(v, r);
+  return r;
+}
+
 /// Validates URI parameters ";pname[=pvalue]" (paramchar set, escapes allowed).
 bool skip_uri_params(const char*& p, const char* end) noexcept;
 
@@ -178,12 +195,15 @@ inline bool parse_port(const char*& p, const char* end, std::uint16_t& port) noe
 /// Everything after one element's main value must be parameters, then the end or, in
 /// a list header, a ','. `last` is set to one past the last parameter (before trailing
 /// LWS).
+/// `started`, if set, is where a leading_param read before p began the list.
 template <class F>
-inline bool params_to_element_end(const char*& p, const char* end, param_list& out, const char*& last, F&& f) noexcept {
+inline bool params_to_element_end(const char*& p, const char* end, param_list& out, const char*& last, F&& f,
+                                  const char* started = nullptr) noexcept {
   const char* q = p;
   const char* first;
   const char* stop;
   if (!scan_generic_params(q, end, first, stop, f)) return false;
+  if (started) first = started;
   out = param_list(first ? sv(first, q) : std::string_view{});
   last = q;
   p = stop;

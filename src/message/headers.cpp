@@ -126,6 +126,11 @@ bool name_addr_elem_impl(const char*& pp, const char* end, name_addr& out, bool 
     if (!read_uri(sv(u, p), out.addr)) return false;
     if (!out.addr.headers.empty()) return false;
   }
+  const char* started = nullptr;
+  if (const char* r = leading_param(p, end, ";tag=", out.tag)) {
+    started = p;
+    p = r;
+  }
   const char* last = p;
   auto f = [&](std::string_view n, std::string_view v, bool has) {
     if (n.size() == 3 && name_is(n, "tag")) {
@@ -135,7 +140,7 @@ bool name_addr_elem_impl(const char*& pp, const char* end, name_addr& out, bool 
     }
     return extra(n, v, has);
   };
-  bool ok = params_to_element_end(p, end, out.params, last, f) && (list || p == end);
+  bool ok = params_to_element_end(p, end, out.params, last, f, started) && (list || p == end);
   pp = p;
   return ok;
 }
@@ -233,6 +238,11 @@ bool via_element(const char*& pp, const char* end, via& out) noexcept {
     if (!parse_port(p, end, out.port)) return false;
     out.has_port = true;
   }
+  const char* started = nullptr;
+  if (const char* r = leading_param(p, end, ";branch=", out.branch)) {
+    started = p;
+    p = r;
+  }
   const char* last = p;
   bool ok = params_to_element_end(p, end, out.params, last, [&](std::string_view n, std::string_view v, bool has) {
     switch (n.size()) {
@@ -274,7 +284,7 @@ bool via_element(const char*& pp, const char* end, via& out) noexcept {
       default:
         return true;
     }
-  });
+  }, started);
   out.text = sv(start, last);
   pp = p;
   return ok;

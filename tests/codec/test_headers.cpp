@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -194,6 +195,61 @@ TEST_CASE("parameter names the readers pick out match in any case, and only whol
   text = "terminatedx";
     REQUIRE(!parse_subscription_state(text, st));
   CHECK(st.state != subscription_state::value::terminated);
+}
+
+TEST_CASE("a leading branch or tag reads as the general parameter scan reads it") {
+  // Via's branch and a name-addr's tag, when first, are read by a shortcut; the text,
+  // the parameter list and the verdict must be what the general scan gives.
+  struct row {
+    const char* params;  // after "SIP/2.0/UDP h" or "<sip:a@b>"
+    bool ok;
+    const char* value;  // the branch or tag
+  };
+  const row rows[] = {
+      {";%s=z9hG4bK1", true, "z9hG4bK1"},
+      {";%s=z9hG4bK1;rport", true, "z9hG4bK1"},
+      {";%s=z9hG4bK1 ;rport", true, "z9hG4bK1"},
+      {";%s=z9hG4bK1; rport=5", true, "z9hG4bK1"},
+      {";%s= z9hG4bK1", true, "z9hG4bK1"},
+      {";%s =z9hG4bK1", true, "z9hG4bK1"},
+      {";%s=\"z9\"", true, "\"z9\""},
+      {";%s=[2001:db8::1]", true, "[2001:db8::1]"},
+      {";%s=a!b%%c*d_e+f`g'h~i", true, "a!b%c*d_e+f`g'h~i"},
+      {";%s=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+      {";%s=a;%s=b", true, "b"},
+      {";%s=", false, ""},
+      {";%s=;x", false, ""},
+      {";%s=a@b", false, ""},
+      {";%s=a b", false, ""},
+  };
+  std::string text;  // the typed values are views into it
+  for (const char* name : {"branch", "tag"}) {
+    const bool is_via = std::string_view(name) == "branch";
+    for (const row& r : rows) {
+      char params[128];
+      std::snprintf(params, sizeof params, r.params, name, name);
+      text = std::string(is_via ? "SIP/2.0/UDP h" : "<sip:a@b>") + params;
+      INFO(text);
+      if (is_via) {
+        via v;
+        const bool ok = !parse_via(text, v);
+        REQUIRE(ok == r.ok);
+        if (!ok) continue;
+        CHECK(v.branch == r.value);
+        std::string_view expect_params = params;
+        while (!expect_params.empty() && expect_params.back() == ' ') expect_params.remove_suffix(1);
+        CHECK(v.params.text() == expect_params);
+        CHECK(v.text == std::string_view(text).substr(0, text.size() - (std::string_view(params).size() - expect_params.size())));
+      } else {
+        name_addr a;
+        const bool ok = !parse_name_addr(text, a);
+        REQUIRE(ok == r.ok);
+        if (!ok) continue;
+        CHECK(a.tag == r.value);
+        CHECK(a.params.text() == std::string_view(params));
+      }
+    }
+  }
 }
 
 TEST_CASE("name-addr and addr-spec") {
