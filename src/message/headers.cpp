@@ -114,9 +114,12 @@ bool name_addr_elem_impl(const char*& pp, const char* end, name_addr& out, bool 
     }
   }
   if (lt) {
-    const char* gt = find_char(lt + 1, end, '>');
-    if (gt >= end) return false;
-    if (!read_uri(sv(lt + 1, gt), out.addr)) return false;
+    const char* gt = read_uri_to_gt(lt + 1, end, out.addr);
+    if (!gt) {
+      gt = find_char(lt + 1, end, '>');
+      if (gt >= end) return false;
+      if (!read_uri(sv(lt + 1, gt), out.addr)) return false;
+    }
     out.angle = true;
     p = gt + 1;
   } else {

@@ -204,6 +204,42 @@ bool read_uri(std::string_view text, uri& out) noexcept {
   return true;
 }
 
+const char* read_uri_to_gt(const char* p, const char* end, uri& out) noexcept {
+#if defined(__SSE2__)
+  // The usual "sip:user@host[:port][;params]>" read without first looking for the '>':
+  // the URI grammar stops there by itself. Anything else is left to read_uri on the
+  // text up to the '>', which gives the same result wherever this one succeeds.
+  const char* start = p;
+  if (end - p <= 4) return nullptr;
+  std::uint32_t w;
+  std::memcpy(&w, p, 4);
+  if ((w | 0x00202020u) != 0x3a706973u) return nullptr;  // "sip:" in any case
+  out.user = out.password = out.headers = out.opaque = {};
+  p = user_host_short(p + 4, end, out);
+  if (!p) return nullptr;
+  out.port = 0;
+  out.has_port = out.has_password = false;
+  if (p < end && *p == ':') {
+    ++p;
+    if (!parse_port(p, end, out.port)) return nullptr;
+    out.has_port = true;
+  }
+  const char* ps = p;
+  if (p < end && *p == ';' && !skip_uri_params(p, end)) return nullptr;
+  if (p >= end || *p != '>') return nullptr;
+  out.params = sv(ps, p);
+  out.scheme = uri::kind::sip;
+  out.scheme_text = sv(start, start + 3);
+  out.text = sv(start, p);
+  return p;
+#else
+  (void)p;
+  (void)end;
+  (void)out;
+  return nullptr;
+#endif
+}
+
 std::error_code parse_uri(std::string_view text, uri& out) noexcept {
   return read_uri(text, out) ? std::error_code{} : bad();
 }

@@ -141,6 +141,45 @@ TEST_CASE("the short user@host path and the full grammar agree on every URI") {
   CHECK(both_accept > 20000);  // the comparison must cover plenty of valid URIs
 }
 
+TEST_CASE("a URI inside <> reads as the same URI on its own") {
+  // In a name-addr the usual URI is read up to the '>' without looking for the '>'
+  // first; the result must be what parse_uri gives for the text between < and >.
+  const std::string_view alphabet = "abcdefxyzABZ0123456789-.-..@@@::;;==%%[]_~!?&+/,$ \"<#";
+  std::uint32_t seed = 777;
+  auto next = [&] {
+    seed = seed * 1103515245u + 12345u;
+    return seed >> 8;
+  };
+  std::size_t both_accept = 0;
+  std::string text;  // the parsed values are views into it
+  for (int i = 0; i < 200000; ++i) {
+    std::string u = next() % 4 == 0 ? "sips:" : (next() % 8 == 0 ? "SIP:" : "sip:");
+    const std::size_t len = next() % 40;
+    for (std::size_t j = 0; j < len; ++j) u.push_back(next() % 3 ? "abcz09-."[next() % 8] : alphabet[next() % alphabet.size()]);
+    text = "<" + u + ">;tag=1";
+    uri alone;
+    name_addr in;
+    const bool ok_alone = !parse_uri(u, alone);
+    const bool ok_in = !parse_name_addr(text, in);
+    INFO(text);
+    REQUIRE(ok_alone == ok_in);
+    if (!ok_in) continue;
+    ++both_accept;
+    CHECK(in.addr.text == alone.text);
+    CHECK(in.addr.scheme == alone.scheme);
+    CHECK(in.addr.scheme_text == alone.scheme_text);
+    CHECK(in.addr.user == alone.user);
+    CHECK(in.addr.password == alone.password);
+    CHECK(in.addr.host == alone.host);
+    CHECK(in.addr.port == alone.port);
+    CHECK(in.addr.has_port == alone.has_port);
+    CHECK(in.addr.params == alone.params);
+    CHECK(in.addr.headers == alone.headers);
+    CHECK(in.tag == "1");
+  }
+  CHECK(both_accept > 20000);
+}
+
 TEST_CASE("ports: every value up to 99999 and leading zeros, in URIs and Vias") {
   // Ports are read a word at a time; this checks every value against its decimal text.
   uri u;
