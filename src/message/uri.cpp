@@ -82,6 +82,19 @@ bool user_host(const char*& pp, const char* end, uri& u) noexcept {
   return true;
 }
 
+/// [ ":" port ] *( ";" uri-parameter ) after the host; advances p.
+[[gnu::always_inline]] inline bool port_and_params(const char*& p, const char* end, uri& u) noexcept {
+  if (p < end && *p == ':') {
+    ++p;
+    if (!parse_port(p, end, u.port)) return false;
+    u.has_port = true;
+  }
+  const char* ps = p;
+  if (p < end && *p == ';' && !skip_uri_params(p, end)) return false;
+  u.params = sv(ps, p);
+  return true;
+}
+
 [[gnu::always_inline]] inline bool parse_sip(const char* p, const char* end, uri& u) noexcept {
 #if defined(__SSE2__)
   if (const char* h = user_host_short(p, end, u)) {
@@ -91,14 +104,7 @@ bool user_host(const char*& pp, const char* end, uri& u) noexcept {
   {
     if (!user_host(p, end, u)) return false;
   }
-  if (p < end && *p == ':') {
-    ++p;
-    if (!parse_port(p, end, u.port)) return false;
-    u.has_port = true;
-  }
-  const char* ps = p;
-  if (p < end && *p == ';' && !skip_uri_params(p, end)) return false;
-  u.params = sv(ps, p);
+  if (!port_and_params(p, end, u)) return false;
   if (p < end && *p == '?') {
     const char* hs = ++p;
     constexpr std::uint16_t cls = c_unres | c_hnv;
@@ -219,15 +225,7 @@ const char* read_uri_to_gt(const char* p, const char* end, uri& out) noexcept {
   if (!p) return nullptr;
   out.port = 0;
   out.has_port = out.has_password = false;
-  if (p < end && *p == ':') {
-    ++p;
-    if (!parse_port(p, end, out.port)) return nullptr;
-    out.has_port = true;
-  }
-  const char* ps = p;
-  if (p < end && *p == ';' && !skip_uri_params(p, end)) return nullptr;
-  if (p >= end || *p != '>') return nullptr;
-  out.params = sv(ps, p);
+  if (!port_and_params(p, end, out) || p >= end || *p != '>') return nullptr;
   out.scheme = uri::kind::sip;
   out.scheme_text = sv(start, start + 3);
   out.text = sv(start, p);
