@@ -96,11 +96,32 @@ inline bool name_is(std::string_view name, const char (&lower_literal)[N]) noexc
   }
 }
 
-/// The parameter nearly every header of its kind carries first (a Via's branch, a
-/// From's or To's tag), read without the general loop: when p holds `prefix`
-/// (";name=", the name in any case) and then a token-like value, sets `value` and
-/// returns its end, as scan_generic_params would read it. Otherwise nullptr, and the
-/// general scan reads the parameter (LWS, quotes, an empty value ...).
+/// A parameter a header of its kind usually carries (a Via's branch, rport and
+/// received, a From's or To's tag), read without the general loop when p holds `prefix`
+/// (";name", the name in any case) followed by ';', ',' or the end (a flag, has_value
+/// false) or by '=' and a token-like value. Reads it as scan_generic_params would and
+/// returns its end; otherwise nullptr, and the general scan reads the parameter (LWS,
+/// quotes, an empty value, a longer name ...).
+template <std::size_t N>
+inline const char* known_param(const char* p, const char* end, const char (&prefix)[N], std::string_view& value,
+                               bool& has_value) noexcept {
+  constexpr std::size_t n = N - 1;
+  if (end - p < static_cast<std::ptrdiff_t>(n) || !name_is(std::string_view(p, n), prefix)) return nullptr;
+  const char* q = p + n;
+  if (q == end || *q == ';' || *q == ',') {
+    value = {};
+    has_value = false;
+    return q;
+  }
+  if (*q != '=') return nullptr;
+  const char* r = skip_wide(q + 1, end, c_pvalue);
+  if (r == q + 1) return nullptr;
+  value = sv(q + 1, r);
+  has_value = true;
+  return r;
+}
+
+/// known_param for a parameter that must have a value (prefix ";name=").
 template <std::size_t N>
 inline const char* leading_param(const char* p, const char* end, const char (&prefix)[N],
                                  std::string_view& value) noexcept {
@@ -195,7 +216,7 @@ inline bool parse_port(const char*& p, const char* end, std::uint16_t& port) noe
 /// Everything after one element's main value must be parameters, then the end or, in
 /// a list header, a ','. `last` is set to one past the last parameter (before trailing
 /// LWS).
-/// `started`, if set, is where a leading_param read before p began the list.
+/// `started`, if set, is where the known_params read before p began the list.
 template <class F>
 inline bool params_to_element_end(const char*& p, const char* end, param_list& out, const char*& last, F&& f,
                                   const char* started = nullptr) noexcept {

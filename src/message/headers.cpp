@@ -241,9 +241,36 @@ bool via_element(const char*& pp, const char* end, via& out) noexcept {
     if (!parse_port(p, end, out.port)) return false;
     out.has_port = true;
   }
+  // The usual parameters first, each by one word compare; the general scan takes over
+  // at the first other one (and rereads a known one whose value it must judge).
+  auto received_ok = [](std::string_view v) {
+    // IPv4address / IPv6address (bare, RFC 3261 20.42); hostnames are tolerated.
+    const char* e = v.data() + v.size();
+    return skip_class(v.data(), e, c_v6) == e || scan_host(v.data(), e) == e;
+  };
   const char* started = nullptr;
-  if (const char* r = leading_param(p, end, ";branch=", out.branch)) {
-    started = p;
+  for (;;) {
+    std::string_view v;
+    bool has = false;
+    const char* r;
+    if ((r = known_param(p, end, ";branch", v, has))) {
+      if (!has) break;
+      out.branch = v;
+    } else if ((r = known_param(p, end, ";rport", v, has))) {
+      std::uint16_t port = 0;
+      if (has) {
+        const char* q = v.data();
+        if (!parse_port(q, q + v.size(), port) || q != v.data() + v.size()) break;
+        out.rport_value = port;
+      }
+      out.rport = true;
+    } else if ((r = known_param(p, end, ";received", v, has))) {
+      if (!has || !received_ok(v)) break;
+      out.received = v;
+    } else {
+      break;
+    }
+    if (!started) started = p;
     p = r;
   }
   const char* last = p;
@@ -257,9 +284,7 @@ bool via_element(const char*& pp, const char* end, via& out) noexcept {
         return true;
       case 8:
         if (name_is(n, "received")) {
-          // IPv4address / IPv6address (bare, RFC 3261 20.42); hostnames are tolerated.
-          const char* e = v.data() + v.size();
-          if (!has || (skip_class(v.data(), e, c_v6) != e && scan_host(v.data(), e) != e)) return false;
+          if (!has || !received_ok(v)) return false;
           out.received = v;
         }
         return true;

@@ -252,6 +252,65 @@ TEST_CASE("a leading branch or tag reads as the general parameter scan reads it"
   }
 }
 
+TEST_CASE("Via rport and received, read by word compares, keep the general grammar") {
+  struct row {
+    const char* params;
+    bool ok;
+    bool rport;
+    int rport_value;  // -1: none
+    const char* received;
+  };
+  const row rows[] = {
+      {";rport", true, true, -1, ""},
+      {";rport;branch=z9hG4bK1", true, true, -1, ""},
+      {";rport=5060", true, true, 5060, ""},
+      {";RPort=5060;received=192.0.2.1", true, true, 5060, "192.0.2.1"},
+      {";rport = 5", true, true, 5, ""},
+      {";rport =5", true, true, 5, ""},
+      {";rport ;received=192.0.2.1", true, true, -1, "192.0.2.1"},
+      {";rport=", false, false, -1, ""},
+      {";rport=abc", false, false, -1, ""},
+      {";rport=65536", false, false, -1, ""},
+      {";rports=1", true, false, -1, ""},
+      {";rport=5060,SIP/2.0/TCP x", false, false, -1, ""},
+      {";received=192.0.2.1", true, false, -1, "192.0.2.1"},
+      {";received=2001:db8::9", true, false, -1, "2001:db8::9"},
+      {";received=host.example.com", true, false, -1, "host.example.com"},
+      {";received=bad..host", false, false, -1, ""},
+      {";received", false, false, -1, ""},
+      {";received=", false, false, -1, ""},
+      {";receivedx=1", true, false, -1, ""},
+      {";branch;rport", false, false, -1, ""},
+      {";branch=z9hG4bK1;rport;received=192.0.2.1;rport=7", true, true, 7, "192.0.2.1"},
+  };
+  std::string text;
+  for (const row& r : rows) {
+    text = std::string("SIP/2.0/UDP h") + r.params;
+    INFO(text);
+    via v;
+    const bool ok = !parse_via(text, v);
+    REQUIRE(ok == r.ok);
+    if (!ok) continue;
+    CHECK(v.rport == r.rport);
+    CHECK(v.rport_value == (r.rport_value < 0 ? std::nullopt : std::optional<std::uint16_t>(r.rport_value)));
+    CHECK(v.received == r.received);
+    CHECK(v.params.text() == std::string_view(r.params));
+  }
+  // In a list, the element ends at the comma after a known parameter.
+  message m;
+  const std::string msg =
+      "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1;rport,SIP/2.0/TCP g;rport=9;branch=z9hG4bK2\r\n"
+      "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+  REQUIRE(!parse_datagram(msg, m));
+  REQUIRE(m.vias().size() == 2);
+  CHECK(m.vias()[0].branch == "z9hG4bK1");
+  CHECK(m.vias()[0].rport);
+  CHECK(!m.vias()[0].rport_value);
+  CHECK(m.vias()[0].text == "SIP/2.0/UDP h;branch=z9hG4bK1;rport");
+  CHECK(m.vias()[1].rport_value == std::optional<std::uint16_t>(9));
+  CHECK(m.vias()[1].branch == "z9hG4bK2");
+}
+
 TEST_CASE("name-addr and addr-spec") {
   name_addr n;
   REQUIRE(!parse_name_addr("\"Alice \\\"A\\\"\" <sip:alice@atlanta.com>;tag=1928301774", n));
