@@ -338,7 +338,7 @@ bool read_event(std::string_view text, event_header& out) noexcept {
   // event-type = token-nodot *( "." token-nodot ): one token, then the dots in it
   // (nearly always none) must not be first, last or next to each other.
   const char* s = p;
-  p = skip_class(p, end, c_token);
+  p = skip_wide(p, end, c_token);
   if (p == s) return false;
   const char* dot = find_char(s, p, '.');
   if (dot < p) {

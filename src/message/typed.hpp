@@ -49,8 +49,12 @@ inline bool delta_seconds(std::string_view s, std::uint32_t& out) noexcept {
   const char* d = scan_digits(p, end, 0xFFFFFFFFull, v);
   if (d == p || v > 0xFFFFFFFFull) return false;
   out.seq = static_cast<std::uint32_t>(v);
-  p = skip_lws(d, end);
-  if (p == d) return false;
+  if (end - d > 1 && *d == ' ' && static_cast<unsigned char>(d[1]) > ' ') {
+    p = d + 1;  // the one SP nearly every CSeq has
+  } else {
+    p = skip_lws(d, end);
+    if (p == d) return false;
+  }
   // The method nearly always runs to the end (the value is trimmed): a known one then
   // needs no token scan.
   if (const method id = method_from(sv(p, end)); id != method::unknown) {
