@@ -232,9 +232,10 @@ inline bool params_to_element_end(const char*& p, const char* end, param_list& o
 }
 /// Everything after a header's main value must be parameters, then nothing.
 template <class F>
-inline bool params_to_end(const char*& p, const char* end, param_list& out, F&& f) noexcept {
+inline bool params_to_end(const char*& p, const char* end, param_list& out, F&& f,
+                          const char* started = nullptr) noexcept {
   const char* last;
-  return params_to_element_end(p, end, out, last, f) && p == end;
+  return params_to_element_end(p, end, out, last, f, started) && p == end;
 }
 inline bool params_to_end(const char*& p, const char* end, param_list& out) noexcept {
   return params_to_end(p, end, out, [](std::string_view, std::string_view, bool) { return true; });

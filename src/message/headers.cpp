@@ -379,6 +379,18 @@ bool read_subscription_state(std::string_view text, subscription_state& out) noe
   else if (name_is(out.state_text, "pending")) out.state = subscription_state::value::pending;
   else if (name_is(out.state_text, "terminated")) out.state = subscription_state::value::terminated;
   p = t;
+  // "active;expires=3600": the usual parameter by one word compare, the rest in general.
+  const char* started = nullptr;
+  std::string_view ev;
+  bool has_ev = false;
+  if (const char* r = known_param(p, end, ";expires", ev, has_ev); r && has_ev) {
+    std::uint32_t x = 0;
+    if (delta_seconds(ev, x)) {
+      out.expires = x;
+      started = p;
+      p = r;
+    }
+  }
   return params_to_end(p, end, out.params, [&](std::string_view n, std::string_view v, bool has) {
     std::uint32_t x = 0;
     if (name_is(n, "reason")) {
@@ -392,7 +404,7 @@ bool read_subscription_state(std::string_view text, subscription_state& out) noe
       out.retry_after = x;
     }
     return true;
-  });
+  }, started);
 }
 
 bool read_media_type(std::string_view text, media_type& out) noexcept {

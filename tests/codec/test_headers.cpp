@@ -311,6 +311,37 @@ TEST_CASE("Via rport and received, read by word compares, keep the general gramm
   CHECK(m.vias()[1].branch == "z9hG4bK2");
 }
 
+TEST_CASE("Subscription-State expires, read by a word compare, keeps the general grammar") {
+  struct row {
+    const char* text;
+    bool ok;
+    int expires;  // -1: none
+    const char* params;
+  };
+  const row rows[] = {
+      {"active;expires=3600", true, 3600, ";expires=3600"},
+      {"active;EXPIRES=5", true, 5, ";EXPIRES=5"},
+      {"active;expires = 5", true, 5, ";expires = 5"},
+      {"active;expires=5;reason=x", true, 5, ";expires=5;reason=x"},
+      {"active;expires=99999999999", true, -2, ";expires=99999999999"},
+      {"terminated;reason=timeout;expires=0", true, 0, ";reason=timeout;expires=0"},
+      {"active;expires=", false, -1, ""},
+      {"active;expires=abc", false, -1, ""},
+      {"active;expires", false, -1, ""},
+      {"active;expiresx=1", true, -1, ";expiresx=1"},
+  };
+  for (const row& r : rows) {
+    INFO(r.text);
+    subscription_state st;
+    const bool ok = !parse_subscription_state(r.text, st);
+    REQUIRE(ok == r.ok);
+    if (!ok) continue;
+    if (r.expires == -2) CHECK(st.expires == std::optional<std::uint32_t>(0xFFFFFFFFu));
+    else CHECK(st.expires == (r.expires < 0 ? std::nullopt : std::optional<std::uint32_t>(r.expires)));
+    CHECK(st.params.text() == std::string_view(r.params));
+  }
+}
+
 TEST_CASE("name-addr and addr-spec") {
   name_addr n;
   REQUIRE(!parse_name_addr("\"Alice \\\"A\\\"\" <sip:alice@atlanta.com>;tag=1928301774", n));
