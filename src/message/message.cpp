@@ -372,8 +372,8 @@ codec_error parser::read(bool framed) {
     }
     // Value: leading LWS skipped, trailing CR/LF and whitespace trimmed.
     const char* vs = colon + 1;
-    if (*vs == ' ' && static_cast<unsigned char>(vs[1]) > ' ') ++vs;
-    else vs = skip_lws(vs, end);
+    vs += *vs == ' ';  // the one SP after nearly every colon, without a branch
+    if (static_cast<unsigned char>(*vs) <= ' ') vs = skip_lws(vs, end);
     const char* eol;
     if (unsigned m = first16_mask(vs, '\n')) {
       eol = vs + __builtin_ctz(m);
