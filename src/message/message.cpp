@@ -384,13 +384,13 @@ codec_error parser::read(bool framed) {
     // A fold starts the next line with SP or HTAB; a header name never does.
     if (static_cast<unsigned char>(eol[1]) <= ' ')
       while (end - eol > 1 && (eol[1] == ' ' || eol[1] == '\t')) eol = find_padded(eol + 1, end, '\n');
-    p = eol < end ? eol + 1 : end;
+    p = eol + (eol < end);
     if (p > block_limit) return codec_error{errc::header_block_too_large};
     const char* ve = eol;
     // ve[-1] is readable even when the value is empty: vs lies past the colon. The byte
     // before vs is never a CR (LWS ends before it with SP or HTAB), so the first test
     // needs no bound.
-    if (ve[-1] == '\r') --ve;
+    ve -= ve[-1] == '\r';
     if (static_cast<unsigned char>(ve[-1]) <= ' ')
       while (ve > vs && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\n')) --ve;
     if (m_.headers_.size() >= max_headers) return codec_error{errc::too_many_headers};
