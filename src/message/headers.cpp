@@ -3,6 +3,7 @@
 #include "chars.hpp"
 #include "grammar.hpp"
 #include "typed.hpp"
+#include "uri_fast.hpp"
 #include "sipevents/message/error.hpp"
 
 #include <cstring>

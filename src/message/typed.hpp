@@ -11,10 +11,6 @@
 namespace sipevents::message {
 
 bool read_uri(std::string_view text, uri& out) noexcept;
-/// A URI that ends at a '>' (inside a name-addr's angle brackets), read up to it without
-/// first looking for it. Returns the '>', or nullptr when read_uri over the text up to
-/// the first '>' must decide (it then also decides what this could not).
-const char* read_uri_to_gt(const char* p, const char* end, uri& out) noexcept;
 bool read_name_addr(std::string_view text, name_addr& out) noexcept;
 bool read_contact(std::string_view text, contact& out) noexcept;
 bool read_via(std::string_view text, via& out) noexcept;

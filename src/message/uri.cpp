@@ -6,6 +6,7 @@
 #include "chars.hpp"
 #include "grammar.hpp"
 #include "typed.hpp"
+#include "uri_fast.hpp"
 #include "sipevents/message/error.hpp"
 
 namespace sipevents::message {
@@ -19,42 +20,6 @@ std::error_code bad() noexcept { return make_error_code(errc::bad_request_uri); 
 
 
 namespace {
-
-#if defined(__SSE2__)
-/// The usual "user@host" or "host" whose user and host are alphanumerics, '-' and '.'
-/// and which ends within 32 bytes, from one classification of those 32 bytes. Returns
-/// the end of the host, or nullptr to leave the URI to the full path (which also
-/// decides on anything unusual or wrong).
-inline const char* user_host_short(const char* p, const char* end, uri& u) noexcept {
-  // All 32 bytes must lie in p's own page: only that page is known to be mapped.
-  if ((reinterpret_cast<std::uintptr_t>(p) & 4095u) > 4096u - 32u) return nullptr;
-  const std::size_t len = static_cast<std::size_t>(end - p);
-  if (len == 0) return nullptr;
-  const std::uint32_t in = len >= 32 ? ~0u : (1u << len) - 1u;
-  const __m128i x0 = load16(p), x1 = load16(p + 16);
-  const std::uint32_t word = (word_mask_of(x0) | word_mask_of(x1) << 16) & in;
-  const std::uint32_t at = (eq_mask(x0, '@') | eq_mask(x1, '@') << 16) & in;
-  unsigned hs = 0;
-  if (at) {
-    const unsigned a = static_cast<unsigned>(__builtin_ctz(at));
-    if (a == 0 || (~word & ((1u << a) - 1u))) return nullptr;
-    hs = a + 1;
-  } else if (len >= 32) {
-    return nullptr;  // an '@' may follow
-  }
-  // The host runs while the word mask does; it must end inside the 32 bytes.
-  const std::uint64_t stop = (~static_cast<std::uint64_t>(word) & 0xFFFFFFFFull) >> hs;
-  const unsigned he = hs + static_cast<unsigned>(__builtin_ctzll(stop | (std::uint64_t{1} << 32)));
-  if (he >= 32 || he == hs || !is(p[hs], c_alnum)) return nullptr;
-  const std::uint32_t host = static_cast<std::uint32_t>(((std::uint64_t{1} << he) - 1) & ~((std::uint64_t{1} << hs) - 1));
-  const std::uint32_t dot = (eq_mask(x0, '.') | eq_mask(x1, '.') << 16) & host;
-  const std::uint32_t dash = (eq_mask(x0, '-') | eq_mask(x1, '-') << 16) & host;
-  if (((dash << 1) & dot) | ((dot << 1) & (dot | dash))) return nullptr;
-  if (at) u.user = sv(p, p + hs - 1);
-  u.host = sv(p + hs, p + he);
-  return p + he;
-}
-#endif
 
 /// userinfo "@" and host, in full: escapes, passwords and every user character.
 bool user_host(const char*& pp, const char* end, uri& u) noexcept {
@@ -79,19 +44,6 @@ bool user_host(const char*& pp, const char* end, uri& u) noexcept {
   if (!h) return false;
   u.host = sv(p, h);
   pp = h;
-  return true;
-}
-
-/// [ ":" port ] *( ";" uri-parameter ) after the host; advances p.
-[[gnu::always_inline]] inline bool port_and_params(const char*& p, const char* end, uri& u) noexcept {
-  if (p < end && *p == ':') {
-    ++p;
-    if (!parse_port(p, end, u.port)) return false;
-    u.has_port = true;
-  }
-  const char* ps = p;
-  if (p < end && *p == ';' && !skip_uri_params(p, end)) return false;
-  u.params = sv(ps, p);
   return true;
 }
 
@@ -208,34 +160,6 @@ bool read_uri(std::string_view text, uri& out) noexcept {
   if (!q || q != end || q == rest) return false;
   out.opaque = sv(rest, end);
   return true;
-}
-
-const char* read_uri_to_gt(const char* p, const char* end, uri& out) noexcept {
-#if defined(__SSE2__)
-  // The usual "sip:user@host[:port][;params]>" read without first looking for the '>':
-  // the URI grammar stops there by itself. Anything else is left to read_uri on the
-  // text up to the '>', which gives the same result wherever this one succeeds.
-  const char* start = p;
-  if (end - p <= 4) return nullptr;
-  std::uint32_t w;
-  std::memcpy(&w, p, 4);
-  if ((w | 0x00202020u) != 0x3a706973u) return nullptr;  // "sip:" in any case
-  out.user = out.password = out.headers = out.opaque = {};
-  p = user_host_short(p + 4, end, out);
-  if (!p) return nullptr;
-  out.port = 0;
-  out.has_port = out.has_password = false;
-  if (!port_and_params(p, end, out) || p >= end || *p != '>') return nullptr;
-  out.scheme = uri::kind::sip;
-  out.scheme_text = sv(start, start + 3);
-  out.text = sv(start, p);
-  return p;
-#else
-  (void)p;
-  (void)end;
-  (void)out;
-  return nullptr;
-#endif
 }
 
 std::error_code parse_uri(std::string_view text, uri& out) noexcept {
