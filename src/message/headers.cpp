@@ -82,8 +82,11 @@ std::string_view to_string(method m) noexcept {
 namespace {
 /// One name-addr / addr-spec with parameters starting at p. In a list (`list`), it may
 /// end at a ',' and p is left there; otherwise it must end at `end`.
-template <class F>
-bool name_addr_elem_impl(const char*& pp, const char* end, name_addr& out, bool list, F&& extra) noexcept {
+/// `known(p, end)` reads the caller's usual parameter at p by a word compare (see
+/// known_param) and returns its end, or nullptr to leave it to the general loop.
+template <class F, class K>
+bool name_addr_elem_impl(const char*& pp, const char* end, name_addr& out, bool list, F&& extra,
+                         K&& known) noexcept {
   out.display = out.tag = {};
   out.display_quoted = out.angle = false;
   out.params = param_list{};
@@ -135,6 +138,10 @@ bool name_addr_elem_impl(const char*& pp, const char* end, name_addr& out, bool 
     started = p;
     p = r;
   }
+  while (const char* r = known(p, end)) {
+    if (!started) started = p;
+    p = r;
+  }
   const char* last = p;
   auto f = [&](std::string_view n, std::string_view v, bool has) {
     if (n.size() == 3 && name_is(n, "tag")) {
@@ -152,17 +159,19 @@ bool name_addr_elem_impl(const char*& pp, const char* end, name_addr& out, bool 
 /// The members are set one by one as they are read (clearing the whole struct first
 /// costs more than a short parse); a failure clears them all, so nothing half-read or
 /// left from an earlier use of the same slot remains.
-template <class F>
-bool name_addr_elem(const char*& p, const char* end, name_addr& out, bool list, F&& extra) noexcept {
-  if (name_addr_elem_impl(p, end, out, list, extra)) return true;
+template <class F, class K>
+bool name_addr_elem(const char*& p, const char* end, name_addr& out, bool list, F&& extra, K&& known) noexcept {
+  if (name_addr_elem_impl(p, end, out, list, extra, known)) return true;
   out = name_addr{};
   return false;
 }
 
+constexpr auto no_known_params = [](const char*, const char*) -> const char* { return nullptr; };
+
 bool contact_elem(const char*& p, const char* end, contact& out, bool list) noexcept {
   out.expires.reset();
   out.q.reset();
-  bool ok = name_addr_elem(p, end, out.value, list, [&](std::string_view n, std::string_view v, bool) {
+  auto general = [&](std::string_view n, std::string_view v, bool) {
     if (n.size() == 7 && name_is(n, "expires")) {
       std::uint32_t x = 0;
       if (!delta_seconds(v, x)) return false;
@@ -173,7 +182,26 @@ bool contact_elem(const char*& p, const char* end, contact& out, bool list) noex
       out.q = x;
     }
     return true;
-  });
+  };
+  // A registration's Contact usually carries expires and q: each by one word compare.
+  auto known = [&](const char* q, const char* e) -> const char* {
+    std::string_view v;
+    bool has = false;
+    if (const char* r = known_param(q, e, ";expires", v, has)) {
+      std::uint32_t x = 0;
+      if (!has || !delta_seconds(v, x)) return nullptr;
+      out.expires = x;
+      return r;
+    }
+    if (const char* r = known_param(q, e, ";q", v, has)) {
+      std::uint16_t x = 0;
+      if (!has || !qvalue(v, x)) return nullptr;
+      out.q = x;
+      return r;
+    }
+    return nullptr;
+  };
+  bool ok = name_addr_elem(p, end, out.value, list, general, known);
   if (!ok) out = contact{};
   return ok;
 }
@@ -181,7 +209,8 @@ bool contact_elem(const char*& p, const char* end, contact& out, bool list) noex
 
 bool read_name_addr(std::string_view text, name_addr& out) noexcept {
   const char* p = text.data();
-  return name_addr_elem(p, p + text.size(), out, false, [](std::string_view, std::string_view, bool) { return true; });
+  return name_addr_elem(p, p + text.size(), out, false, [](std::string_view, std::string_view, bool) { return true; },
+                        no_known_params);
 }
 
 bool read_contact(std::string_view text, contact& out) noexcept {

@@ -342,6 +342,53 @@ TEST_CASE("Subscription-State expires, read by a word compare, keeps the general
   }
 }
 
+TEST_CASE("Contact expires and q, read by word compares, keep the general grammar") {
+  struct row {
+    const char* params;
+    bool ok;
+    int expires;  // -1: none
+    int q;        // -1: none
+  };
+  const row rows[] = {
+      {";expires=3600;q=0.7", true, 3600, 700},
+      {";EXPIRES=5;Q=1", true, 5, 1000},
+      {";q=0.5;expires=7;+sip.instance=\"<urn:uuid:1>\"", true, 7, 500},
+      {";expires = 5", true, 5, -1},
+      {";q =0.1", true, -1, 100},
+      {";expires=", false, -1, -1},
+      {";expires", false, -1, -1},
+      {";expires=abc", false, -1, -1},
+      {";q=1.5", false, -1, -1},
+      {";q", false, -1, -1},
+      {";qq=1;expiresx=2", true, -1, -1},
+      {";tag=1;expires=9", true, 9, -1},
+  };
+  std::string text;
+  for (const row& r : rows) {
+    text = std::string("<sip:a@b>") + r.params;
+    INFO(text);
+    contact c;
+    const bool ok = !parse_contact(text, c);
+    REQUIRE(ok == r.ok);
+    if (!ok) continue;
+    CHECK(c.expires == (r.expires < 0 ? std::nullopt : std::optional<std::uint32_t>(r.expires)));
+    CHECK(c.q == (r.q < 0 ? std::nullopt : std::optional<std::uint16_t>(r.q)));
+    CHECK(c.value.params.text() == std::string_view(r.params));
+  }
+  message m;
+  const std::string msg =
+      "REGISTER sip:r SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\n"
+      "Call-ID: c\r\nCSeq: 1 REGISTER\r\nContact: <sip:a@h1>;expires=60;q=0.5, <sip:a@h2>;q=0.1\r\n"
+      "Content-Length: 0\r\n\r\n";
+  REQUIRE(!parse_datagram(msg, m));
+  REQUIRE(m.contacts().size() == 2);
+  CHECK(m.contacts()[0].expires == std::optional<std::uint32_t>(60));
+  CHECK(m.contacts()[0].q == std::optional<std::uint16_t>(500));
+  CHECK(!m.contacts()[1].expires);
+  CHECK(m.contacts()[1].q == std::optional<std::uint16_t>(100));
+  CHECK(m.contacts()[1].value.addr.host == "h2");
+}
+
 TEST_CASE("name-addr and addr-spec") {
   name_addr n;
   REQUIRE(!parse_name_addr("\"Alice \\\"A\\\"\" <sip:alice@atlanta.com>;tag=1928301774", n));
