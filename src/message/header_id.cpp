@@ -14,8 +14,8 @@ std::string_view canonical_name(hdr h) noexcept {
 }
 
 hdr lookup_header_padded(const char* s, std::size_t n) noexcept {
-  // The inline lookup hashes s[n - 1]: keep it inside the 24 readable bytes.
-  return n == 0 || n > 24 ? hdr::unknown : detail::lookup_name_padded(s, n);
+  // Longer names are unknown; keep the inline lookup inside the 24 readable bytes.
+  return n > 24 ? hdr::unknown : detail::lookup_name_padded(s, n);
 }
 
 hdr lookup_header(std::string_view name) noexcept {

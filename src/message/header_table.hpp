@@ -87,16 +87,16 @@ constexpr entry k_entries[] = {
 constexpr std::size_t k_count = sizeof(k_entries) / sizeof(k_entries[0]);
 static_assert(k_count == static_cast<std::size_t>(hdr::count_) - 1, "every hdr needs an entry");
 
-// Perfect over the registered names and compact forms (make_tables refuses a
-// collision), so a lookup is one slot and one compare, with no branch for compact
-// forms. The key is the first four bytes (case folded), the length and the last byte;
-// the multiplier was searched for offline.
+// Nearly perfect over the registered names and compact forms: the key is the first
+// four bytes (case folded) and the length, and the multiplier was searched for offline
+// so that no two keys share a slot. Two pairs share their key itself
+// (Accept-Encoding/Accept-Language, Content-Encoding/Content-Language); the second of
+// each is the slot's sibling, compared only when the first does not match. make_tables
+// refuses any other collision. A lookup is one slot and one compare.
 constexpr std::size_t k_slots = 256;
-constexpr std::uint32_t k_hash_mul = 3921948003u;
-constexpr std::uint32_t hash_key(std::uint32_t first4_folded, std::size_t n, char last) noexcept {
-  const std::uint32_t x = first4_folded + (static_cast<std::uint32_t>(n) << 3) +
-                          ((static_cast<std::uint32_t>(static_cast<unsigned char>(last)) | 0x20u) << 11);
-  return (x * k_hash_mul) >> 24;
+constexpr std::uint32_t k_hash_mul = 4200529791u;
+constexpr std::uint32_t hash_key(std::uint32_t first4_folded, std::size_t n) noexcept {
+  return ((first4_folded + (static_cast<std::uint32_t>(n) << 3)) * k_hash_mul) >> 24;
 }
 
 // Each name as three little-endian 8-byte words in lower case, a mask with 0x20 at
@@ -107,32 +107,44 @@ struct alignas(128) name_key {  // a power of two: the slot address is one shift
   std::uint64_t lower[3];
   std::uint64_t fold[3];
   std::uint64_t used[3];
+  std::uint32_t first4;  // the hash input, folded
   std::uint8_t len;
   hdr id;
+  std::uint8_t sibling;  // index + 1 into tables::siblings, 0 if none
 };
 
 struct tables {
   std::array<name_key, k_slots> slot{};  // len 0 = empty
+  std::array<name_key, 2> siblings{};
   std::array<std::uint8_t, std::size_t(hdr::count_)> by_id{};
 };
 
 constexpr tables make_tables() {
   tables t{};
-  auto add = [&t](std::string_view n, hdr id) {
-    std::uint32_t first4 = 0;
+  std::size_t siblings = 0;
+  auto add = [&](std::string_view n, hdr id) {
+    name_key key{};
     for (std::size_t j = 0; j < 4; ++j)
-      first4 |= (static_cast<std::uint32_t>(j < n.size() ? static_cast<unsigned char>(n[j]) : 0u) | 0x20u) << (8 * j);
-    name_key& k = t.slot[hash_key(first4, n.size(), n.back())];
-    if (k.len != 0) throw "hash_key collides on two registered names";
-    k.len = static_cast<std::uint8_t>(n.size());
-    k.id = id;
+      key.first4 |= (static_cast<std::uint32_t>(j < n.size() ? static_cast<unsigned char>(n[j]) : 0u) | 0x20u)
+                    << (8 * j);
+    key.len = static_cast<std::uint8_t>(n.size());
+    key.id = id;
     for (std::size_t j = 0; j < n.size(); ++j) {
       char c = n[j];
       bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
       std::uint64_t byte = static_cast<unsigned char>(letter ? char(c | 0x20) : c);
-      k.lower[j / 8] |= byte << (8 * (j % 8));
-      k.used[j / 8] |= std::uint64_t{0xFF} << (8 * (j % 8));
-      if (letter) k.fold[j / 8] |= std::uint64_t{0x20} << (8 * (j % 8));
+      key.lower[j / 8] |= byte << (8 * (j % 8));
+      key.used[j / 8] |= std::uint64_t{0xFF} << (8 * (j % 8));
+      if (letter) key.fold[j / 8] |= std::uint64_t{0x20} << (8 * (j % 8));
+    }
+    name_key& k = t.slot[hash_key(key.first4, n.size())];
+    if (k.len == 0) {
+      k = key;
+    } else if (k.first4 == key.first4 && k.len == key.len && k.sibling == 0 && siblings < t.siblings.size()) {
+      t.siblings[siblings++] = key;
+      k.sibling = static_cast<std::uint8_t>(siblings);
+    } else {
+      throw "hash_key collides on two registered names";
     }
   };
   for (std::size_t i = 0; i < k_count; ++i) {
@@ -145,25 +157,32 @@ constexpr tables make_tables() {
 inline constexpr tables k_tables = make_tables();
 static_assert(std::endian::native == std::endian::little, "header keys are little-endian words");
 
-/// lookup_header for a name whose buffer is readable for 24 bytes from its start and up
-/// to its end, and one byte before it (hashed as the "last" byte when n is 0). The
+/// lookup_header for a name whose buffer is readable for 24 bytes from its start. The
 /// parser's names qualify. Names longer than any key find a slot whose length differs,
 /// so they need no test.
 inline hdr lookup_name_padded(const char* s, std::size_t n) noexcept {
   std::uint32_t first4;
   std::memcpy(&first4, s, 4);
   if (n < 4) first4 &= (1u << (8 * n)) - 1u;
-  const name_key& k = k_tables.slot[hash_key(first4 | 0x20202020u, n, s[n - 1])];
-  if (n != k.len) return hdr::unknown;
-  auto word_differs = [&](std::size_t i) {
-    std::uint64_t w;
-    std::memcpy(&w, s + 8 * i, 8);
-    return ((w & k.used[i]) | k.fold[i]) ^ k.lower[i];
+  const name_key* k = &k_tables.slot[hash_key(first4 | 0x20202020u, n)];
+  auto differs = [&](const name_key& key) {
+    auto word_differs = [&](std::size_t i) {
+      std::uint64_t w;
+      std::memcpy(&w, s + 8 * i, 8);
+      return ((w & key.used[i]) | key.fold[i]) ^ key.lower[i];
+    };
+    std::uint64_t diff = word_differs(0);
+    if (n > 8) diff |= word_differs(1);
+    if (n > 16) diff |= word_differs(2);
+    return diff;
   };
-  std::uint64_t diff = word_differs(0);
-  if (n > 8) diff |= word_differs(1);
-  if (n > 16) diff |= word_differs(2);
-  return diff == 0 ? k.id : hdr::unknown;
+  if (n != k->len) return hdr::unknown;
+  if (differs(*k)) {
+    if (!k->sibling) return hdr::unknown;
+    k = &k_tables.siblings[k->sibling - 1u];
+    if (differs(*k)) return hdr::unknown;
+  }
+  return k->id;
 }
 
 }  // namespace sipevents::message::detail

@@ -45,6 +45,14 @@ TEST_CASE("header names: case-insensitive, every registered compact form") {
   CHECK(lookup_header_padded(padded, 3) == hdr::via);
   CHECK(lookup_header_padded(padded, 0) == hdr::unknown);
   CHECK(lookup_header_padded(padded, 25) == hdr::unknown);
+  // Two pairs share their hash key; the second of each is found behind the first.
+  CHECK(lookup_header("content-language") == hdr::content_language);
+  CHECK(lookup_header("CONTENT-ENCODING") == hdr::content_encoding);
+  CHECK(lookup_header("Accept-LANGUAGE") == hdr::accept_language);
+  CHECK(lookup_header("accept-encoding") == hdr::accept_encoding);
+  CHECK(lookup_header("Content-Languagx") == hdr::unknown);
+  CHECK(lookup_header("Content-Encodinx") == hdr::unknown);
+  CHECK(lookup_header("Accept-Languagf") == hdr::unknown);
   for (int i = 1; i < static_cast<int>(hdr::count_); ++i) {
     hdr h = static_cast<hdr>(i);
     CHECK(lookup_header(canonical_name(h)) == h);
