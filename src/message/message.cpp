@@ -355,11 +355,17 @@ codec_error parser::read(bool framed) {
       colon = find_colon_or_newline(ls, end);
       has_colon = colon < end && *colon == ':';
     }
+    // LWS between the name and the colon is rare: a registered name is looked up first
+    // and the trim is tried only when that misses.
     const char* ne = colon;
-    if (static_cast<unsigned char>(ne[-1]) <= ' ')
-      while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t')) --ne;
     hdr id = hdr::unknown;
-    if (has_colon) id = lookup_name_padded(ls, static_cast<std::size_t>(ne - ls));
+    if (has_colon) {
+      id = lookup_name_padded(ls, static_cast<std::size_t>(ne - ls));
+      if (id == hdr::unknown && static_cast<unsigned char>(ne[-1]) <= ' ') {
+        while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t')) --ne;
+        id = lookup_header_padded(ls, static_cast<std::size_t>(ne - ls));  // out of line: rare
+      }
+    }
     if (id == hdr::unknown && (!has_colon || ne == ls || skip_class(ls, ne, c_token) != ne)) {
       // Not "name:": a broken line. Skip it (with its folds) and keep reading.
       if (ne > end) ne = end;
