@@ -94,7 +94,7 @@ void list_values::iterator::next() noexcept {
 class parser {
  public:
   parser(message& m, const parse_limits& l) : m_(m), lim_(l) {}
-  codec_error run(bool framed);
+  [[gnu::always_inline]] inline codec_error run(bool framed);
 
  private:
   codec_error read(bool framed);
