@@ -138,7 +138,9 @@ bool name_addr_elem_impl(const char*& pp, const char* end, name_addr& out, bool 
     started = p;
     p = r;
   }
-  while (const char* r = known(p, end)) {
+  while (p < end && *p == ';') {
+    const char* r = known(p, end);
+    if (!r) break;
     if (!started) started = p;
     p = r;
   }
@@ -279,7 +281,7 @@ bool via_element(const char*& pp, const char* end, via& out) noexcept {
     return skip_class(v.data(), e, c_v6) == e || scan_host(v.data(), e) == e;
   };
   const char* started = nullptr;
-  for (;;) {
+  while (p < end && *p == ';') {
     std::string_view v;
     bool has = false;
     const char* r;
