@@ -314,7 +314,7 @@ codec_error parser::run(bool framed) {
 }
 
 codec_error parser::read(bool framed) {
-  const std::string& raw = m_.raw_;
+  const std::string_view raw = m_.raw_;
   if (raw.size() > lim_.max_message_size) return codec_error{errc::message_too_large};
   const char* p = raw.data();
   const char* end = p + raw.size();
@@ -467,19 +467,18 @@ codec_error parse_bytes(std::string_view bytes, message& out, const parse_limits
     return codec_error{errc::message_too_large};
   }
   out.reset_for_parse();
-  out.raw_.reserve(bytes.size() + k_padding);
-  out.raw_.assign(bytes.data(), bytes.size());
+  out.raw_.assign(bytes.data(), bytes.size(), k_padding);
   return parser(out, limits).run(framed);
 }
 
 void message::reparse() {
   reset_for_parse();
-  raw_.reserve(raw_.size() + k_padding);
+  raw_.reserve_padding(k_padding);
   parser(*this, k_no_limits).run(false);
 }
 
 void message::reparse_from(const message& o) {
-  raw_ = o.raw_;
+  raw_.assign(o.raw_.data(), o.raw_.size(), k_padding);
   reparse();
 }
 
@@ -491,43 +490,37 @@ message& message::operator=(const message& o) {
 message::message(message&& o) noexcept { *this = std::move(o); }
 message& message::operator=(message&& o) noexcept {
   if (this == &o) return *this;
-  const char* old = o.raw_.data();
+  // The byte buffer moves with its address, so every view stays valid.
   raw_ = std::move(o.raw_);
-  if (raw_.data() == old) {
-    // A heap buffer moves with its address, so every view stays valid.
-    request_ = o.request_;
-    method_ = o.method_;
-    method_text_ = o.method_text_;
-    version_ = o.version_;
-    reason_ = o.reason_;
-    body_ = o.body_;
-    ruri_ = o.ruri_;
-    status_ = o.status_;
-    headers_ = std::move(o.headers_);
-    vias_ = std::move(o.vias_);
-    contacts_ = std::move(o.contacts_);
-    from_ = o.from_;
-    to_ = o.to_;
-    call_id_ = o.call_id_;
-    cseq_ = o.cseq_;
-    max_forwards_ = o.max_forwards_;
-    content_length_ = o.content_length_;
-    expires_ = o.expires_;
-    min_expires_ = o.min_expires_;
-    event_ = o.event_;
-    substate_ = o.substate_;
-    ctype_ = o.ctype_;
-    etag_ = o.etag_;
-    if_match_ = o.if_match_;
-    has_event_ = o.has_event_;
-    has_substate_ = o.has_substate_;
-    has_ctype_ = o.has_ctype_;
-    contact_star_ = o.contact_star_;
-    can_respond_ = o.can_respond_;
-  } else {
-    // Small-string storage: the bytes were copied, so the views must be rebuilt.
-    reparse();
-  }
+  request_ = o.request_;
+  method_ = o.method_;
+  method_text_ = o.method_text_;
+  version_ = o.version_;
+  reason_ = o.reason_;
+  body_ = o.body_;
+  ruri_ = o.ruri_;
+  status_ = o.status_;
+  headers_ = std::move(o.headers_);
+  vias_ = std::move(o.vias_);
+  contacts_ = std::move(o.contacts_);
+  from_ = o.from_;
+  to_ = o.to_;
+  call_id_ = o.call_id_;
+  cseq_ = o.cseq_;
+  max_forwards_ = o.max_forwards_;
+  content_length_ = o.content_length_;
+  expires_ = o.expires_;
+  min_expires_ = o.min_expires_;
+  event_ = o.event_;
+  substate_ = o.substate_;
+  ctype_ = o.ctype_;
+  etag_ = o.etag_;
+  if_match_ = o.if_match_;
+  has_event_ = o.has_event_;
+  has_substate_ = o.has_substate_;
+  has_ctype_ = o.has_ctype_;
+  contact_star_ = o.contact_star_;
+  can_respond_ = o.can_respond_;
   o.raw_.clear();
   o.reset();
   return *this;
@@ -536,8 +529,9 @@ message& message::operator=(message&& o) noexcept {
 codec_error message::replace(std::string_view part, std::string_view with, const parse_limits& limits) {
   std::size_t at = static_cast<std::size_t>(part.data() - raw_.data());
   std::string next;
-  next.reserve(raw_.size() - part.size() + with.size() + k_padding);
-  next.append(raw_, 0, at).append(with).append(raw_, at + part.size());
+  const std::string_view raw = raw_;
+  next.reserve(raw.size() - part.size() + with.size());
+  next.append(raw.substr(0, at)).append(with).append(raw.substr(at + part.size()));
   // Content-Length must still describe the body: only header text may be replaced.
   return parse_bytes(next, *this, limits, false);
 }
@@ -546,17 +540,18 @@ codec_error message::add_header(std::string_view name, std::string_view value, b
                                 const parse_limits& limits) {
   std::string line;
   line.append(name).append(": ").append(value).append("\r\n");
+  const std::string_view raw = raw_;
   std::size_t at;
   if (last) {
-    std::size_t b = raw_.find("\r\n\r\n");
-    at = b == std::string::npos ? raw_.size() : b + 2;
+    std::size_t b = raw.find("\r\n\r\n");
+    at = b == std::string_view::npos ? raw.size() : b + 2;
   } else {
-    std::size_t b = raw_.find('\n');
-    at = b == std::string::npos ? raw_.size() : b + 1;
+    std::size_t b = raw.find('\n');
+    at = b == std::string_view::npos ? raw.size() : b + 1;
   }
   std::string next;
-  next.reserve(raw_.size() + line.size() + k_padding);
-  next.append(raw_, 0, at).append(line).append(raw_, at);
+  next.reserve(raw.size() + line.size());
+  next.append(raw.substr(0, at)).append(line).append(raw.substr(at));
   return parse_bytes(next, *this, limits, false);
 }
 

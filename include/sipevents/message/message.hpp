@@ -10,6 +10,7 @@
 
 #include "sipevents/message/error.hpp"
 #include "sipevents/message/header_id.hpp"
+#include "sipevents/message/byte_buffer.hpp"
 #include "sipevents/message/headers.hpp"
 #include "sipevents/message/inline_vec.hpp"
 
@@ -148,7 +149,7 @@ class message {
   void reparse();
   void reparse_from(const message& o);
 
-  std::string raw_;
+  byte_buffer raw_;
   bool request_ = true;
   method method_ = method::unknown;
   std::string_view method_text_, version_, reason_, body_;

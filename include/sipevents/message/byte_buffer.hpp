@@ -1,0 +1,61 @@
+// The bytes a message owns (internal to the codec's message type).
+#pragma once
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <string_view>
+
+namespace sipevents::message {
+
+/// One heap block that keeps its address when moved, so views into it stay valid, and
+/// that keeps room for a number of readable bytes past the end, the first of them NUL:
+/// the parser's block-wise scans read there without tail checks.
+class byte_buffer {
+ public:
+  byte_buffer() noexcept = default;
+  byte_buffer(const byte_buffer&) = delete;
+  byte_buffer& operator=(const byte_buffer&) = delete;
+  byte_buffer(byte_buffer&& o) noexcept : p_(std::move(o.p_)), n_(o.n_), cap_(o.cap_) { o.n_ = o.cap_ = 0; }
+  byte_buffer& operator=(byte_buffer&& o) noexcept {
+    p_ = std::move(o.p_);
+    n_ = o.n_;
+    cap_ = o.cap_;
+    o.n_ = o.cap_ = 0;
+    return *this;
+  }
+
+  const char* data() const noexcept { return p_ ? p_.get() : ""; }
+  std::size_t size() const noexcept { return n_; }
+  operator std::string_view() const noexcept { return {data(), n_}; }
+
+  /// Copies n bytes from s, keeping `pad` readable bytes after them.
+  void assign(const char* s, std::size_t n, std::size_t pad) {
+    if (cap_ < n + pad) grow(n + pad, false);
+    std::memcpy(p_.get(), s, n);
+    p_[n] = 0;
+    n_ = n;
+  }
+  /// Makes `pad` bytes after the content readable, keeping the content.
+  void reserve_padding(std::size_t pad) {
+    if (cap_ < n_ + pad) grow(n_ + pad, true);
+  }
+  void clear() noexcept {
+    n_ = 0;
+    if (p_) p_[0] = 0;
+  }
+
+ private:
+  void grow(std::size_t cap, bool keep) {
+    std::unique_ptr<char[]> q(new char[cap]);
+    if (keep && n_) std::memcpy(q.get(), p_.get(), n_);
+    q[keep ? n_ : 0] = 0;
+    p_ = std::move(q);
+    cap_ = cap;
+    if (!keep) n_ = 0;
+  }
+
+  std::unique_ptr<char[]> p_;
+  std::size_t n_ = 0, cap_ = 0;
+};
+
+}  // namespace sipevents::message
