@@ -208,7 +208,8 @@ inline const char* find_list_special(const char* p, const char* end) noexcept {
 }
 
 /// Bytes the parser keeps readable past the end of its own copy of a message, so
-/// block-wise scans need no tail handling.
+/// block-wise scans need no tail handling. The first of them is an LF, so a scan for
+/// the line end never finds one past the end.
 inline constexpr std::size_t k_padding = 32;
 
 /// First `c` in [p, end), or end. Requires k_padding readable bytes past `end`.

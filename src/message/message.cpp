@@ -382,8 +382,7 @@ codec_error parser::read(bool framed) {
     if (static_cast<unsigned char>(*vs) <= ' ') vs = skip_lws(vs, end);
     const char* eol;
     if (unsigned m = first16_mask(vs, '\n')) {
-      eol = vs + __builtin_ctz(m);
-      if (eol > end) eol = end;
+      eol = vs + __builtin_ctz(m);  // never past end: an LF follows the bytes (parse_bytes)
     } else {
       eol = find_padded(vs + 16, end, '\n');
     }
@@ -467,18 +466,18 @@ codec_error parse_bytes(std::string_view bytes, message& out, const parse_limits
     return codec_error{errc::message_too_large};
   }
   out.reset_for_parse();
-  out.raw_.assign(bytes.data(), bytes.size(), k_padding);
+  out.raw_.assign(bytes.data(), bytes.size(), k_padding, '\n');
   return parser(out, limits).run(framed);
 }
 
 void message::reparse() {
   reset_for_parse();
-  raw_.reserve_padding(k_padding);
+  raw_.pad(k_padding, '\n');
   parser(*this, k_no_limits).run(false);
 }
 
 void message::reparse_from(const message& o) {
-  raw_.assign(o.raw_.data(), o.raw_.size(), k_padding);
+  raw_.assign(o.raw_.data(), o.raw_.size(), k_padding, '\n');
   reparse();
 }
 

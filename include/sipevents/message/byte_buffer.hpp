@@ -8,8 +8,9 @@
 namespace sipevents::message {
 
 /// One heap block that keeps its address when moved, so views into it stay valid, and
-/// that keeps room for a number of readable bytes past the end, the first of them NUL:
-/// the parser's block-wise scans read there without tail checks.
+/// that keeps room for a number of readable bytes past the end, the first of them a
+/// given sentinel: the parser's block-wise scans read there without tail checks, and
+/// its line-end scan always finds an LF by the end.
 class byte_buffer {
  public:
   byte_buffer() noexcept = default;
@@ -28,16 +29,18 @@ class byte_buffer {
   std::size_t size() const noexcept { return n_; }
   operator std::string_view() const noexcept { return {data(), n_}; }
 
-  /// Copies n bytes from s, keeping `pad` readable bytes after them.
-  void assign(const char* s, std::size_t n, std::size_t pad) {
+  /// Copies n bytes from s, keeping `pad` (at least 1) readable bytes after them, the
+  /// first of them `after`.
+  void assign(const char* s, std::size_t n, std::size_t pad, char after) {
     if (cap_ < n + pad) grow(n + pad, false);
     std::memcpy(p_.get(), s, n);
-    p_[n] = 0;
+    p_[n] = after;
     n_ = n;
   }
-  /// Makes `pad` bytes after the content readable, keeping the content.
-  void reserve_padding(std::size_t pad) {
+  /// As assign, keeping the content.
+  void pad(std::size_t pad, char after) {
     if (cap_ < n_ + pad) grow(n_ + pad, true);
+    p_[n_] = after;
   }
   void clear() noexcept {
     n_ = 0;
