@@ -238,6 +238,26 @@ inline const char* find_padded(const char* p, const char* end, char c) noexcept 
 #endif
 }
 
+/// First LF at or after p, where one is known to follow within the readable bytes (the
+/// parser's copy ends with its LF sentinel): no bound test, no clamp.
+inline const char* find_lf(const char* p) noexcept {
+#if defined(__SSE2__)
+  const __m128i needle = _mm_set1_epi8('\n');
+  if (unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p), needle))))
+    return p + __builtin_ctz(m);
+  for (p += 16;; p += 32) {
+    const __m128i a = _mm_cmpeq_epi8(load16(p), needle), b = _mm_cmpeq_epi8(load16(p + 16), needle);
+    if (unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(a, b)))) {
+      m = static_cast<unsigned>(_mm_movemask_epi8(a)) | static_cast<unsigned>(_mm_movemask_epi8(b)) << 16;
+      return p + __builtin_ctz(m);
+    }
+  }
+#else
+  while (*p != '\n') ++p;
+  return p;
+#endif
+}
+
 /// First ':' or '\n' in [p, end), or end. Requires k_padding readable bytes past `end`.
 inline const char* find_colon_or_newline(const char* p, const char* end) noexcept {
 #if defined(__SSE2__)

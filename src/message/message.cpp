@@ -380,12 +380,7 @@ codec_error parser::read(bool framed) {
     const char* vs = colon + 1;
     vs += *vs == ' ';  // the one SP after nearly every colon, without a branch
     if (static_cast<unsigned char>(*vs) <= ' ') vs = skip_lws(vs, end);
-    const char* eol;
-    if (unsigned m = first16_mask(vs, '\n')) {
-      eol = vs + __builtin_ctz(m);  // never past end: an LF follows the bytes (parse_bytes)
-    } else {
-      eol = find_padded(vs + 16, end, '\n');
-    }
+    const char* eol = find_lf(vs);  // never past end: an LF follows the bytes (parse_bytes)
     // A fold starts the next line with SP or HTAB; a header name never does.
     if (static_cast<unsigned char>(eol[1]) <= ' ')
       while (end - eol > 1 && (eol[1] == ' ' || eol[1] == '\t')) eol = find_padded(eol + 1, end, '\n');
