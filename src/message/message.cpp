@@ -324,7 +324,7 @@ codec_error parser::read(bool framed) {
 
   // parse_bytes keeps k_padding bytes readable past `end`, so the scans below read
   // whole blocks and words without tail checks.
-  const char* sl_end = find_padded(p, end, '\n');
+  const char* sl_end = find_lf(p);  // never past end: the LF sentinel
   const char* le = (sl_end > p && sl_end[-1] == '\r') ? sl_end - 1 : sl_end;
   // After a bad start line keep reading headers: a request whose Via, From, To,
   // Call-ID and CSeq are readable can still be answered with 400.
