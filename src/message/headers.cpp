@@ -449,7 +449,7 @@ bool read_media_type(std::string_view text, media_type& out) noexcept {
   p = skip_lws(t, end);
   if (p >= end || *p != '/') return false;
   p = skip_lws(p + 1, end);
-  t = skip_wide(p, end, c_token);
+  t = skip_class(p, end, c_token);  // "pidf+xml": a "+" would break a block run
   if (t == p) return false;
   out.subtype = sv(p, t);
   p = t;
