@@ -4,15 +4,62 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace testsupport {
+
+/// A small deterministic generator for the differential tests.
+struct lcg {
+  std::uint32_t seed;
+  std::uint32_t operator()() {
+    seed = seed * 1103515245u + 12345u;
+    return seed >> 8;
+  }
+};
+
+/// `prefix` and then `len` characters: from `common` except one time in `odds`,
+/// when from `rare`. Mostly common characters keep many generated inputs valid.
+inline std::string random_text(lcg& next, std::string prefix, std::size_t len, std::string_view common,
+                               std::string_view rare, std::uint32_t odds) {
+  for (std::size_t j = 0; j < len; ++j)
+    prefix.push_back(next() % odds ? common[next() % common.size()] : rare[next() % rare.size()]);
+  return prefix;
+}
+
+/// Two pages of 'x' for the block-read tests: text copied to the start of the first
+/// page may take a parser's one-block path; text copied to end just before the second
+/// page starts cannot (its block would cross into the next page).
+class two_pages {
+ public:
+  static constexpr std::size_t page = 4096;
+  two_pages() : buf_(static_cast<char*>(std::aligned_alloc(page, 2 * page))) {
+    REQUIRE(buf_);
+    std::fill(buf_, buf_ + 2 * page, 'x');
+  }
+  ~two_pages() { std::free(buf_); }
+  two_pages(const two_pages&) = delete;
+  two_pages& operator=(const two_pages&) = delete;
+  std::string_view at_start(std::string_view text) {
+    std::copy(text.begin(), text.end(), buf_);
+    return {buf_, text.size()};
+  }
+  std::string_view at_page_end(std::string_view text) {
+    char* at = buf_ + page - text.size();
+    std::copy(text.begin(), text.end(), at);
+    return {at, text.size()};
+  }
+
+ private:
+  char* buf_;
+};
 
 inline std::filesystem::path shared_dir() { return SIPEVENTS_SHARED_DIR; }
 

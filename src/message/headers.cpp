@@ -263,7 +263,12 @@ bool via_element(const char*& pp, const char* end, via& out) noexcept {
     p = skip_lws(t, end);
     if (p == t) return false;  // LWS between sent-protocol and sent-by
   }
+#if defined(__SSE2__)
+  const char* h = host_short(p, end);
+  if (!h) h = scan_host(p, end);
+#else
   const char* h = scan_host(p, end);
+#endif
   if (!h) return false;
   out.host = sv(p, h);
   p = h;

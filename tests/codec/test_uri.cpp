@@ -11,8 +11,10 @@
 
 #include "sipevents/message/headers.hpp"
 #include "sipevents/message/uri.hpp"
+#include "support.hpp"
 
 using namespace sipevents::message;
+namespace ts = testsupport;
 
 namespace {
 uri u(std::string_view s) {
@@ -98,39 +100,19 @@ TEST_CASE("escapes decode once, never recursively") {
 // start may be read, and the full grammar otherwise. Both must agree on every input:
 // the same text is parsed at the start of a page and again ending at a page end, where
 // the short path cannot run, and every part is compared.
-namespace {
-/// A small deterministic generator for the differential tests.
-struct lcg {
-  std::uint32_t seed;
-  std::uint32_t operator()() {
-    seed = seed * 1103515245u + 12345u;
-    return seed >> 8;
-  }
-};
-}  // namespace
 
 TEST_CASE("the short user@host path and the full grammar agree on every URI") {
-  constexpr std::size_t page = 4096;
-  char* buf = static_cast<char*>(std::aligned_alloc(page, 2 * page));
-  REQUIRE(buf);
-  std::memset(buf, 'x', 2 * page);
+  ts::two_pages pages;
   // Characters that matter to the grammar, weighted toward the usual ones.
-  const std::string_view alphabet = "abcdefxyzABZ0123456789-.-..@@@::;;==%%[]_~!?&+/,$ \"<>#";
-  lcg next{12345};
+  ts::lcg next{12345};
   std::size_t both_accept = 0;
   for (int i = 0; i < 200000; ++i) {
-    std::string text = next() % 4 == 0 ? "sips:" : "sip:";
-    std::size_t len = next() % 26;
-    for (std::size_t j = 0; j < len; ++j) {
-      // Mostly word characters, so that many inputs are valid URIs.
-      text.push_back(next() % 3 ? "abcz09-."[next() % 8] : alphabet[next() % alphabet.size()]);
-    }
+    const std::string text = ts::random_text(next, next() % 4 == 0 ? "sips:" : "sip:", next() % 26, "abcz09-.",
+                                             "abcdefxyzABZ0123456789-.-..@@@::;;==%%[]_~!?&+/,$ \"<>#", 3);
     if (text.size() > 31) continue;
-    std::memcpy(buf, text.data(), text.size());                         // short path may run
-    std::memcpy(buf + page - text.size(), text.data(), text.size());   // it cannot here
     uri a, b;
-    bool ok_a = !parse_uri(std::string_view(buf, text.size()), a);
-    bool ok_b = !parse_uri(std::string_view(buf + page - text.size(), text.size()), b);
+    bool ok_a = !parse_uri(pages.at_start(text), a);       // the short path may run
+    bool ok_b = !parse_uri(pages.at_page_end(text), b);    // it cannot here
     INFO(text);
     REQUIRE(ok_a == ok_b);
     if (!ok_a) continue;
@@ -144,21 +126,18 @@ TEST_CASE("the short user@host path and the full grammar agree on every URI") {
     CHECK(a.params == b.params);
     CHECK(a.headers == b.headers);
   }
-  std::free(buf);
   CHECK(both_accept > 20000);  // the comparison must cover plenty of valid URIs
 }
 
 TEST_CASE("a URI inside <> reads as the same URI on its own") {
   // In a name-addr the usual URI is read up to the '>' without looking for the '>'
   // first; the result must be what parse_uri gives for the text between < and >.
-  const std::string_view alphabet = "abcdefxyzABZ0123456789-.-..@@@::;;==%%[]_~!?&+/,$ \"<#";
-  lcg next{777};
+  ts::lcg next{777};
   std::size_t both_accept = 0;
   std::string text;  // the parsed values are views into it
   for (int i = 0; i < 200000; ++i) {
-    std::string u = next() % 4 == 0 ? "sips:" : (next() % 8 == 0 ? "SIP:" : "sip:");
-    const std::size_t len = next() % 40;
-    for (std::size_t j = 0; j < len; ++j) u.push_back(next() % 3 ? "abcz09-."[next() % 8] : alphabet[next() % alphabet.size()]);
+    const std::string u = ts::random_text(next, next() % 4 == 0 ? "sips:" : (next() % 8 == 0 ? "SIP:" : "sip:"),
+                                          next() % 40, "abcz09-.", "abcdefxyzABZ0123456789-.-..@@@::;;==%%[]_~!?&+/,$ \"<#", 3);
     text = "<" + u + ">;tag=1";
     uri alone;
     name_addr in;
