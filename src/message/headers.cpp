@@ -226,9 +226,9 @@ bool read_contact_element(const char*& p, const char* end, contact& out) noexcep
 
 namespace {
 bool via_element(const char*& pp, const char* end, via& out) noexcept {
-  out.protocol_name = out.protocol_version = out.transport = out.host = {};
+  // The sent-protocol, host, params and text are set on every way to success, and
+  // read_via_element clears the slot on failure: only the optional parts start empty.
   out.branch = out.received = out.maddr = {};
-  out.params = param_list{};
   out.port = 0;
   out.has_port = out.rport = false;
   out.rport_value.reset();
