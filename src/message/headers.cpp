@@ -368,8 +368,9 @@ bool read_via(std::string_view text, via& out) noexcept {
   return read_via_element(p, end, out) && p == end;
 }
 
-bool read_event(std::string_view text, event_header& out) noexcept {
-  out = event_header{};
+namespace {
+bool event_parts(std::string_view text, event_header& out) noexcept {
+  out.id.reset();  // type, package, templates and params are set on every way to success
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
   // event-type = token-nodot *( "." token-nodot ): one token, then the dots in it
@@ -395,6 +396,13 @@ bool read_event(std::string_view text, event_header& out) noexcept {
     return true;
   });
   return ok;
+}
+}  // namespace
+
+bool read_event(std::string_view text, event_header& out) noexcept {
+  if (event_parts(text, out)) return true;
+  out = event_header{};  // nothing half-read or left from an earlier use remains
+  return false;
 }
 
 bool event_matches(const event_header& a, const event_header& b) noexcept {
@@ -444,8 +452,9 @@ bool read_subscription_state(std::string_view text, subscription_state& out) noe
   }, started);
 }
 
-bool read_media_type(std::string_view text, media_type& out) noexcept {
-  out = media_type{};
+namespace {
+bool media_type_parts(std::string_view text, media_type& out) noexcept {
+  // type, subtype and params are set on every way to success
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
   const char* t = skip_wide(p, end, c_token);
@@ -460,6 +469,13 @@ bool read_media_type(std::string_view text, media_type& out) noexcept {
   p = t;
   if (!params_to_end(p, end, out.params)) return false;
   return true;
+}
+}  // namespace
+
+bool read_media_type(std::string_view text, media_type& out) noexcept {
+  if (media_type_parts(text, out)) return true;
+  out = media_type{};  // nothing half-read or left from an earlier use remains
+  return false;
 }
 
 bool media_type::matches(std::string_view t, std::string_view st) const noexcept {

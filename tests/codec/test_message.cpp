@@ -138,15 +138,17 @@ TEST_CASE("messages past the inline header, Via and Contact counts") {
 
 // Readers fill a reused message's slots member by member; a header that fails must not
 // leave parts of an earlier message (whose bytes are gone) or half its own parse.
-TEST_CASE("a failed Via, From or Contact leaves no stale or half-read parts in a reused message") {
+TEST_CASE("a failed Via, From, Contact, Event or Content-Type leaves no stale or half-read parts in a reused message") {
   const std::string good =
       "OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP first.example.com;branch=z9hG4bK1\r\n"
       "From: <sip:a@from.example.com>;tag=7\r\nTo: <sip:b@example.com>\r\nCall-ID: 1@x\r\nCSeq: 1 OPTIONS\r\n"
-      "Contact: <sip:a@contact.example.com>;expires=60\r\nContent-Length: 0\r\n\r\n";
+      "Contact: <sip:a@contact.example.com>;expires=60\r\nEvent: presence;id=9\r\n"
+      "Content-Type: text/plain;charset=utf-8\r\nContent-Length: 0\r\n\r\n";
   const std::string bad =
       "OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP\r\n"
       "From: \"unterminated <sip:a@elsewhere.example.com>;tag=8\r\nTo: <sip:b@example.com>\r\nCall-ID: 2@x\r\n"
-      "CSeq: 1 OPTIONS\r\nContact: <sip:a@c.example.com;expires=60\r\nContent-Length: 0\r\n\r\n";
+      "CSeq: 1 OPTIONS\r\nContact: <sip:a@c.example.com;expires=60\r\nEvent: reg;id=\r\n"
+      "Content-Type: text/\r\nContent-Length: 0\r\n\r\n";
   message m;
   REQUIRE(!parse_datagram(good, m));
   REQUIRE(m.vias()[0].host == "first.example.com");
@@ -163,6 +165,13 @@ TEST_CASE("a failed Via, From or Contact leaves no stale or half-read parts in a
   REQUIRE(m.contacts().size() == 1);
   CHECK(m.contacts()[0].value.addr.host.empty());
   CHECK(!m.contacts()[0].expires);
+  REQUIRE(m.event());
+  CHECK(m.event()->package.empty());
+  CHECK(!m.event()->id);
+  CHECK(m.event()->params.empty());
+  REQUIRE(m.content_type());
+  CHECK(m.content_type()->type.empty());
+  CHECK(m.content_type()->params.empty());
 }
 
 TEST_CASE("builder output always parses, missing mandatory headers are reported") {
