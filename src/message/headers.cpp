@@ -87,9 +87,9 @@ namespace {
 template <class F, class K>
 bool name_addr_elem_impl(const char*& pp, const char* end, name_addr& out, bool list, F&& extra,
                          K&& known) noexcept {
+  // params is set on every way to success, and name_addr_elem clears the slot on failure.
   out.display = out.tag = {};
   out.display_quoted = out.angle = false;
-  out.params = param_list{};
   const char* p = skip_lws(pp, end);
   if (p >= end) return false;
   const char* lt = nullptr;
@@ -100,7 +100,7 @@ bool name_addr_elem_impl(const char*& pp, const char* end, name_addr& out, bool 
     if (!e) return false;
     out.display = sv(p + 1, e - 1);
     out.display_quoted = true;
-    lt = skip_lws(e, end);
+    lt = end - e > 1 && *e == ' ' && e[1] == '<' ? e + 1 : skip_lws(e, end);  // "Alice" <sip:...
     if (lt >= end || *lt != '<') return false;
   } else {
     // *(token LWS) "<" means name-addr with a token display name.
