@@ -588,7 +588,9 @@ std::error_code parse_via(std::string_view text, via& out) noexcept {
   return read_via(text, out) ? std::error_code{} : bad();
 }
 std::error_code parse_cseq(std::string_view text, cseq& out) noexcept {
-  return read_cseq(text, out) ? std::error_code{} : bad();
+  if (read_cseq(text, out)) return {};
+  out = cseq{};
+  return bad();
 }
 std::error_code parse_event(std::string_view text, event_header& out) noexcept {
   return read_event(text, out) ? std::error_code{} : bad();

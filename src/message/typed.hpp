@@ -36,9 +36,10 @@ inline bool delta_seconds(std::string_view s, std::uint32_t& out) noexcept {
 }
 }  // namespace detail
 
+/// Sets every member on success; on failure `out` may be half-read (parse_cseq clears it,
+/// the parser's message starts each parse cleared).
 [[gnu::always_inline]] inline bool read_cseq(std::string_view text, cseq& out) noexcept {
   using namespace detail;
-  out = cseq{};
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
   std::uint64_t v = 0;
