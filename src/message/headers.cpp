@@ -110,7 +110,7 @@ bool name_addr_elem_impl(const char*& pp, const char* end, name_addr& out, bool 
       const char* t = skip_wide(q, end, c_token);
       if (t == q) break;
       last = t;
-      q = skip_lws(t, end);
+      q = end - t > 1 && *t == ' ' && static_cast<unsigned char>(t[1]) > ' ' ? t + 1 : skip_lws(t, end);
     }
     if (q < end && *q == '<') {
       lt = q;
