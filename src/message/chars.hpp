@@ -338,6 +338,9 @@ inline const char* skip_quoted(const char* p, const char* end) noexcept {
 /// Returns 8 when that does not settle it (8 bytes cannot be read without crossing into
 /// another page, or all 8 are digits); callers then loop. Never counts past `end`.
 SIPEVENTS_NO_ASAN inline unsigned eight_digits(const char* p, const char* end, std::uint32_t& value) noexcept {
+  // p == end may be the first byte of an unmapped page: only a p inside the view proves
+  // its page mapped.
+  if (p >= end) return 0;
   if ((reinterpret_cast<std::uintptr_t>(p) & 4095u) > 4096u - 8u) return 8;
   std::uint64_t w;
   std::memcpy(&w, p, 8);

@@ -1,7 +1,11 @@
 // Typed header grammars.
 #include <catch2/catch.hpp>
 
+#if defined(__unix__)
+#include <sys/mman.h>
+#endif
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -549,3 +553,53 @@ TEST_CASE("lists split at top-level commas only, Authorization never splits") {
   REQUIRE(auth.size() == 1);
   CHECK(auth[0] == "Digest username=\"a\", realm=\"b, c\", nonce=\"n\"");
 }
+
+#if defined(__unix__)
+// The readers look at whole words and blocks where those lie in one page. A value that
+// ends just before an unmapped page must read the same as anywhere else, and never
+// touch that page: each text is parsed ending 0..39 bytes before a PROT_NONE page.
+TEST_CASE("typed values ending just before an unmapped page are read without touching it") {
+  constexpr std::size_t page = 4096;
+  void* map = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  REQUIRE(map != MAP_FAILED);
+  char* base = static_cast<char*>(map);
+  REQUIRE(mprotect(base + page, page, PROT_NONE) == 0);
+  const std::string texts[] = {
+      "SIP/2.0/UDP h", "SIP/2.0/UDP h:", "SIP/2.0/UDP host.example.com:5060", "SIP/2.0/UDP a.b.c.d.e.f.g.h.i.j.k.l",
+      "SIP/2.0/UDP h;branch=z9hG4bK1", "SIP/2.0/UDP h;branch=", "SIP/2.0/UDP h;rport", "SIP/2.0/UDP h;rport=",
+      "SIP/2.0/UDP h;rport=5060", "SIP/2.0/UDP h;received=192.0.2.1", "SIP/2.0/UDP h;received", "<sip:a@b>",
+      "<sip:a@b", "<sip:h:", "<sip:h:5060>;tag=1", "\"A\" <sip:a@b>;tag=x", "<sip:a@b>;tag", "<sip:a@b>;tag=",
+      "<sip:a@b>;expires=", "<sip:a@b>;expires=60;q=0.5", "<sip:a@b>;q", "sip:a@b;tag=1", "Bob <sip:b@c>",
+      "active;expires=5", "active;expires", "active;expires=", "1 INVITE", "1 ", "4711", "presence;id=1",
+      "application/pidf+xml", "text/", "70", "7", "a84b4c76e66710@192.0.2.10", "a@"};
+  for (const std::string& t : texts) {
+    via rv, v;
+    name_addr ra, a;
+    contact rc, c;
+    subscription_state rs, st;
+    cseq rq, q;
+    event_header re, e;
+    media_type rm, m;
+    std::uint8_t rmf = 0, mf = 0;
+    const bool ok_via = !parse_via(t, rv), ok_na = !parse_name_addr(t, ra), ok_c = !parse_contact(t, rc),
+               ok_s = !parse_subscription_state(t, rs), ok_q = !parse_cseq(t, rq), ok_e = !parse_event(t, re),
+               ok_m = !parse_media_type(t, rm), ok_mf = !parse_max_forwards(t, rmf), ok_id = !parse_call_id(t);
+    for (std::size_t pad = 0; pad < 40; ++pad) {
+      char* at = base + page - pad - t.size();
+      std::memcpy(at, t.data(), t.size());
+      const std::string_view x(at, t.size());
+      INFO(t << " ending " << pad << " bytes before the guard page");
+      CHECK(!parse_via(x, v) == ok_via);
+      CHECK(!parse_name_addr(x, a) == ok_na);
+      CHECK(!parse_contact(x, c) == ok_c);
+      CHECK(!parse_subscription_state(x, st) == ok_s);
+      CHECK(!parse_cseq(x, q) == ok_q);
+      CHECK(!parse_event(x, e) == ok_e);
+      CHECK(!parse_media_type(x, m) == ok_m);
+      CHECK(!parse_max_forwards(x, mf) == ok_mf);
+      CHECK(!parse_call_id(x) == ok_id);
+    }
+  }
+  munmap(map, 2 * page);
+}
+#endif
