@@ -2,6 +2,9 @@
 #pragma once
 #include <catch2/catch.hpp>
 #include <unistd.h>
+#if defined(__unix__)
+#include <sys/mman.h>
+#endif
 
 #include <algorithm>
 #include <cstdint>
@@ -33,6 +36,33 @@ inline std::string random_text(lcg& next, std::string prefix, std::size_t len, s
     prefix.push_back(next() % odds ? common[next() % common.size()] : rare[next() % rare.size()]);
   return prefix;
 }
+
+#if defined(__unix__)
+/// A page followed by an unmapped (PROT_NONE) one: text placed to end just before it
+/// shows whether a reader touches bytes past the end of its view.
+class guard_page {
+ public:
+  static constexpr std::size_t page = 4096;
+  guard_page() {
+    void* map = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(map != MAP_FAILED);
+    base_ = static_cast<char*>(map);
+    REQUIRE(mprotect(base_ + page, page, PROT_NONE) == 0);
+  }
+  ~guard_page() { munmap(base_, 2 * page); }
+  guard_page(const guard_page&) = delete;
+  guard_page& operator=(const guard_page&) = delete;
+  /// A copy of `text` ending `pad` bytes before the unmapped page.
+  std::string_view ending(std::string_view text, std::size_t pad) {
+    char* at = base_ + page - pad - text.size();
+    std::copy(text.begin(), text.end(), at);
+    return {at, text.size()};
+  }
+
+ private:
+  char* base_ = nullptr;
+};
+#endif
 
 /// Two pages of 'x' for the block-read tests: text copied to the start of the first
 /// page may take a parser's one-block path; text copied to end just before the second
