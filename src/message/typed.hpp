@@ -78,6 +78,18 @@ inline bool delta_seconds(std::string_view s, std::uint32_t& out) noexcept {
   using namespace detail;
   const char* end = text.data() + text.size();
   const char* p = text.data();
+#if defined(__SSE2__)
+  // Nearly every Call-ID is alphanumerics, '-' and '.' around at most one '@' (not at
+  // either end), within 32 bytes that lie in one page: one classification settles it.
+  // Anything else takes the word-by-word check below.
+  if (const std::size_t len = text.size(); len - 1 < 32 && (reinterpret_cast<std::uintptr_t>(p) & 4095u) <= 4096u - 32u) {
+    const __m128i x0 = load16(p), x1 = load16(p + 16);
+    const std::uint32_t in = len == 32 ? ~0u : (1u << len) - 1u;
+    const std::uint32_t at = (eq_mask(x0, '@') | eq_mask(x1, '@') << 16) & in;
+    const std::uint32_t word = (word_mask_of(x0) | word_mask_of(x1) << 16) & in;
+    if ((word | at) == in && (at & (at - 1)) == 0 && !(at & 1u) && !(at & (in ^ (in >> 1)))) return true;
+  }
+#endif
   const char* w = skip_wide(p, end, c_word);
   if (w == p) return false;
   if (w < end && *w == '@') {

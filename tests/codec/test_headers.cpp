@@ -420,6 +420,28 @@ TEST_CASE("a Via host read in one block and by the label scan agree on every hos
   CHECK(both_accept > 20000);
 }
 
+TEST_CASE("a Call-ID read in one block and word by word agree on every Call-ID") {
+  // Call-IDs of word characters around one '@' are settled by one 32-byte step when
+  // those bytes lie in one page; at a page end the word-by-word check reads them.
+  ts::two_pages pages;
+  ts::lcg next{99};
+  std::size_t both_accept = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const std::string text = ts::random_text(next, "", next() % 36, "abz09-.@", "AZ@@!%*_+`'~()<>:\\\"/[]?{} ;,=#", 6);
+    const bool ok_a = !parse_call_id(pages.at_start(text));
+    const bool ok_b = !parse_call_id(pages.at_page_end(text));
+    INFO(text);
+    REQUIRE(ok_a == ok_b);
+    both_accept += ok_a;
+  }
+  CHECK(both_accept > 20000);
+  CHECK(!parse_call_id("a84b4c76e66710@192.0.2.10"));
+  CHECK(parse_call_id("@a"));
+  CHECK(parse_call_id("a@"));
+  CHECK(parse_call_id("a@b@c"));
+  CHECK(parse_call_id(""));
+}
+
 TEST_CASE("name-addr and addr-spec") {
   name_addr n;
   REQUIRE(!parse_name_addr("\"Alice \\\"A\\\"\" <sip:alice@atlanta.com>;tag=1928301774", n));
