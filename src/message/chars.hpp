@@ -139,6 +139,31 @@ inline unsigned eq_mask(__m128i x, char c) noexcept {
 }
 
 SIPEVENTS_NO_ASAN inline unsigned byte_mask(const char* p, char c) noexcept { return eq_mask(load16(p), c); }
+
+/// 32 bytes classified once for the short readers: bit i of `word` is set when byte i
+/// is alphanumeric, '-' or '.', and only bytes before the view's end count (`in`).
+struct block32 {
+  __m128i x0, x1;
+  std::uint32_t in, word;
+  /// Bytes equal to c, including any past the end (callers mask).
+  std::uint32_t eq(char c) const noexcept { return eq_mask(x0, c) | eq_mask(x1, c) << 16; }
+};
+
+/// True when 32 bytes from p lie in p's page. Only the page of a byte inside a view is
+/// known to be mapped, so p must be inside it (not at its end).
+inline bool block32_readable(const char* p) noexcept {
+  return (reinterpret_cast<std::uintptr_t>(p) & 4095u) <= 4096u - 32u;
+}
+
+/// Classifies the 32 bytes at p, of which the first len (at least 1) are the view's.
+[[gnu::always_inline]] inline block32 classify32(const char* p, std::size_t len) noexcept {
+  block32 b;
+  b.x0 = load16(p);
+  b.x1 = load16(p + 16);
+  b.in = len >= 32 ? ~0u : (1u << len) - 1u;
+  b.word = (word_mask_of(b.x0) | word_mask_of(b.x1) << 16) & b.in;
+  return b;
+}
 #endif
 
 /// skip_class for a class that contains every alphanumeric, '-' and '.': those runs

@@ -171,8 +171,8 @@ bool name_addr_elem(const char*& p, const char* end, name_addr& out, bool list, 
 constexpr auto no_known_params = [](const char*, const char*) -> const char* { return nullptr; };
 
 bool contact_elem(const char*& p, const char* end, contact& out, bool list) noexcept {
-  out.expires.reset();
-  out.q.reset();
+  out.expires = std::optional<std::uint32_t>();  // assigned: no test, as in reset_for_parse
+  out.q = std::optional<std::uint16_t>();
   auto general = [&](std::string_view n, std::string_view v, bool) {
     if (n.size() == 7 && name_is(n, "expires")) {
       std::uint32_t x = 0;
@@ -231,8 +231,8 @@ bool via_element(const char*& pp, const char* end, via& out) noexcept {
   out.branch = out.received = out.maddr = {};
   out.port = 0;
   out.has_port = out.rport = false;
-  out.rport_value.reset();
-  out.ttl.reset();
+  out.rport_value = std::optional<std::uint16_t>();  // assigned: no test, as in reset_for_parse
+  out.ttl = std::optional<std::uint8_t>();
   const char* p = skip_lws(pp, end);
   const char* start = p;
   auto tok = [&](std::string_view& dst) {
@@ -370,7 +370,8 @@ bool read_via(std::string_view text, via& out) noexcept {
 
 namespace {
 bool event_parts(std::string_view text, event_header& out) noexcept {
-  out.id.reset();  // type, package, templates and params are set on every way to success
+  // type, package, templates and params are set on every way to success
+  out.id = std::optional<std::string_view>();
   const char* end = text.data() + text.size();
   const char* p = skip_lws(text.data(), end);
   // event-type = token-nodot *( "." token-nodot ): one token, then the dots in it

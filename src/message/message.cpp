@@ -444,10 +444,9 @@ void message::reset_for_parse() noexcept {
   vias_.clear();
   contacts_.clear();
   cseq_ = {};
-  max_forwards_.reset();
-  content_length_.reset();
-  expires_.reset();
-  min_expires_.reset();
+  // Assigned, not reset(): a trivially copyable optional copies with no test.
+  max_forwards_ = std::optional<std::uint8_t>();
+  content_length_ = expires_ = min_expires_ = std::optional<std::uint32_t>();
   has_event_ = has_substate_ = has_ctype_ = contact_star_ = can_respond_ = false;
 }
 

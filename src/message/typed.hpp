@@ -82,12 +82,10 @@ inline bool delta_seconds(std::string_view s, std::uint32_t& out) noexcept {
   // Nearly every Call-ID is alphanumerics, '-' and '.' around at most one '@' (not at
   // either end), within 32 bytes that lie in one page: one classification settles it.
   // Anything else takes the word-by-word check below.
-  if (const std::size_t len = text.size(); len - 1 < 32 && (reinterpret_cast<std::uintptr_t>(p) & 4095u) <= 4096u - 32u) {
-    const __m128i x0 = load16(p), x1 = load16(p + 16);
-    const std::uint32_t in = len == 32 ? ~0u : (1u << len) - 1u;
-    const std::uint32_t at = (eq_mask(x0, '@') | eq_mask(x1, '@') << 16) & in;
-    const std::uint32_t word = (word_mask_of(x0) | word_mask_of(x1) << 16) & in;
-    if ((word | at) == in && (at & (at - 1)) == 0 && !(at & 1u) && !(at & (in ^ (in >> 1)))) return true;
+  if (const std::size_t len = text.size(); len - 1 < 32 && block32_readable(p)) {
+    const block32 b = classify32(p, len);
+    const std::uint32_t at = b.eq('@') & b.in;
+    if ((b.word | at) == b.in && (at & (at - 1)) == 0 && !(at & 1u) && !(at & (b.in ^ (b.in >> 1)))) return true;
   }
 #endif
   const char* w = skip_wide(p, end, c_word);

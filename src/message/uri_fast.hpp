@@ -11,35 +11,37 @@
 namespace sipevents::message::detail {
 
 #if defined(__SSE2__)
+/// scan_host's label rules for the host at the bits of `host` in a classified block: no
+/// empty label and no '-' next to a '.' ("a..b", "a.-b", "a-.b").
+[[gnu::always_inline]] inline bool labels_ok(const block32& b, std::uint32_t host) noexcept {
+  const std::uint32_t dot = b.eq('.') & host, dash = b.eq('-') & host;
+  return !(((dash << 1) & dot) | ((dot << 1) & (dot | dash)));
+}
+
 /// The usual "user@host" or "host" whose user and host are alphanumerics, '-' and '.'
 /// and which ends within 32 bytes, from one classification of those 32 bytes. Returns
 /// the end of the host, or nullptr to leave the URI to the full path (which also
 /// decides on anything unusual or wrong).
 [[gnu::always_inline]] inline const char* user_host_short(const char* p, const char* end, uri& u) noexcept {
-  // All 32 bytes must lie in p's own page: only that page is known to be mapped.
-  if ((reinterpret_cast<std::uintptr_t>(p) & 4095u) > 4096u - 32u) return nullptr;
+  if (!block32_readable(p)) return nullptr;
   const std::size_t len = static_cast<std::size_t>(end - p);
   if (len == 0) return nullptr;
-  const std::uint32_t in = len >= 32 ? ~0u : (1u << len) - 1u;
-  const __m128i x0 = load16(p), x1 = load16(p + 16);
-  const std::uint32_t word = (word_mask_of(x0) | word_mask_of(x1) << 16) & in;
-  const std::uint32_t at = (eq_mask(x0, '@') | eq_mask(x1, '@') << 16) & in;
+  const block32 b = classify32(p, len);
+  const std::uint32_t at = b.eq('@') & b.in;
   unsigned hs = 0;
   if (at) {
     const unsigned a = static_cast<unsigned>(__builtin_ctz(at));
-    if (a == 0 || (~word & ((1u << a) - 1u))) return nullptr;
+    if (a == 0 || (~b.word & ((1u << a) - 1u))) return nullptr;
     hs = a + 1;
   } else if (len >= 32) {
     return nullptr;  // an '@' may follow
   }
   // The host runs while the word mask does; it must end inside the 32 bytes.
-  const std::uint64_t stop = (~static_cast<std::uint64_t>(word) & 0xFFFFFFFFull) >> hs;
+  const std::uint64_t stop = (~static_cast<std::uint64_t>(b.word) & 0xFFFFFFFFull) >> hs;
   const unsigned he = hs + static_cast<unsigned>(__builtin_ctzll(stop | (std::uint64_t{1} << 32)));
   if (he >= 32 || he == hs || !is(p[hs], c_alnum)) return nullptr;
-  const std::uint32_t host = static_cast<std::uint32_t>(((std::uint64_t{1} << he) - 1) & ~((std::uint64_t{1} << hs) - 1));
-  const std::uint32_t dot = (eq_mask(x0, '.') | eq_mask(x1, '.') << 16) & host;
-  const std::uint32_t dash = (eq_mask(x0, '-') | eq_mask(x1, '-') << 16) & host;
-  if (((dash << 1) & dot) | ((dot << 1) & (dot | dash))) return nullptr;
+  if (!labels_ok(b, static_cast<std::uint32_t>(((std::uint64_t{1} << he) - 1) & ~((std::uint64_t{1} << hs) - 1))))
+    return nullptr;
   if (at) u.user = sv(p, p + hs - 1);
   u.host = sv(p + hs, p + he);
   return p + he;
@@ -50,18 +52,12 @@ namespace sipevents::message::detail {
 /// Returns its end, or nullptr to leave it to scan_host, which also decides on anything
 /// unusual or wrong.
 [[gnu::always_inline]] inline const char* host_short(const char* p, const char* end) noexcept {
-  if ((reinterpret_cast<std::uintptr_t>(p) & 4095u) > 4096u - 32u) return nullptr;
+  if (!block32_readable(p)) return nullptr;
   const std::size_t len = static_cast<std::size_t>(end - p);
   if (len == 0 || !is(*p, c_alnum)) return nullptr;
-  const std::uint32_t in = len >= 32 ? ~0u : (1u << len) - 1u;
-  const __m128i x0 = load16(p), x1 = load16(p + 16);
-  const std::uint32_t word = (word_mask_of(x0) | word_mask_of(x1) << 16) & in;
-  const unsigned he = static_cast<unsigned>(__builtin_ctzll(~static_cast<std::uint64_t>(word)));
-  if (he >= 32) return nullptr;
-  const std::uint32_t host = (1u << he) - 1u;
-  const std::uint32_t dot = (eq_mask(x0, '.') | eq_mask(x1, '.') << 16) & host;
-  const std::uint32_t dash = (eq_mask(x0, '-') | eq_mask(x1, '-') << 16) & host;
-  if (((dash << 1) & dot) | ((dot << 1) & (dot | dash))) return nullptr;
+  const block32 b = classify32(p, len);
+  const unsigned he = static_cast<unsigned>(__builtin_ctzll(~static_cast<std::uint64_t>(b.word)));
+  if (he >= 32 || !labels_ok(b, (1u << he) - 1u)) return nullptr;
   return p + he;
 }
 #endif
