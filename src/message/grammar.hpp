@@ -121,7 +121,8 @@ inline const char* known_param(const char* p, const char* end, const char (&pref
   return r;
 }
 
-/// known_param for a parameter that must have a value (prefix ";name=").
+/// known_param for a parameter that must have a value, with the '=' in the prefix
+/// (";tag="): one compare fewer per read, which the name-addr reader measures.
 template <std::size_t N>
 inline const char* leading_param(const char* p, const char* end, const char (&prefix)[N],
                                  std::string_view& value) noexcept {
