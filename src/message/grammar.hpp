@@ -97,7 +97,8 @@ inline bool name_is(std::string_view name, const char (&lower_literal)[N]) noexc
 }
 
 /// A parameter a header of its kind usually carries (a Via's branch, rport and
-/// received, a From's or To's tag), read without the general loop when p holds `prefix`
+/// received; a Contact's expires and q; Subscription-State's expires), read without
+/// the general loop when p holds `prefix`
 /// (";name", the name in any case) followed by ';', ',' or the end (a flag, has_value
 /// false) or by '=' and a token-like value. Reads it as scan_generic_params would and
 /// returns its end; otherwise nullptr, and the general scan reads the parameter (LWS,
