@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "sipevents/message/auth_headers.hpp"
 #include "sipevents/message/headers.hpp"
 #include "sipevents/message/message.hpp"
 
@@ -16,6 +17,44 @@ namespace {
 std::string with_space(std::string_view v, std::string_view params) {
   const std::size_t at = static_cast<std::size_t>(params.data() - v.data());
   return std::string(v.substr(0, at)) + " " + std::string(v.substr(at));
+}
+
+/// Auth headers: every challenge of a list is read, and what we write from a parsed
+/// challenge or credentials parses back to the same fields.
+void auth_headers(std::string_view v) {
+  std::string_view rest = v;
+  sm::challenge c;
+  for (int i = 0; i < 64 && !rest.empty(); ++i) {
+    std::string_view next;
+    if (sm::parse_challenge(rest, c, &next)) break;
+    if (c.usable()) {
+      sm::challenge_spec s{sm::unquote_text(c.realm), sm::unquote_text(c.nonce), sm::unquote_text(c.opaque),
+                           sm::unquote_text(c.domain), c.algorithm, true, c.stale, c.qop_auth, c.qop_auth_int,
+                           c.userhash};
+      sm::challenge back;
+      if (sm::parse_challenge(sm::format_challenge(s), back) || back.algorithm != c.algorithm ||
+          sm::unquote_text(back.realm) != s.realm || back.stale != c.stale || back.qop_auth != c.qop_auth)
+        __builtin_trap();
+    }
+    if (next.data() && next.data() <= rest.data()) __builtin_trap();  // always moves on
+    rest = next;
+  }
+  sm::credentials cr;
+  if (!sm::parse_credentials(v, cr) && cr.scheme == "Digest" && cr.algorithm != sm::digest_algorithm::unknown) {
+    sm::credentials_spec k{sm::unquote_text(cr.username), sm::unquote_text(cr.realm), sm::unquote_text(cr.nonce),
+                           sm::unquote_text(cr.uri), std::string(cr.response), sm::unquote_text(cr.cnonce),
+                           sm::unquote_text(cr.opaque), cr.algorithm, true, std::string(cr.qop), cr.nc, cr.userhash};
+    sm::credentials back;
+    if (k.qop.find_first_of("\"\\, \t\r\n") == std::string::npos &&
+        (sm::parse_credentials(sm::format_credentials(k), back) || sm::unquote_text(back.username) != k.username ||
+         back.nc != (k.qop.empty() ? 0 : cr.nc) || back.response != cr.response))
+      __builtin_trap();
+  }
+  sm::authentication_info ai;
+  (void)sm::parse_authentication_info(v, ai);
+  std::string_view params = v;
+  sm::auth_param p;
+  while (sm::next_auth_param(params, p)) (void)p.text();
 }
 
 void same_via_both_ways(std::string_view v) {
@@ -51,6 +90,7 @@ void same_substate_both_ways(std::string_view v) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view v(reinterpret_cast<const char*>(data), size);
+  auth_headers(v);
   same_via_both_ways(v);
   same_contact_both_ways(v);
   same_substate_both_ways(v);

@@ -15,6 +15,10 @@ cp "$shared"/testdata/rfc4475/*.dat "$shared"/testdata/examples/*.sip "$shared"/
 # URIs and header values cut from the same messages.
 grep -ahoE '(sips?|tel):[^ >,"]+' "$seeds"/message/* | sort -u | head -400 | split -l 1 - "$seeds/uri/u"
 grep -ahE '^[A-Za-z-]+ *:' "$seeds"/message/* | sed 's/^[^:]*: *//' | sort -u | head -600 | split -l 1 - "$seeds/headers/h"
+# Authentication headers as clients and servers write them (RFC 7616, RFC 8760).
+printf '%s' 'Digest realm="example.com", nonce="0000000067a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071829", algorithm=SHA-256, qop="auth,auth-int", Digest realm="example.com", nonce="n", algorithm=MD5, stale=true' > "$seeds/headers/auth-challenges"
+printf '%s' 'Digest username="joe", realm="example.com", nonce="n", uri="sip:example.com", response="8ca523f5e9506fed4657c9700eebdbec", algorithm=MD5, qop=auth, cnonce="c", nc=00000001, opaque="o"' > "$seeds/headers/auth-credentials"
+printf '%s' 'nextnonce="abc", qop=auth, rspauth="00ff", cnonce="c", nc=0000000a' > "$seeds/headers/auth-info"
 run() {  # target seconds seed-dir
   local work="build/fuzz/corpus-$1" log="build/fuzz/$1.log"
   mkdir -p "$work" build/fuzz/artifacts

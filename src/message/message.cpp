@@ -410,8 +410,9 @@ codec_error parser::read(bool framed) {
     m_.body_ = sv(p, end);  // RFC 3261 18.3: no Content-Length on UDP means "to the end"
   }
 
-  m_.can_respond_ = m_.request_ && !m_.method_text_.empty() && seen_via_ && seen_from_ && seen_to_ &&
-                    seen_callid_ && seen_cseq_;
+  // RFC 4475 3.3.1: a request without Call-ID, From or To still gets its 400 when
+  // the Via routes the answer and the CSeq names the transaction.
+  m_.can_respond_ = m_.request_ && !m_.method_text_.empty() && seen_via_ && seen_cseq_;
   if (!start_ok) return err_;
   if (!seen_via_) fail(errc::missing_header, hdr::via);
   if (!seen_from_) fail(errc::missing_header, hdr::from);

@@ -124,8 +124,9 @@ class message {
   std::string_view sip_etag() const noexcept { return etag_; }
   std::string_view sip_if_match() const noexcept { return if_match_; }
 
-  /// True when Via, From, To, Call-ID and CSeq are present, so a UAS can build a
-  /// response even if one of them is malformed (the Via lines are copied as they are).
+  /// True for a request with Via and CSeq, so a UAS can build a response even if a
+  /// header is malformed or From, To or Call-ID is missing (RFC 4475 3.3.1): what is
+  /// there is copied as it is.
   bool can_respond() const noexcept { return can_respond_; }
 
   /// Replaces `part`, a view into raw(), with `with`, and parses the result. Views

@@ -1,0 +1,21 @@
+// OpenSSL's libcrypto behind auth::crypto: EVP digests, one-shot HMAC, RAND_bytes.
+#pragma once
+#include "sipevents/auth/digest.hpp"
+
+namespace sipevents::crypto {
+
+/// The stack's hashes, MAC and randomness from OpenSSL (libcrypto 1.1.1 or 3.x).
+/// Stateless between calls, so one instance may serve a whole stack.
+class openssl_crypto final : public auth::crypto {
+ public:
+  void hash(auth::hash_fn f, std::string_view data, std::span<std::uint8_t> out) override;
+  void hmac_sha256(std::string_view key, std::string_view data, std::span<std::uint8_t, 32> out) override;
+  /// RAND_bytes; if OpenSSL cannot seed itself the process aborts rather than hand
+  /// out predictable nonces.
+  void random(std::span<std::uint8_t> out) override;
+};
+
+/// One process-wide instance for applications that need no other.
+openssl_crypto& default_crypto();
+
+}  // namespace sipevents::crypto
