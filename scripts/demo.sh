@@ -10,6 +10,9 @@
 #      then MESSAGE both ways through the notifier's relay.
 #   3. RFC 3428 MESSAGE between two processes over UDP and TCP, including a page over
 #      1300 bytes that moves to TCP (RFC 3261 18.1.1).
+# Flows 1 and 2 run with digest authentication on: the notifier has a users file
+# (written here) and challenges every REGISTER, SUBSCRIBE, PUBLISH and relayed
+# MESSAGE; each client answers with its --user and --password.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -24,19 +27,30 @@ trap cleanup EXIT
 # Process substitution keeps $! the program's own pid (not sed's), so kill and wait
 # reach the program and its exit status.
 tag() { sed -u "s/^/$1 /"; }
+tmp=$(mktemp -d)
+trap 'cleanup; rm -rf "$tmp"' EXIT
+users="$tmp/users"
+cat > "$users" <<'USERS'
+# user:password, one per line; the realm is the notifier's domain (example.com)
+joe:joe's secret
+alice:alice in wonderland
+bob:bob's password
+welcome:welcome service
+USERS
 
 echo "== RFC 3680 welcome notice on loopback (notifier on udp+tcp 127.0.0.1:$port, domain example.com)"
 "$bin/sipevents-notifier" --bind "udp:127.0.0.1:$port" --bind "tcp:127.0.0.1:$port" --domain example.com \
-  > >(tag '[notifier]') 2>&1 &
+  --users "$users" > >(tag '[notifier]') 2>&1 &
 pids+=($!)
 sleep 0.3
 "$bin/sipevents-welcome" --server "udp:127.0.0.1:$port" --from sip:app.example.com --count 1 \
-  --watch sip:joe@example.com > >(tag '[welcome] ') 2>&1 &
+  --user welcome --password 'welcome service' --watch sip:joe@example.com > >(tag '[welcome] ') 2>&1 &
 welcome=$!
 pids+=($welcome)
 sleep 0.5
 timeout 10 "$bin/sipevents-message" listen --bind "udp:127.0.0.1:$((port + 2))" \
-  --register sip:joe@example.com --registrar "udp:127.0.0.1:$port" --count 1 > >(tag '[joe UA]  ') 2>&1
+  --register sip:joe@example.com --registrar "udp:127.0.0.1:$port" --user joe --password "joe's secret" \
+  --count 1 > >(tag '[joe UA]  ') 2>&1
 if ! timeout 5 tail --pid="$welcome" -f /dev/null || ! wait "$welcome"; then
   echo "welcome notice: NOT delivered" >&2
   exit 1
@@ -48,23 +62,27 @@ pids=()
 
 echo "== presence on loopback: bob watches alice, alice PUBLISHes, MESSAGE both ways"
 pport=$((port + 20))
-tmp=$(mktemp -d)
 "$bin/sipevents-notifier" --bind "udp:127.0.0.1:$pport" --bind "tcp:127.0.0.1:$pport" --domain example.com \
-  > >(tag '[notifier]') 2>&1 &
+  --users "$users" > >(tag '[notifier]') 2>&1 &
 pids+=($!)
 sleep 0.3
-for who in alice:$((pport + 2)) bob:$((pport + 4)); do
-  timeout 20 "$bin/sipevents-message" listen --bind "udp:127.0.0.1:${who#*:}" --register "sip:${who%%:*}@example.com" \
-    --registrar "udp:127.0.0.1:$pport" --count 1 > >(tag "[${who%%:*} UA] ") 2>&1 &
-  pids+=($!)
-  ua_pids+=($!)
-done
+alice_pw='alice in wonderland'
+bob_pw="bob's password"
+timeout 20 "$bin/sipevents-message" listen --bind "udp:127.0.0.1:$((pport + 2))" --register sip:alice@example.com \
+  --registrar "udp:127.0.0.1:$pport" --user alice --password "$alice_pw" --count 1 > >(tag "[alice UA] ") 2>&1 &
+pids+=($!)
+ua_pids+=($!)
+timeout 20 "$bin/sipevents-message" listen --bind "udp:127.0.0.1:$((pport + 4))" --register sip:bob@example.com \
+  --registrar "udp:127.0.0.1:$pport" --user bob --password "$bob_pw" --count 1 > >(tag "[bob UA] ") 2>&1 &
+pids+=($!)
+ua_pids+=($!)
 "$bin/sipevents-watcher" --event presence --from sip:bob@example.com --server "udp:127.0.0.1:$pport" \
-  --count 2 --text sip:alice@example.com > >(tee "$tmp/watch.txt" | tag '[bob watcher]') 2>&1 &
+  --user bob --password "$bob_pw" --count 2 --text sip:alice@example.com > >(tee "$tmp/watch.txt" | tag '[bob watcher]') 2>&1 &
 watcher=$!
 pids+=($watcher)
 sleep 0.5
 "$bin/sipevents-publish" --from sip:alice@example.com --server "udp:127.0.0.1:$pport" --status open \
+  --user alice --password "$alice_pw" \
   --contact "sip:alice@127.0.0.1:$((pport + 2))" --note "at my desk" --duration 1 > >(tag '[alice pub]') 2>&1 &
 publisher=$!
 pids+=($publisher)
@@ -74,12 +92,11 @@ sleep 0.1
 grep -q "active: closed" "$tmp/watch.txt" && grep -q "active: open sip:alice@127.0.0.1:$((pport + 2))" "$tmp/watch.txt" ||
   { echo "presence: bob did not see alice go from closed to open" >&2; exit 1; }
 "$bin/sipevents-message" send --from sip:bob@example.com --to sip:alice@example.com --via "udp:127.0.0.1:$pport" \
-  "Hi Alice, I see you are at your desk"
+  --user bob --password "$bob_pw" "Hi Alice, I see you are at your desk"
 "$bin/sipevents-message" send --from sip:alice@example.com --to sip:bob@example.com --via "udp:127.0.0.1:$pport" \
-  "Hi Bob!"
+  --user alice --password "$alice_pw" "Hi Bob!"
 for p in "${ua_pids[@]}" "$publisher"; do wait "$p"; done
 sleep 0.1
-rm -rf "$tmp"
 echo "presence flow: done"
 cleanup
 pids=()
@@ -98,4 +115,5 @@ sleep 0.3
   "$(printf 'long page %.0s' $(seq 1 150))" >/dev/null && echo "1500-byte page: delivered (over TCP)"
 wait "$listener"
 pids=()
+rm -rf "$tmp"
 echo "== demo done"

@@ -1,7 +1,10 @@
 // Small helpers the example tools share.
 #pragma once
+#include <memory>
 #include <string>
 
+#include "sipevents/auth/digest_client.hpp"
+#include "sipevents/crypto/openssl_crypto.hpp"
 #include "sipevents/transport/runtime.hpp"
 
 namespace tools {
@@ -21,5 +24,34 @@ inline std::string local_address_for(const std::string& host) {
 
 /// An IPv6 literal in brackets, anything else as is.
 inline std::string bracket(const std::string& h) { return h.find(':') != std::string::npos ? "[" + h + "]" : h; }
+
+/// `--user NAME --password PW` of the client tools: every challenge, whatever its
+/// realm, is answered with them by a digest client on the tool's runtime.
+class login {
+ public:
+  /// Takes `--user` or `--password` with its value; true when `flag` was one of them.
+  bool take(const std::string& flag, const std::string& value) {
+    if (flag == "--user") user_ = value;
+    else if (flag == "--password") password_ = value;
+    else return false;
+    return true;
+  }
+  /// Both or neither must be given.
+  bool complete() const { return user_.empty() == password_.empty(); }
+  /// Answers challenges to `rt`'s requests from now on (when a user was given).
+  void attach(sipevents::transport::runtime& rt) {
+    if (user_.empty()) return;
+    client_ = std::make_unique<sipevents::auth::digest_client>(
+        sipevents::crypto::default_crypto(),
+        [this](std::string_view, const sipevents::message::message&) -> std::optional<sipevents::auth::secret> {
+          return sipevents::auth::secret{user_, password_, {}};
+        });
+    rt.set_credentials(client_.get());
+  }
+
+ private:
+  std::string user_, password_;
+  std::unique_ptr<sipevents::auth::digest_client> client_;
+};
 
 }  // namespace tools

@@ -1,10 +1,10 @@
 // sipevents-message: send or receive RFC 3428 pages.
 //
 //   sipevents-message send --from URI --to URI [--via udp:HOST:PORT|tcp:HOST:PORT]
-//                          [--content-type T] [--timeout-ms N] TEXT
+//                          [--content-type T] [--timeout-ms N] [--user NAME --password PW] TEXT
 //   sipevents-message listen --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] [--count N]
 //                            [--max-transactions N] [--register AOR --registrar udp:HOST:PORT
-//                            [--expires N]]
+//                            [--expires N] [--user NAME --password PW]]
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -31,10 +31,10 @@ namespace {
 int usage() {
   std::fprintf(stderr,
                "usage: sipevents-message send --from URI --to URI [--via udp:HOST:PORT|tcp:HOST:PORT]\n"
-               "                              [--content-type T] TEXT\n"
+               "                              [--content-type T] [--user NAME --password PW] TEXT\n"
                "       sipevents-message listen --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] [--count N]\n"
                "                                [--max-transactions N] [--register AOR --registrar udp:HOST:PORT\n"
-               "                                [--expires N]]\n");
+               "                                [--expires N] [--user NAME --password PW]]\n");
   return 2;
 }
 
@@ -44,6 +44,7 @@ using tools::local_address_for;
 int send_main(std::vector<std::string> args) {
   std::string from, to, via, ctype = "text/plain", text;
   long timeout_ms = 40000;
+  tools::login login;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto val = [&](std::string& dst) {
@@ -57,10 +58,11 @@ int send_main(std::vector<std::string> args) {
     else if (a == "--via") { if (!val(via)) return usage(); }
     else if (a == "--content-type") { if (!val(ctype)) return usage(); }
     else if (a == "--timeout-ms") { if (!val(n)) return usage(); timeout_ms = std::atol(n.c_str()); }
+    else if (a == "--user" || a == "--password") { if (!val(n)) return usage(); login.take(a, n); }
     else if (!a.empty() && a[0] == '-' && a != "-") return usage();
     else text = text.empty() ? a : text + " " + a;
   }
-  if (from.empty() || to.empty()) return usage();
+  if (from.empty() || to.empty() || !login.complete()) return usage();
   peer dest;
   if (!via.empty()) {
     if (!sipevents::transaction::parse_peer(via, dest)) { std::fprintf(stderr, "bad --via %s\n", via.c_str()); return 2; }
@@ -73,6 +75,7 @@ int send_main(std::vector<std::string> args) {
     dest.port = u.has_port ? u.port : 5060;
   }
   st::runtime rt;
+  login.attach(rt);
   rt.set_log([](st::log_level l, std::string_view s) {
     if (l >= st::log_level::warning) std::fprintf(stderr, "%.*s\n", int(s.size()), s.data());
   });
@@ -130,8 +133,13 @@ int listen_main(std::vector<std::string> args) {
   peer registrar;
   std::uint32_t reg_expires = 3600;
   st::runtime_config cfg;
+  tools::login login;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--bind" && i + 1 < args.size()) binds.push_back(args[++i]);
+    else if ((args[i] == "--user" || args[i] == "--password") && i + 1 < args.size()) {
+      login.take(args[i], args[i + 1]);
+      ++i;
+    }
     else if (args[i] == "--register" && i + 1 < args.size()) aor = args[++i];
     else if (args[i] == "--registrar" && i + 1 < args.size()) {
       if (!sipevents::transaction::parse_peer(args[++i], registrar)) return usage();
@@ -144,9 +152,10 @@ int listen_main(std::vector<std::string> args) {
       cfg.layer.max_transactions = std::strtoul(args[++i].c_str(), nullptr, 10);
     else return usage();
   }
-  if (binds.empty()) return usage();
+  if (binds.empty() || !login.complete()) return usage();
   cfg.layer.server = "sipevents-message";
   st::runtime rt(cfg);
+  login.attach(rt);
   rt.set_log([](st::log_level l, std::string_view s) {
     if (l >= st::log_level::info) std::fprintf(stderr, "%.*s\n", int(s.size()), s.data());
   });
@@ -175,6 +184,7 @@ int listen_main(std::vector<std::string> args) {
   std::function<void()> do_register = [&] {
     register_contact(rt, aor, contact, registrar, reg_expires, ++reg_cseq, reg_call_id, [&](const st::request_result& r) {
       std::uint16_t st = r.status;
+      reg_cseq = std::max(reg_cseq, r.cseq);  // a 401/407 resend took the next CSeq
       std::fprintf(stderr, "registered %s as %s: %u\n", aor.c_str(), contact.c_str(), st);
       if (st == 423 && r.response && r.response->min_expires() && *r.response->min_expires() > reg_expires) {
         reg_expires = *r.response->min_expires();  // RFC 3261 10.2.8: retry with Min-Expires

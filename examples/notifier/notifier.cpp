@@ -4,7 +4,16 @@
 //
 //   sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN
 //                      [--domain DOMAIN ...] [--min-expires N] [--max-watchers N]
-//                      [--max-transactions N] [--quiet]
+//                      [--max-transactions N] [--users FILE [--auth-secret HEX]] [--quiet]
+//
+// --users turns digest authentication on for every request it serves: REGISTER,
+// SUBSCRIBE and PUBLISH are challenged with 401, relayed MESSAGEs with 407, in the
+// realm of the first --domain. FILE has one `user:password` line per user, or
+// `user:ALGORITHM:HA1` (MD5, SHA-256, SHA-512-256), and `#` comments; a bad file is
+// refused at start with its line number (exit 2). A user registers only her own AoR,
+// publishes only her own presence, and relays only MESSAGEs From herself (403).
+// --auth-secret is the nonce key (hex), shared by notifiers that accept each other's
+// nonces; without it a random one is made at start.
 //
 // One log line per request on stdout (--quiet: warnings only, for load runs).
 // --max-watchers bounds the watchers of one resource (default 10000; beyond: 503),
@@ -13,11 +22,15 @@
 // subdomain of it), others get 403.
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "../common/net.hpp"
 #include "sipevents/agent/event_agent.hpp"
+#include "sipevents/auth/users_file.hpp"
+#include "sipevents/crypto/openssl_crypto.hpp"
 #include "sipevents/presence/presence_package.hpp"
 #include "sipevents/reg/reg_package.hpp"
 #include "sipevents/registrar/registrar.hpp"
@@ -36,7 +49,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN\n"
                "                          [--domain DOMAIN ...] [--min-expires N] [--max-watchers N]\n"
-               "                          [--max-transactions N] [--quiet]\n");
+               "                          [--max-transactions N] [--users FILE [--auth-secret HEX]] [--quiet]\n");
   return 2;
 }
 
@@ -68,6 +81,19 @@ class registrar_driver final : public st::timed {
   bool quiet_;
 };
 
+/// The bytes of an even-length hex string; false for anything else.
+bool from_hex(const std::string& h, std::string& out) {
+  if (h.empty() || h.size() % 2) return false;
+  out.clear();
+  for (std::size_t i = 0; i < h.size(); i += 2) {
+    auto nib = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+    int a = nib(h[i]), b = nib(h[i + 1]);
+    if (a < 0 || b < 0) return false;
+    out.push_back(static_cast<char>(a * 16 + b));
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,6 +101,7 @@ int main(int argc, char** argv) {
   sr::registrar_config rcfg;
   std::size_t max_watchers = 0, max_transactions = 0;
   bool quiet = false;
+  std::string users_file, auth_secret_hex;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quiet") {
@@ -88,15 +115,46 @@ int main(int argc, char** argv) {
     else if (a == "--min-expires") rcfg.min_expires = std::uint32_t(std::strtoul(v.c_str(), nullptr, 10));
     else if (a == "--max-watchers") max_watchers = std::strtoull(v.c_str(), nullptr, 10);
     else if (a == "--max-transactions") max_transactions = std::strtoull(v.c_str(), nullptr, 10);
+    else if (a == "--users") users_file = v;
+    else if (a == "--auth-secret") auth_secret_hex = v;
     else return usage();
   }
-  if (binds.empty() || rcfg.domains.empty()) return usage();
+  if (binds.empty() || rcfg.domains.empty() || (!auth_secret_hex.empty() && users_file.empty())) return usage();
+
+  sipevents::auth::user_table users;
+  std::optional<sipevents::auth::digest_server> authenticator;
+  if (!users_file.empty()) {
+    std::ifstream in(users_file, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "sipevents-notifier: cannot read %s\n", users_file.c_str());
+      return 2;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    if (auto err = sipevents::auth::parse_users(text.str(), users)) {
+      std::fprintf(stderr, "sipevents-notifier: %s:%zu: %s\n", users_file.c_str(), err.line, err.what.c_str());
+      return 2;
+    }
+    sipevents::auth::server_auth_config acfg;
+    acfg.realm = rcfg.domains.front();
+    if (!auth_secret_hex.empty() && !from_hex(auth_secret_hex, acfg.secret)) {
+      std::fprintf(stderr, "sipevents-notifier: --auth-secret takes an even number of hex digits\n");
+      return 2;
+    }
+    authenticator.emplace(sipevents::crypto::default_crypto(),
+                          [&users](std::string_view u) -> const sipevents::auth::secret* {
+                            auto it = users.find(u);
+                            return it == users.end() ? nullptr : &it->second;
+                          },
+                          acfg);
+  }
 
   st::runtime_config cfg;
   cfg.allow_events = {"reg", "presence"};
   cfg.layer.server = "sipevents-notifier";
   if (max_transactions) cfg.layer.max_transactions = max_transactions;
   st::runtime rt(cfg);
+  if (authenticator) rt.set_authenticator(&*authenticator);
   rt.set_log([quiet](st::log_level l, std::string_view s) {
     // The runtime logs each request it receives at info: that is our one line per request.
     if (l >= (quiet ? st::log_level::warning : st::log_level::info)) std::printf("%.*s\n", int(s.size()), s.data());
@@ -141,7 +199,7 @@ int main(int argc, char** argv) {
   });
 
   rt.on_request("REGISTER", [&](st::incoming_request& r) {
-    rt.respond(r, registrar.on_register(r.msg, sipevents::transaction::clock::now()));
+    rt.respond(r, registrar.on_register(r.msg, sipevents::transaction::clock::now(), r.identity));
     driver.publish();
     rt.rearm();
   });
@@ -149,6 +207,13 @@ int main(int argc, char** argv) {
   // MESSAGE relay: to the registered contact with the highest q, answered with its
   // final status; 404 when the AoR has no binding.
   rt.on_request("MESSAGE", [&](st::incoming_request& r) {
+    // Authenticated users relay only as themselves.
+    if (!r.identity.empty() && sm::address_of_record(r.msg.from().addr) != r.identity) {
+      rt.log(st::log_level::warning, "relay: MESSAGE From " + std::string(r.msg.from().addr.text) + " by " +
+                                         r.identity + " refused");
+      rt.respond(r, 403, "Forbidden: From Is Not You");
+      return;
+    }
     const auto* bindings = registrar.lookup(sm::address_of_record(r.msg.request_uri()));
     peer to;
     if (!bindings || bindings->empty() || !sa::peer_from_uri(bindings->front().uri, to)) {
@@ -182,6 +247,7 @@ int main(int argc, char** argv) {
 
   std::printf("sipevents-notifier: registrar, reg notifier, presence server and MESSAGE relay for");
   for (const auto& d : rcfg.domains) std::printf(" %s", d.c_str());
+  if (authenticator) std::printf(" (digest authentication, %zu users)", users.size());
   std::printf("\n");
   std::fflush(stdout);
   rt.run();

@@ -2,6 +2,7 @@
 //
 //   sipevents-publish --from URI --server udp:HOST:PORT|tcp:HOST:PORT --status open|closed
 //                     [--note TEXT] [--contact URI] [--activity A] [--expires N] [--duration S]
+//                     [--user NAME --password PW]
 //
 // Publishes, keeps the publication refreshed (SIP-If-Match) for --duration seconds
 // (default 0: publish once), then removes it (Expires: 0). Prints one line per
@@ -29,7 +30,8 @@ namespace {
 int usage() {
   std::fprintf(stderr,
                "usage: sipevents-publish --from URI --server udp:HOST:PORT|tcp:HOST:PORT --status open|closed\n"
-               "                         [--note TEXT] [--contact URI] [--activity A] [--expires N] [--duration S]\n");
+               "                         [--note TEXT] [--contact URI] [--activity A] [--expires N] [--duration S]\n"
+               "                         [--user NAME --password PW]\n");
   return 2;
 }
 }  // namespace
@@ -38,10 +40,12 @@ int main(int argc, char** argv) {
   std::string from, server, status, note, contact, activity;
   std::uint32_t expires = 3600;
   double duration = 0;
+  tools::login login;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (i + 1 >= argc) return usage();
     std::string v = argv[++i];
+    if (login.take(a, v)) continue;
     if (a == "--from") from = v;
     else if (a == "--server") server = v;
     else if (a == "--status") status = v;
@@ -55,7 +59,7 @@ int main(int argc, char** argv) {
   peer srv;
   pr::activity act{};
   if (from.empty() || (status != "open" && status != "closed") || !sipevents::transaction::parse_peer(server, srv) ||
-      (!activity.empty() && !pr::parse_activity(activity, act)))
+      (!activity.empty() && !pr::parse_activity(activity, act)) || !login.complete())
     return usage();
 
   pr::presence_document doc;
@@ -74,6 +78,7 @@ int main(int argc, char** argv) {
   }
 
   st::runtime rt;
+  login.attach(rt);
   rt.set_log([](st::log_level l, std::string_view s) {
     if (l >= st::log_level::warning) std::fprintf(stderr, "%.*s\n", int(s.size()), s.data());
   });

@@ -2,6 +2,7 @@
 //
 //   sipevents-watcher --event PKG --from URI --server udp:HOST:PORT|tcp:HOST:PORT
 //                     [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]
+//                     [--user NAME --password PW]
 //                     TARGET-URI
 //
 // One JSON line per NOTIFY: event, resource, state, reason, expires, content_type,
@@ -37,6 +38,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: sipevents-watcher --event PKG --from URI --server udp:HOST:PORT|tcp:HOST:PORT\n"
                "                         [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]\n"
+               "                         [--user NAME --password PW]\n"
                "                         TARGET-URI\n");
   return 2;
 }
@@ -164,6 +166,7 @@ int main(int argc, char** argv) {
   long count = -1;
   double duration = -1;
   bool text = false;
+  tools::login login;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&](std::string& dst) {
@@ -181,14 +184,17 @@ int main(int argc, char** argv) {
     else if (a == "--count") { if (!val(n)) return usage(); count = std::atol(n.c_str()); }
     else if (a == "--duration") { if (!val(n)) return usage(); duration = std::atof(n.c_str()); }
     else if (a == "--text") text = true;
+    else if (a == "--user" || a == "--password") { if (!val(n)) return usage(); login.take(a, n); }
     else if (!a.empty() && a[0] == '-') return usage();
     else p.to = a;
   }
   peer srv;
-  if (p.event.empty() || p.from.empty() || p.to.empty() || !sipevents::transaction::parse_peer(server, srv))
+  if (p.event.empty() || p.from.empty() || p.to.empty() || !sipevents::transaction::parse_peer(server, srv) ||
+      !login.complete())
     return usage();
 
   st::runtime rt;
+  login.attach(rt);
   rt.set_log([](st::log_level l, std::string_view s) {
     if (l >= st::log_level::warning) std::fprintf(stderr, "%.*s\n", int(s.size()), s.data());
   });

@@ -1,7 +1,8 @@
 // sipevents-welcome: RFC 3680's welcome notice. Watches the registration state of
 // some AoRs (Event: reg) and greets every contact that becomes active with a MESSAGE.
 //
-//   sipevents-welcome --server udp:HOST:PORT --from URI [--text TEXT] [--count N] --watch AOR...
+//   sipevents-welcome --server udp:HOST:PORT --from URI [--text TEXT] [--count N]
+//                     [--user NAME --password PW] --watch AOR...
 //
 // Prints one line per event: the NOTIFY states, each contact that became active, and
 // the status of each welcome MESSAGE. With --count it exits 0 after N welcomes got 2xx.
@@ -26,9 +27,13 @@ int main(int argc, char** argv) {
   std::string server, from, text = "Welcome to the example.com service!";
   std::vector<std::string> watch;
   long count = -1;
+  tools::login login;
+  bool bad = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--watch") {
+    if ((a == "--user" || a == "--password") && i + 1 < argc) {
+      login.take(a, argv[++i]);
+    } else if (a == "--watch") {
       while (i + 1 < argc && argv[i + 1][0] != '-') watch.push_back(argv[++i]);
     } else if (i + 1 < argc && (a == "--server" || a == "--from" || a == "--text" || a == "--count")) {
       std::string v = argv[++i];
@@ -36,16 +41,19 @@ int main(int argc, char** argv) {
       else if (a == "--from") from = v;
       else if (a == "--text") text = v;
       else count = std::atol(v.c_str());
+    } else {
+      bad = true;
     }
   }
   peer srv;
-  if (from.empty() || watch.empty() || !sipevents::transaction::parse_peer(server, srv)) {
+  if (bad || from.empty() || watch.empty() || !sipevents::transaction::parse_peer(server, srv) || !login.complete()) {
     std::fprintf(stderr, "usage: sipevents-welcome --server udp:HOST:PORT --from URI [--text TEXT] [--count N] "
-                         "--watch AOR...\n");
+                         "[--user NAME --password PW] --watch AOR...\n");
     return 2;
   }
 
   st::runtime rt;
+  login.attach(rt);
   std::string local = tools::local_address_for(srv.host);
   // UDP and TCP on one port, so the Contact names the transport the server was asked
   // for: Kamailio, say, sends NOTIFY over TCP only back to a TCP contact.

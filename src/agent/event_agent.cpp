@@ -31,7 +31,7 @@ event_agent::event_agent(transport::runtime& rt, agent_config cfg, ev::server_ho
       cfg_(std::move(cfg)),
       server_([&rt](std::size_t n) { return rt.layer().random_token(n); }, cfg_.server, std::move(hooks)) {
   rt_.on_request("SUBSCRIBE", [this](transport::incoming_request& r) {
-    server_.on_subscribe(r.txn, r.msg, clock::now());
+    server_.on_subscribe(r.txn, r.msg, clock::now(), r.identity);
     flush();
   });
   rt_.on_request("NOTIFY", [this](transport::incoming_request& r) {
@@ -238,7 +238,7 @@ void event_agent::serve_publications(ev::publication_server& esc, publication_ha
   esc_ = &esc;
   on_publication_ = std::move(h);
   rt_.on_request("PUBLISH", [this](transport::incoming_request& r) {
-    rt_.respond(r, esc_->on_publish(r.msg, clock::now()));
+    rt_.respond(r, esc_->on_publish(r.msg, clock::now(), r.identity));
     flush();
   });
 }

@@ -77,6 +77,7 @@ void publication_client::send(purpose what, time_point) {
 void publication_client::on_response(std::uint64_t key, const sm::message& r, time_point now) {
   if (key != in_flight_ || r.status() < 200) return;
   in_flight_ = 0;
+  cseq_ = std::max(cseq_, r.cseq().seq);  // an authentication resend took the next number
   const std::uint16_t st = r.status();
   if (st >= 200 && st < 300) {
     retried_423_ = false;

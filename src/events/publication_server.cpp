@@ -22,7 +22,7 @@ std::string_view to_string(publication_change_kind k) noexcept {
 
 bool publisher_is_resource(const publish_request& r) {
   sm::uri u;
-  if (sm::parse_uri(r.publisher, u)) return false;
+  if (sm::parse_uri(r.identity.empty() ? r.publisher : r.identity, u)) return false;
   return resource_name(u) == r.resource;
 }
 
@@ -48,7 +48,7 @@ std::string publication_server::new_etag() {
   }
 }
 
-sm::message_builder publication_server::on_publish(const sm::message& req, time_point now) {
+sm::message_builder publication_server::on_publish(const sm::message& req, time_point now, std::string_view identity) {
   std::string to_tag = ids_(10);
   auto answer = [&](std::uint16_t st, std::string_view reason) {
     return sm::message_builder::response_to(req, st, reason, to_tag);
@@ -66,7 +66,7 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
   const expiry_policy& bounds = pk->second.bounds;
   const std::string resource = resource_name(req.request_uri());
   const std::string publisher(req.from().addr.text);
-  if (!authorize_({&req, resource, publisher})) return answer(403, "Forbidden: Not Authorized to Publish");
+  if (!authorize_({&req, resource, publisher, identity})) return answer(403, "Forbidden: Not Authorized to Publish");
 
   std::uint32_t expires = req.expires().value_or(bounds.default_expires);
   if (expires != 0 && expires < bounds.min_expires) {

@@ -158,9 +158,12 @@ void subscription_client::on_response(std::uint64_t key, const sm::message& resp
   const std::uint16_t st = resp.status();
   if (st < 200) { pending_[key] = std::move(p); return; }  // provisional: keep waiting
   const bool ok = st < 300;
+  // An authentication resend numbers one above what was built: later requests follow it.
+  const std::uint32_t sent_cseq = resp.cseq().seq;
 
   if (p.what == purpose::initial) {
     initial_key_ = 0;
+    cseq_ = std::max(cseq_, sent_cseq);
     if (ok) {
       auto d = dialog::dialog::from_response(initial_, resp);
       if (!d) {
@@ -178,6 +181,7 @@ void subscription_client::on_response(std::uint64_t key, const sm::message& resp
       } else {
         l = &it->second;  // the NOTIFY came first and made the dialog
       }
+      if (dialog::dialog* kept = dialogs_.find(l->id)) kept->note_local_cseq(sent_cseq);
       set_expiry(*l, resp.expires().value_or(p_.expires), now);
       if (unsubscribed_) {
         unsubscribed_ = false;  // send the Expires: 0 this leg still needs
@@ -201,6 +205,7 @@ void subscription_client::on_response(std::uint64_t key, const sm::message& resp
   if (it == legs_.end()) return;
   leg& l = it->second;
   l.in_flight = 0;
+  if (dialog::dialog* d = dialogs_.find(l.id)) d->note_local_cseq(sent_cseq);
   if (p.what == purpose::unsubscribe) {
     if (!ok) end_leg(p.remote_tag, reason::unsubscribed, st, now);
     return;  // on 2xx the final NOTIFY ends the leg (or notify_by does)

@@ -46,7 +46,8 @@ std::string subscription_server::allow_events() const {
 
 authorization same_domain(const authorization_request& r) {
   sm::uri res, who;
-  if (sm::parse_uri(r.resource, res) || sm::parse_uri(r.watcher, who) || !res.is_sip() || !who.is_sip())
+  if (sm::parse_uri(r.resource, res) || sm::parse_uri(r.identity.empty() ? r.watcher : r.identity, who) ||
+      !res.is_sip() || !who.is_sip())
     return authorization::deny;
   auto lower = [](std::string_view s) {
     std::string o(s);
@@ -100,7 +101,8 @@ void subscription_server::reject(std::uint64_t txn, const sm::message& req, std:
   respond(txn, std::move(b));
 }
 
-void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req, time_point now) {
+void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req, time_point now,
+                                       std::string_view identity) {
   const sm::event_header* ev = req.event();
   if (!ev) return reject(txn, req, 400, "Missing Event header");
   auto pit = packages_.find(ev->type);
@@ -171,7 +173,7 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
 
   authorization a = authorization::accept;
   if (hooks_.authorize) {
-    authorization_request ar{pkg.name(), resource, req.from().addr.text, &req};
+    authorization_request ar{pkg.name(), resource, req.from().addr.text, &req, identity};
     a = hooks_.authorize(ar);
   }
   if (a == authorization::deny) return reject(txn, req, 403, "Forbidden");
@@ -348,6 +350,7 @@ void subscription_server::on_response(std::uint64_t key, const sm::message& resp
   notifies_.erase(nit);
   sub& s = subs_.at(id);
   s.in_flight = 0;
+  if (s.dlg) s.dlg->note_local_cseq(resp.cseq().seq);  // a watcher that challenged us
   const std::uint16_t st = resp.status();
   if (s.ending) return remove(id, s.end_reason, st < 300 ? 0 : st);
   // RFC 6665 4.2.2: 481 means the subscriber has no such subscription; never NOTIFY again.

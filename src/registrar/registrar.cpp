@@ -85,7 +85,7 @@ std::string contact_params(const sm::name_addr& na) {
 
 }  // namespace
 
-sm::message_builder registrar::on_register(const sm::message& req, time_point now) {
+sm::message_builder registrar::on_register(const sm::message& req, time_point now, std::string_view identity) {
   auto fail = [&](std::uint16_t st, std::string_view reason) {
     return sm::message_builder::response_to(req, st, reason, ids_(10));
   };
@@ -95,6 +95,7 @@ sm::message_builder registrar::on_register(const sm::message& req, time_point no
   for (char c : to.host) domain.push_back(char(c >= 'A' && c <= 'Z' ? c | 0x20 : c));
   if (!serves(domain)) return fail(403, "Domain Not Served");
   const std::string aor = sm::address_of_record(to);
+  if (!identity.empty() && aor != identity) return fail(403, "Forbidden: Not Your Address-of-Record");
   auto existing_it = aors_.find(aor);
   std::vector<binding> none;
   std::vector<binding>& current = existing_it != aors_.end() ? existing_it->second : none;

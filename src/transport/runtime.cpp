@@ -70,7 +70,15 @@ void runtime::on_bytes(std::string_view bytes, const peer& from) {
 
 void runtime::send_request(const sm::message_builder& request, const peer& dest, result_handler done,
                            std::function<void(const sm::message&)> provisional) {
-  auto fail_async = [this, done](std::string why) {
+  pending p;
+  p.done = std::move(done);
+  p.provisional = std::move(provisional);
+  p.dest = dest;
+  start(request.text(), dest, std::move(p), false, !request.has("User-Agent"));
+}
+
+void runtime::start(std::string text, const peer& dest, pending p, bool resend, bool add_user_agent) {
+  auto fail_async = [this, done = p.done](std::string why) {
     log(log_level::warning, why);
     std::weak_ptr<bool> alive = alive_;
     asio::post(io_, [done, why, alive] {
@@ -80,7 +88,6 @@ void runtime::send_request(const sm::message_builder& request, const peer& dest,
       done(r);
     });
   };
-  std::string text = request.text();
   peer to = dest;
   bool v6 = is_v6_host(to.host);
   // RFC 3261 18.1.1: leave room for the Via we add; large requests must not fragment.
@@ -99,17 +106,66 @@ void runtime::send_request(const sm::message_builder& request, const peer& dest,
   }
   std::string via = fmt::format("Via: SIP/2.0/{} {}{}{}:{};branch={};rport\r\n", transport_token(to.transport),
                                 v6 ? "[" : "", local->host, v6 ? "]" : "", local->port, layer_.new_branch());
-  if (!cfg_.user_agent.empty() && !request.has("User-Agent")) via += "User-Agent: " + cfg_.user_agent + "\r\n";
+  if (!cfg_.user_agent.empty() && add_user_agent) via += "User-Agent: " + cfg_.user_agent + "\r\n";
   insert_headers(text, via);
   sm::message m;
   if (sm::codec_error e = sm::parse_framed(text, m, cfg_.layer.limits)) {
     fail_async("request does not parse: " + e.reason());
     return;
   }
+  if (client_auth_) {
+    // A realm this next hop challenged before: answer its last nonce up front.
+    std::string lines = resend ? std::string() : client_auth_->ahead(m, transaction::to_string(dest), p.attempt);
+    if (!lines.empty()) {
+      text.insert(text.find("\r\n") + 2 + via.size(), lines);
+      if (sm::codec_error e = sm::parse_framed(text, m, cfg_.layer.limits)) {
+        fail_async("request does not parse: " + e.reason());
+        return;
+      }
+    }
+    p.sent = m;
+  }
+  p.cseq = m.cseq().seq;
   log(log_level::debug, fmt::format("send {} {} to {}", m.method_text(), m.request_uri().text, transaction::to_string(to)));
   transaction::txn_id id = layer_.send_request(std::move(m), to, transaction::clock::now());
-  pending_[id] = pending{std::move(done), std::move(provisional)};
+  pending_[id] = std::move(p);
   pump();
+}
+
+bool runtime::resend_challenged(pending& p, const sm::message& challenge) {
+  std::optional<std::string> lines =
+      client_auth_->on_challenge(*p.sent, challenge, transaction::to_string(p.dest), p.attempt);
+  if (!lines) return false;
+  // The same request with the next CSeq, our answers, and (from start) a new branch.
+  const sm::message& s = *p.sent;
+  auto b = sm::message_builder::request(s.method_text(), s.request_uri().text);
+  bool top_via = true;
+  for (const sm::header_field& h : s.headers()) {
+    switch (h.id) {
+      case sm::hdr::via:
+        if (top_via) {
+          top_via = false;
+          continue;
+        }
+        break;
+      case sm::hdr::authorization: case sm::hdr::proxy_authorization: case sm::hdr::content_length:
+        continue;
+      case sm::hdr::cseq:
+        b.header(sm::hdr::cseq, fmt::format("{} {}", s.cseq().seq + 1, s.cseq().method_text));
+        continue;
+      default:
+        break;
+    }
+    b.header(h.id == sm::hdr::unknown ? h.name : sm::canonical_name(h.id), h.value);
+  }
+  b.body({}, s.body());
+  std::string text = b.text();
+  insert_headers(text, *lines);
+  log(log_level::debug, fmt::format("{} {}: {} challenge answered", s.method_text(), s.request_uri().text,
+                                    challenge.status()));
+  peer dest = p.dest;
+  start(std::move(text), dest, std::move(p), true, false);
+  return true;
 }
 
 bool runtime::respond(const incoming_request& req, const sm::message_builder& response) {
@@ -129,6 +185,31 @@ bool runtime::respond(const incoming_request& req, const sm::message_builder& re
 
 bool runtime::respond(const incoming_request& req, std::uint16_t status, std::string_view reason) {
   return respond(req, sm::message_builder::response_to(req.msg, status, reason, req.to_tag));
+}
+
+bool runtime::authenticate(incoming_request& r) {
+  const auth::auth_mode mode = server_auth_->mode_for(r.msg);
+  if (mode == auth::auth_mode::none) return true;
+  auth::verdict v = server_auth_->verify(r.msg, mode, auth::wall_clock::now());
+  if (v.what == auth::verdict::kind::ok) {
+    const std::string& realm = server_auth_->config().realm;
+    std::string aor = v.user.find('@') != std::string::npos ? "sip:" + v.user : "sip:" + v.user + "@" + realm;
+    sm::uri u;
+    r.identity = sm::parse_uri(aor, u) ? aor : sm::address_of_record(u);
+    return true;
+  }
+  // A first request without credentials is the usual start of the exchange; failed
+  // credentials (wrong password, unknown user, replay, bad syntax) are warnings.
+  log(v.failed ? log_level::warning : log_level::info,
+      fmt::format("auth: {} {} from {} refused with {}: {}", r.msg.method_text(), r.msg.request_uri().text,
+                  transaction::to_string(r.from), v.status, v.why));
+  auto b = sm::message_builder::response_to(r.msg, v.status, v.reason, r.to_tag);
+  auth::digest_server::add_challenges(b, v);
+  const bool was = pumping_;
+  pumping_ = false;
+  respond(r, b);
+  pumping_ = was;
+  return false;
 }
 
 std::string runtime::allowed_methods() const {
@@ -156,9 +237,10 @@ void runtime::pump() {
         transports_->send(o.where, std::move(o.bytes));
         break;
       case output::kind::request: {
-        incoming_request r{o.txn, std::move(o.msg), o.where, layer_.random_token(10)};
+        incoming_request r{o.txn, std::move(o.msg), o.where, layer_.random_token(10), {}};
         log(log_level::info, fmt::format("{} {} from {}", r.msg.method_text(), r.msg.request_uri().text,
                                          transaction::to_string(o.where)));
+        if (server_auth_ && !authenticate(r)) break;
         auto h = handlers_.find(std::string(r.msg.method_text()));
         if (h != handlers_.end()) {
           h->second(r);
@@ -180,9 +262,15 @@ void runtime::pump() {
         }
         pending p = std::move(it->second);
         pending_.erase(it);
+        if (client_auth_ && p.sent) {
+          const std::uint16_t st = o.msg.status();
+          if ((st == 401 || st == 407) && resend_challenged(p, o.msg)) break;
+          client_auth_->on_final(o.msg, p.attempt);
+        }
         request_result r;
         r.status = o.msg.status();
         r.reason = std::string(o.msg.reason());
+        r.cseq = p.cseq;
         r.response = std::move(o.msg);
         if (p.done) p.done(r);
         break;
@@ -195,6 +283,7 @@ void runtime::pump() {
         request_result r;
         r.status = o.status;
         r.reason = o.status == 408 ? "Request Timeout" : "Service Unavailable";
+        r.cseq = p.cseq;
         if (p.done) p.done(r);
         break;
       }

@@ -8,6 +8,7 @@
 
 #include "sipevents/auth/digest_client.hpp"
 #include "sipevents/auth/digest_server.hpp"
+#include "sipevents/auth/users_file.hpp"
 #include "sipevents/crypto/openssl_crypto.hpp"
 #include "sipevents/message/auth_headers.hpp"
 #include "sipevents/message/check.hpp"
@@ -677,4 +678,39 @@ TEST_CASE("digest client: refreshes answer up front; nextnonce; 407; algorithm c
   REQUIRE(il);
   CHECK(il->find("qop=auth-int") != std::string::npos);
   CHECK(strong.verify(parse(request("MESSAGE", 2).text(), *il), sa::auth_mode::proxy, t0).user == "joe");
+}
+
+// ---- users file -----------------------------------------------------------------------
+
+TEST_CASE("users file: passwords with spaces and colons, stored hashes, comments, faults by line") {
+  const std::string md5 = sa::ha1(crypto(), digest_algorithm::md5, "ann", "example.com", "annpw");
+  const std::string sha = sa::ha1(crypto(), digest_algorithm::sha256, "ann", "example.com", "annpw");
+  sa::user_table t;
+  auto err = sa::parse_users("# users of example.com\r\n\njoe:a pass: with colons \r\n  # indented comment\n"
+                             "ann:MD5:" + md5 + "\nann:SHA-256:" + sha + "\nbob:x",
+                             t);
+  REQUIRE(!err);
+  REQUIRE(t.size() == 3);
+  CHECK(t["joe"].password == "a pass: with colons ");
+  CHECK(t["bob"].password == "x");
+  REQUIRE(t["ann"].ha1.size() == 2);
+  CHECK(t["ann"].password.empty());
+  CHECK(t["ann"].ha1_for(crypto(), digest_algorithm::sha256, "example.com") == sha);
+  CHECK(t["ann"].ha1_for(crypto(), digest_algorithm::md5_sess, "example.com") == md5);
+  CHECK(t["ann"].ha1_for(crypto(), digest_algorithm::sha512_256, "example.com").empty());
+  struct bad {
+    const char* text;
+    std::size_t line;
+    const char* what;
+  };
+  for (auto [text, line, what] :
+       {bad{"joe:pw\nno colon here\n", 2, "no ':'"}, bad{"\n\n:pw", 3, "empty user"}, bad{"joe:", 1, "empty password"},
+        bad{"joe:a\njoe:b", 2, "second password"}, bad{"jo e:x", 1, "no spaces"},
+        bad{"joe:SHA-256:abcd", 1, "is not 64 hex digits"}}) {
+    INFO(text);
+    sa::user_table u;
+    auto e = sa::parse_users(text, u);
+    CHECK(e.line == line);
+    CHECK(e.what.find(what) != std::string::npos);
+  }
 }

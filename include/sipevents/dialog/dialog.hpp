@@ -58,6 +58,11 @@ class dialog {
   /// routing), From/To with tags, Call-ID, the next local CSeq and our Contact.
   /// No Via: the transport adds it. The caller adds Event, Expires, a body ...
   message::message_builder request(std::string_view method);
+  /// A request of ours went out with CSeq `seq` (a resend after a 401/407 takes the
+  /// next number): the next request() numbers above it.
+  void note_local_cseq(std::uint32_t seq) noexcept {
+    if (seq > local_cseq_) local_cseq_ = seq;
+  }
   /// The URI the request built last goes to: the first Route, else the remote target.
   std::string next_hop() const;
 

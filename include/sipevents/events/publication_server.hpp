@@ -53,9 +53,13 @@ struct publish_request {
   const message::message* publish = nullptr;
   std::string_view resource;
   std::string_view publisher;
+  /// The authenticated user's AoR ("sip:joe@example.com"); empty when the stack does
+  /// not authenticate.
+  std::string_view identity;
 };
-/// May the From of a PUBLISH publish for the resource? Default: when the From AoR is
-/// the resource (RFC 3903 6 step 1: authenticated and authorized by local policy).
+/// May the sender of a PUBLISH publish for the resource? Default: when the
+/// authenticated identity (without authentication, the From AoR) is the resource
+/// (RFC 3903 6 step 1: authenticated and authorized by local policy).
 using publish_authorizer = std::function<bool(const publish_request&)>;
 bool publisher_is_resource(const publish_request& r);
 
@@ -70,7 +74,9 @@ class publication_server {
 
   /// Answers a PUBLISH (RFC 3903 6): 200 with SIP-ETag and Expires, or 400, 403, 412,
   /// 413, 415, 423, 489, 503. Changes are queued for poll().
-  message::message_builder on_publish(const message::message& req, time_point now);
+  /// `identity` is who the stack authenticated (see publish_request::identity).
+  message::message_builder on_publish(const message::message& req, time_point now,
+                                      std::string_view identity = {});
 
   /// Expires publications whose time has come.
   void advance(time_point now);

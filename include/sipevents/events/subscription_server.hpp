@@ -38,11 +38,14 @@ struct authorization_request {
   std::string_view resource;  ///< resource_name() of the Request-URI
   std::string_view watcher;   ///< From URI
   const message::message* subscribe = nullptr;
+  /// The authenticated user's AoR; empty when the stack does not authenticate. Policy
+  /// should trust it over `watcher`, which anyone can write.
+  std::string_view identity;
 };
 
 /// A policy many deployments start from: watchers of the resource's own domain or a
 /// subdomain of it ("app.example.com" watching "sip:joe@example.com") are accepted,
-/// everyone else is denied (403).
+/// everyone else is denied (403). The watcher is the identity when there is one.
 authorization same_domain(const authorization_request& r);
 
 struct server_config {
@@ -87,7 +90,9 @@ class subscription_server {
   std::string allow_events() const;
 
   /// A SUBSCRIBE received in server transaction `txn` (initial, refresh or unsubscribe).
-  void on_subscribe(std::uint64_t txn, const message::message& request, time_point now);
+  /// `identity`: who the stack authenticated, handed to the authorization hook.
+  void on_subscribe(std::uint64_t txn, const message::message& request, time_point now,
+                    std::string_view identity = {});
   /// The state of `resource` in `package` changed: NOTIFY each of its watchers, at
   /// most once per package interval (later changes merge into the next NOTIFY).
   void changed(std::string_view package, std::string_view resource, time_point now);

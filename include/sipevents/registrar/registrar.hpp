@@ -70,7 +70,9 @@ class registrar {
 
   /// Handles a REGISTER and returns the response to send (RFC 3261 10.3). Binding
   /// changes are queued for poll().
-  message::message_builder on_register(const message::message& req, time_point now);
+  /// `identity`: the AoR the stack authenticated the sender as; when given, only that
+  /// AoR may be bound (403 otherwise).
+  message::message_builder on_register(const message::message& req, time_point now, std::string_view identity = {});
   /// Removes a binding by policy (RFC 3680 deactivated, probation, rejected).
   bool remove(std::string_view aor, std::string_view binding_id, binding_event why, time_point now);
 

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sipevents/auth/digest_client.hpp"
+#include "sipevents/auth/digest_server.hpp"
 #include "sipevents/message/message.hpp"
 #include "sipevents/transaction/transaction_layer.hpp"
 #include "sipevents/transport/transport_asio.hpp"
@@ -47,6 +49,7 @@ struct request_result {
   std::string reason;
   std::optional<message::message> response;
   std::string error;  ///< why it was not sent, if status == 0
+  std::uint32_t cseq = 0;  ///< the CSeq of the last send (a 401/407 resend takes the next)
 };
 
 /// A request handed to the application. Answer it once with respond().
@@ -55,6 +58,9 @@ struct incoming_request {
   message::message msg;
   peer from;
   std::string to_tag;  ///< use as the To tag of the answer (dialog-creating ones keep it)
+  /// Who sent it, as an AoR ("sip:joe@example.com"), when the runtime authenticates
+  /// this method (set_authenticator); empty otherwise. Trust it, not From.
+  std::string identity;
 };
 
 /// A state machine the runtime's one timer also drives (the event agent, a registrar):
@@ -88,6 +94,9 @@ class runtime {
   /// Sends a request built by the application (no Via: the runtime adds the top Via
   /// for the transport it picks). Over 1300 bytes it goes over TCP to the same
   /// address, or fails when there is no TCP transport. `done` gets the final outcome.
+  /// With credentials set, a 401/407 is answered and the request sent again (CSeq + 1,
+  /// new branch) before `done` hears anything; `request_result::cseq` says which CSeq
+  /// the outcome belongs to.
   void send_request(const message::message_builder& request, const peer& to, result_handler done,
                     std::function<void(const message::message&)> provisional = {});
   /// Answers a request passed to a handler.
@@ -97,6 +106,13 @@ class runtime {
   /// Handles requests of `method`; OPTIONS has a default answer, others get 405.
   void on_request(std::string method, request_handler h);
   void set_log(log_sink sink) { log_ = std::move(sink); }
+  /// Answers challenges to every request this runtime sends with `c` (not owned;
+  /// nullptr turns it off).
+  void set_credentials(auth::digest_client* c) noexcept { client_auth_ = c; }
+  /// Authenticates incoming requests with `s` (not owned; nullptr turns it off): each
+  /// method `s` names is challenged until it carries good credentials, and handlers
+  /// see the sender in incoming_request::identity. Refusals are logged with the source.
+  void set_authenticator(auth::digest_server* s) noexcept { server_auth_ = s; }
   /// Drives `t` from the runtime's timer until remove_timed(). Not owned.
   void add_timed(timed& t);
   void remove_timed(timed& t);
@@ -131,9 +147,23 @@ class runtime {
   struct pending {
     result_handler done;
     std::function<void(const message::message&)> provisional;
+    // Kept only while credentials are set: what a 401/407 resend needs.
+    std::optional<message::message> sent;
+    peer dest;
+    auth::digest_client::attempt attempt;
+    std::uint32_t cseq = 0;
   };
+  /// Adds the Via (and, on a first send with credentials set, answers ahead), starts
+  /// the transaction.
+  void start(std::string text, const peer& dest, pending p, bool resend, bool add_user_agent);
+  /// Runs the authenticator on a request: false when it was answered (401/407/400).
+  bool authenticate(incoming_request& r);
+  /// A 401/407 to `p`'s request: true when it was sent again.
+  bool resend_challenged(pending& p, const message::message& challenge);
   std::map<transaction::txn_id, pending> pending_;
   log_sink log_;
+  auth::digest_client* client_auth_ = nullptr;
+  auth::digest_server* server_auth_ = nullptr;
   std::vector<timed*> timed_;
   bool pumping_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
