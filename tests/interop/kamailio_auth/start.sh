@@ -1,0 +1,59 @@
+#!/bin/sh
+# Starts Kamailio with digest authentication (kamailio.cfg beside this file) on
+# loopback, in the background, and waits for it to answer OPTIONS.
+#
+#   KAM_PORT (5090)  KAM_RUN_DIR (/tmp/interop/kamailio-auth)  KAM_ALG ("" = MD5, or SHA-256)
+#   KAM_USERS: "user:password user:password ..." (default alice, bob, joe below)
+# Stop it with ../../../../shared/interop/kamailio/stop.sh and the same KAM_RUN_DIR.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+PORT=${KAM_PORT:-5090}
+RUN=${KAM_RUN_DIR:-/tmp/interop/kamailio-auth}
+ALG=${KAM_ALG:-}
+USERS=${KAM_USERS:-"alice:alice-pw bob:bob-pw joe:joe-pw"}
+DB="$RUN/kamailio.sqlite"
+PIDFILE="$RUN/kamailio.pid"
+LOG="$RUN/kamailio.log"
+SCHEMA=/usr/share/kamailio/db_sqlite
+mkdir -p "$RUN"
+if [ -s "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+    echo "start.sh: already running, pid $(cat "$PIDFILE")" >&2
+    exit 0
+fi
+rm -f "$PIDFILE" "$DB"
+{
+    cat "$SCHEMA/standard-create.sql" "$SCHEMA/auth_db-create.sql" "$SCHEMA/presence-create.sql"
+    for u in $USERS; do
+        echo "INSERT INTO subscriber (username, domain, password) VALUES ('${u%%:*}', '127.0.0.1', '${u#*:}');"
+    done
+} | sqlite3 "$DB"
+set -- -f "$HERE/kamailio.cfg" -P "$PIDFILE" -w "$RUN" -E -DD -m 128 -M 8 \
+    -A "SIP_PORT=$PORT" -A "SELF_URI=\"sip:127.0.0.1:$PORT\"" -A "DBURL=\"sqlite:///$DB\"" \
+    -A "CTL_SOCK=\"unix:$RUN/kamailio_ctl\"" -A "AUTH_ALG=\"$ALG\"" -A "LOGLEVEL=${KAM_DEBUG:-2}"
+kamailio -c "$@" >"$RUN/check.log" 2>&1 || { cat "$RUN/check.log" >&2; exit 1; }
+setsid kamailio "$@" >"$LOG" 2>&1 </dev/null &
+python3 - "$PORT" <<'PY' || { echo "start.sh: no answer to OPTIONS; see $LOG" >&2; tail -20 "$LOG" >&2; exit 1; }
+import socket, sys, time
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(0.3)
+deadline = time.time() + 15
+n = 0
+while time.time() < deadline:
+    n += 1
+    cid = "probe-%d" % n
+    s.sendto(("OPTIONS sip:127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-p%d\r\n"
+              "Max-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=p\r\nTo: <sip:127.0.0.1>\r\nCall-ID: %s\r\n"
+              "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n" % (port, s.getsockname()[1], n, cid)).encode(),
+             ("127.0.0.1", port))
+    try:
+        while True:
+            d = s.recv(65535).decode(errors="replace")
+            if cid in d and d.startswith("SIP/2.0 200"):
+                sys.exit(0)
+    except socket.timeout:
+        pass
+sys.exit(1)
+PY
+echo "start.sh: kamailio (auth ${ALG:-MD5}) ready on udp/tcp 127.0.0.1:$PORT, pid $(cat "$PIDFILE")"
