@@ -4,7 +4,8 @@
 //
 //   sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN
 //                      [--domain DOMAIN ...] [--min-expires N] [--max-watchers N]
-//                      [--max-transactions N] [--users FILE [--auth-secret HEX]] [--quiet]
+//                      [--max-transactions N] [--users FILE [--auth-secret HEX]
+//                      [--auth-algorithms LIST]] [--verbose | --quiet]
 //
 // --users turns digest authentication on for every request it serves: REGISTER,
 // SUBSCRIBE and PUBLISH are challenged with 401, relayed MESSAGEs with 407, in the
@@ -13,7 +14,10 @@
 // refused at start with its line number (exit 2). A user registers only her own AoR,
 // publishes only her own presence, and relays only MESSAGEs From herself (403).
 // --auth-secret is the nonce key (hex), shared by notifiers that accept each other's
-// nonces; without it a random one is made at start.
+// nonces; without it a random one is made at start. --auth-algorithms lists the
+// challenges sent, in order (default MD5 alone: baresip 1.0 fails when any challenge
+// names another algorithm; MD5,SHA-256 serves linphonec, Kamailio and our clients).
+// --verbose adds a line per authenticated request naming the user and algorithm.
 //
 // One log line per request on stdout (--quiet: warnings only, for load runs).
 // --max-watchers bounds the watchers of one resource (default 10000; beyond: 503),
@@ -49,7 +53,8 @@ int usage() {
   std::fprintf(stderr,
                "usage: sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN\n"
                "                          [--domain DOMAIN ...] [--min-expires N] [--max-watchers N]\n"
-               "                          [--max-transactions N] [--users FILE [--auth-secret HEX]] [--quiet]\n");
+               "                          [--max-transactions N] [--users FILE [--auth-secret HEX]\n"
+               "                          [--auth-algorithms MD5,SHA-256,...]] [--verbose | --quiet]\n");
   return 2;
 }
 
@@ -100,12 +105,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> binds;
   sr::registrar_config rcfg;
   std::size_t max_watchers = 0, max_transactions = 0;
-  bool quiet = false;
-  std::string users_file, auth_secret_hex;
+  bool quiet = false, verbose = false;
+  std::string users_file, auth_secret_hex, auth_algorithms;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--quiet") {
-      quiet = true;
+    if (a == "--quiet" || a == "--verbose") {
+      (a == "--quiet" ? quiet : verbose) = true;
       continue;
     }
     if (i + 1 >= argc) return usage();
@@ -117,9 +122,12 @@ int main(int argc, char** argv) {
     else if (a == "--max-transactions") max_transactions = std::strtoull(v.c_str(), nullptr, 10);
     else if (a == "--users") users_file = v;
     else if (a == "--auth-secret") auth_secret_hex = v;
+    else if (a == "--auth-algorithms") auth_algorithms = v;
     else return usage();
   }
-  if (binds.empty() || rcfg.domains.empty() || (!auth_secret_hex.empty() && users_file.empty())) return usage();
+  if (binds.empty() || rcfg.domains.empty() || (quiet && verbose) ||
+      ((!auth_secret_hex.empty() || !auth_algorithms.empty()) && users_file.empty()))
+    return usage();
 
   sipevents::auth::user_table users;
   std::optional<sipevents::auth::digest_server> authenticator;
@@ -137,6 +145,18 @@ int main(int argc, char** argv) {
     }
     sipevents::auth::server_auth_config acfg;
     acfg.realm = rcfg.domains.front();
+    if (!auth_algorithms.empty()) {
+      acfg.algorithms.clear();
+      std::stringstream list(auth_algorithms);
+      for (std::string a; std::getline(list, a, ',');) {
+        const auto alg = sm::algorithm_from(a);
+        if (alg == sm::digest_algorithm::unknown) {
+          std::fprintf(stderr, "sipevents-notifier: unknown algorithm %s in --auth-algorithms\n", a.c_str());
+          return 2;
+        }
+        acfg.algorithms.push_back(alg);
+      }
+    }
     if (!auth_secret_hex.empty() && !from_hex(auth_secret_hex, acfg.secret)) {
       std::fprintf(stderr, "sipevents-notifier: --auth-secret takes an even number of hex digits\n");
       return 2;
@@ -155,9 +175,9 @@ int main(int argc, char** argv) {
   if (max_transactions) cfg.layer.max_transactions = max_transactions;
   st::runtime rt(cfg);
   if (authenticator) rt.set_authenticator(&*authenticator);
-  rt.set_log([quiet](st::log_level l, std::string_view s) {
+  rt.set_log([quiet, verbose](st::log_level l, std::string_view s) {
     // The runtime logs each request it receives at info: that is our one line per request.
-    if (l >= (quiet ? st::log_level::warning : st::log_level::info)) std::printf("%.*s\n", int(s.size()), s.data());
+    if (l >= (quiet ? st::log_level::warning : verbose ? st::log_level::debug : st::log_level::info)) std::printf("%.*s\n", int(s.size()), s.data());
     std::fflush(stdout);
   });
   peer first;

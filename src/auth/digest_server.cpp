@@ -214,6 +214,7 @@ verdict digest_server::verify(const sm::message& request, auth_mode mode, wall_c
   v.status = 200;
   v.reason.clear();
   v.user = user;
+  v.algorithm = cr.algorithm;
   return v;
 }
 

@@ -196,6 +196,8 @@ bool runtime::authenticate(incoming_request& r) {
     std::string aor = v.user.find('@') != std::string::npos ? "sip:" + v.user : "sip:" + v.user + "@" + realm;
     sm::uri u;
     r.identity = sm::parse_uri(aor, u) ? aor : sm::address_of_record(u);
+    log(log_level::debug, fmt::format("auth: {} from {} is {} ({})", r.msg.method_text(), transaction::to_string(r.from),
+                                      r.identity, sm::to_string(v.algorithm)));
     return true;
   }
   // A first request without credentials is the usual start of the exchange; failed

@@ -105,7 +105,7 @@ def main():
         assert r.returncode == 2 and f"{bad}:3:" in r.stderr, (r.returncode, r.stderr)
 
         notifier = Proc([exe("sipevents-notifier"), "--bind", f"udp:127.0.0.1:{port}", "--bind",
-                         f"tcp:127.0.0.1:{port}", "--domain", "example.com", "--users", users])
+                         f"tcp:127.0.0.1:{port}", "--domain", "example.com", "--users", users, "--auth-algorithms", "MD5,SHA-256"])
         procs.append(notifier)
         wait_for(lambda: any("digest authentication, 4 users" in l for l in notifier.get()), "notifier")
 

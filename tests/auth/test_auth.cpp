@@ -74,6 +74,7 @@ sa::server_auth_config server_cfg() {
   sa::server_auth_config c;
   c.realm = "example.com";
   c.secret = "0123456789abcdef0123456789abcdef";
+  c.algorithms = {digest_algorithm::md5, digest_algorithm::sha256};
   return c;
 }
 
@@ -358,6 +359,21 @@ TEST_CASE("digest: -sess and auth-int cover the nonces and the body") {
 
 // ---- server ---------------------------------------------------------------------------
 
+TEST_CASE("digest server: MD5 alone by default, what every client we measured answers") {
+  users u;
+  sa::server_auth_config cfg;
+  cfg.realm = "example.com";
+  sa::digest_server srv(crypto(), u.lookup(), cfg);
+  sm::message req;
+  REQUIRE(!request().build(req));
+  sa::verdict v = srv.verify(req, sa::auth_mode::www, t0);
+  REQUIRE(v.challenges.size() == 1);
+  sm::challenge c;
+  REQUIRE(!sm::parse_challenge(v.challenges[0], c));
+  CHECK(c.algorithm == digest_algorithm::md5);
+  CHECK(c.qop_auth);
+}
+
 TEST_CASE("digest server: challenges, verification, staleness at exact instants") {
   users u;
   sa::digest_server srv(crypto(), u.lookup(), server_cfg());
@@ -369,7 +385,7 @@ TEST_CASE("digest server: challenges, verification, staleness at exact instants"
   CHECK(v.status == 401);
   CHECK(v.header == "WWW-Authenticate");
   CHECK(!v.failed);
-  REQUIRE(v.challenges.size() == 2);  // MD5 first (what every client reads), then SHA-256
+  REQUIRE(v.challenges.size() == 2);  // as configured: MD5 first, then SHA-256
   sm::message resp = answer(req, v);
   auto cs = sm::read_challenges(resp, sm::hdr::www_authenticate);
   REQUIRE(cs.size() == 2);

@@ -22,6 +22,16 @@
       baresip's presence_online / presence_offline show alice Online / Offline at
       linphonec; then MESSAGE both ways through our relay (linphonec also sends its
       IMDN back through it).
+  presence_interop.py ua-peers-auth BINDIR INTEROP udp|tcp [ALGORITHMS]
+      ua-peers with digest authentication: sipevents-notifier --users challenges
+      every REGISTER, SUBSCRIBE, PUBLISH and relayed MESSAGE (in the order of
+      ALGORITHMS, default MD5,SHA-256); baresip and linphonec answer with their
+      passwords. Prints which algorithm each UA answered with, per method.
+  presence_interop.py auth-survey   BINDIR INTEROP
+      For each challenge list (MD5; MD5,SHA-256; SHA-256,MD5; SHA-256;
+      SHA-512-256,MD5), whether baresip and linphonec register, and with which
+      algorithm. Asserts only that the notifier's default serves both; the rest is
+      the measurement behind that default.
   presence_interop.py baresip-p2p   BINDIR INTEROP [udp|tcp]
       Our watcher subscribes straight to baresip as a peer-to-peer notifier. Its
       first NOTIFY carries <basic>?</basic>: we report a parse error and keep the
@@ -59,9 +69,9 @@ def dump(name, p):
         print("\n".join(f"[{name}] " + l[:400] for l in p.get()))
 
 
-def start_notifier(bindir, port, domain="127.0.0.1"):
+def start_notifier(bindir, port, domain="127.0.0.1", auth=()):
     n = Proc([exe(bindir, "sipevents-notifier"), "--bind", f"udp:127.0.0.1:{port}", "--bind", f"tcp:127.0.0.1:{port}",
-              "--domain", domain])
+              "--domain", domain] + list(auth))
     wait_for(lambda: any(l.startswith("listening on tcp") for l in n.get()), "notifier")
     return n
 
@@ -155,7 +165,9 @@ class UAs:
     """sipevents-notifier on a fresh port, and baresip (alice) and linphonec (carol)
     registered to it on request; close() stops only what this started."""
 
-    def __init__(self, bindir, interop, transport, prefix):
+    PASSWORDS = {"alice": "alice.s3cret", "carol": "carol: with a colon"}
+
+    def __init__(self, bindir, interop, transport, prefix, algorithms=None):
         for d in ("baresip", "linphone"):
             sys.path.insert(0, os.path.join(interop, d))
         import bsctl
@@ -165,14 +177,25 @@ class UAs:
         self.port = free_port()
         self.work = tempfile.mkdtemp(prefix=prefix)
         self.procs, self.bs, self.lp = [], None, None
-        self.notifier = start_notifier(bindir, self.port)
+        self.auth = algorithms is not None
+        algorithms = None if algorithms == "default" else algorithms
+        auth = []
+        if self.auth:
+            users = os.path.join(self.work, "users")
+            with open(users, "w") as f:
+                f.write("".join(f"{u}:{pw}\n" for u, pw in self.PASSWORDS.items()))
+            auth = ["--users", users, "--verbose"] + (["--auth-algorithms", algorithms] if algorithms else [])
+        self.notifier = start_notifier(bindir, self.port, auth=auth)
         self.procs.append(self.notifier)
 
     def baresip(self, contacts, pubint):
         d = os.path.join(self.work, "bs")
         ctrl = free_port()
-        self.bsctl.write_config(d, "alice", free_port(), ctrl, registrar=f"127.0.0.1:{self.port}",
-                                contacts=contacts, pubint=pubint, transport=self.transport)
+        acc = self.bsctl.write_config(d, "alice", free_port(), ctrl, registrar=f"127.0.0.1:{self.port}",
+                                      contacts=contacts, pubint=pubint, transport=self.transport)
+        if self.auth:
+            with open(os.path.join(d, "accounts"), "w") as f:
+                f.write(acc + ";auth_pass=" + self.PASSWORDS["alice"] + "\n")
         self.bs = self.bsctl.Baresip(d, ctrl).start()
         return self.bs
 
@@ -180,6 +203,10 @@ class UAs:
         d = os.path.join(self.work, "lp")
         self.lpctl.write_config(d, "carol", free_port(), registrar=f"127.0.0.1:{self.port}", friends=friends,
                                 transport=self.transport)
+        if self.auth:
+            with open(os.path.join(d, "linphonerc"), "a") as f:
+                f.write("\n[auth_info_0]\nusername=carol\npasswd=" + self.PASSWORDS["carol"] +
+                        "\nrealm=127.0.0.1\ndomain=127.0.0.1\n")
         self.lp = self.lpctl.Linphonec(d).start()
         return self.lp
 
@@ -219,8 +246,8 @@ def ua_watchers(bindir, interop, transport):
         u.close()
 
 
-def ua_peers(bindir, interop, transport):
-    u = UAs(bindir, interop, transport, "sipevents-ua-peers-")
+def ua_peers(bindir, interop, transport, algorithms=None):
+    u = UAs(bindir, interop, transport, "sipevents-ua-peers-", algorithms)
     carol_bs = f"sip:carol@127.0.0.1:{u.port}"  # baresip SUBSCRIBEs and sends MESSAGE to the contact URI
     alice = "sip:alice@127.0.0.1"
     try:
@@ -246,9 +273,45 @@ def ua_peers(bindir, interop, transport):
         assert any(l.startswith("MESSAGE sip:alice@127.0.0.1") for l in log), log
         assert any(l.startswith("publication sip:carol@127.0.0.1 created") for l in log), log
         assert any(l.startswith("publication sip:alice@127.0.0.1 modified") for l in log), log
+        if u.auth:
+            # Every request of theirs was challenged and then answered: who, with what.
+            used = {}
+            for l in log:
+                m = re.match(r"auth: (\w+) from \S+ is sip:(\w+)@127\.0\.0\.1 \(([\w-]+)\)", l)
+                if m:
+                    used.setdefault((m.group(2), m.group(1)), set()).add(m.group(3))
+            for who in ("alice", "carol"):
+                for method in ("REGISTER", "SUBSCRIBE", "PUBLISH", "MESSAGE"):
+                    assert (who, method) in used, (who, method, used)
+            assert not [l for l in log if "refused with" in l and "no credentials" not in l and "stale" not in l], log
+            ua = {"alice": "baresip", "carol": "linphonec"}
+            for (who, method), algs in sorted(used.items()):
+                print(f"{ua[who]} ({who}) answered {method} challenges ({algorithms}) with {', '.join(sorted(algs))}")
         print("OK")
     finally:
         u.close()
+
+
+def auth_survey(bindir, interop):
+    rows = []
+    for algorithms in ("default", "MD5", "MD5,SHA-256", "SHA-256,MD5", "SHA-256", "SHA-512-256,MD5"):
+        for kind in ("baresip", "linphonec"):
+            u = UAs(bindir, interop, "udp", "sipevents-auth-survey-", algorithms)
+            try:
+                if kind == "baresip":
+                    ok = u.baresip([], pubint=0).wait_registered(6)
+                else:
+                    ok = u.linphonec([]).registered(6)
+                used = [m.group(1) for l in u.notifier.get()
+                        for m in [re.match(r"auth: REGISTER from \S+ is \S+ \(([\w-]+)\)", l)] if m]
+                rows.append((algorithms, kind, ok, used[:1]))
+                if algorithms == "default":
+                    assert ok, (kind, u.notifier.get())
+            finally:
+                u.close()
+    for algorithms, kind, ok, used in rows:
+        print(f"challenges {algorithms:16} {kind:9} {'registered with ' + used[0] if ok and used else 'FAILED'}")
+    print("OK")
 
 
 def baresip_p2p(bindir, interop, transport="udp"):
@@ -294,6 +357,10 @@ def main():
         ua_watchers(bindir, interop, sys.argv[4])
     elif mode == "ua-peers":
         ua_peers(bindir, interop, sys.argv[4])
+    elif mode == "ua-peers-auth":
+        ua_peers(bindir, interop, sys.argv[4], sys.argv[5] if len(sys.argv) > 5 else "default")
+    elif mode == "auth-survey":
+        auth_survey(bindir, interop)
     elif mode == "baresip-p2p":
         baresip_p2p(bindir, interop, sys.argv[4] if len(sys.argv) > 4 else "udp")
     else:
