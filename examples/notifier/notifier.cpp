@@ -5,7 +5,7 @@
 //   sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN
 //                      [--domain DOMAIN ...] [--min-expires N] [--max-watchers N]
 //                      [--max-transactions N] [--users FILE [--auth-secret HEX]
-//                      [--auth-algorithms LIST]] [--verbose | --quiet]
+//                      [--auth-algorithms LIST] [--auth-no-uri-check]] [--verbose | --quiet]
 //
 // --users turns digest authentication on for every request it serves: REGISTER,
 // SUBSCRIBE and PUBLISH are challenged with 401, relayed MESSAGEs with 407, in the
@@ -17,7 +17,9 @@
 // nonces; without it a random one is made at start. --auth-algorithms lists the
 // challenges sent, in order (default MD5 alone: baresip 1.0 fails when any challenge
 // names another algorithm; MD5,SHA-256 serves linphonec, Kamailio and our clients).
-// --verbose adds a line per authenticated request naming the user and algorithm.
+// --auth-no-uri-check accepts credentials whose uri is not the Request-URI (SIPp
+// writes the server's address there). --verbose adds a line per authenticated
+// request naming the user and algorithm.
 //
 // One log line per request on stdout (--quiet: warnings only, for load runs).
 // --max-watchers bounds the watchers of one resource (default 10000; beyond: 503),
@@ -54,7 +56,8 @@ int usage() {
                "usage: sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN\n"
                "                          [--domain DOMAIN ...] [--min-expires N] [--max-watchers N]\n"
                "                          [--max-transactions N] [--users FILE [--auth-secret HEX]\n"
-               "                          [--auth-algorithms MD5,SHA-256,...]] [--verbose | --quiet]\n");
+               "                          [--auth-algorithms MD5,SHA-256,...] [--auth-no-uri-check]]\n"
+               "                          [--verbose | --quiet]\n");
   return 2;
 }
 
@@ -105,12 +108,16 @@ int main(int argc, char** argv) {
   std::vector<std::string> binds;
   sr::registrar_config rcfg;
   std::size_t max_watchers = 0, max_transactions = 0;
-  bool quiet = false, verbose = false;
+  bool quiet = false, verbose = false, no_uri_check = false;
   std::string users_file, auth_secret_hex, auth_algorithms;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quiet" || a == "--verbose") {
       (a == "--quiet" ? quiet : verbose) = true;
+      continue;
+    }
+    if (a == "--auth-no-uri-check") {
+      no_uri_check = true;
       continue;
     }
     if (i + 1 >= argc) return usage();
@@ -126,7 +133,7 @@ int main(int argc, char** argv) {
     else return usage();
   }
   if (binds.empty() || rcfg.domains.empty() || (quiet && verbose) ||
-      ((!auth_secret_hex.empty() || !auth_algorithms.empty()) && users_file.empty()))
+      ((!auth_secret_hex.empty() || !auth_algorithms.empty() || no_uri_check) && users_file.empty()))
     return usage();
 
   sipevents::auth::user_table users;
@@ -145,6 +152,7 @@ int main(int argc, char** argv) {
     }
     sipevents::auth::server_auth_config acfg;
     acfg.realm = rcfg.domains.front();
+    acfg.check_uri = !no_uri_check;
     if (!auth_algorithms.empty()) {
       acfg.algorithms.clear();
       std::stringstream list(auth_algorithms);

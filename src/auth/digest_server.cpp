@@ -1,5 +1,7 @@
 #include "sipevents/auth/digest_server.hpp"
 
+#include "sipevents/message/uri.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -25,6 +27,16 @@ bool hex_u64(std::string_view s, std::uint64_t& out) {
   }
   out = v;
   return true;
+}
+
+/// RFC 2617 3.2.2.5 wants digest-uri to be the Request-URI. Clients differ in how
+/// they write it (SIPp puts the server's address and port there), so a SIP URI with
+/// the same scheme, user and host passes; anything else does not.
+bool same_resource(std::string_view digest_uri, const sm::uri& request_uri) {
+  if (digest_uri == request_uri.text) return true;
+  sm::uri u;
+  if (sm::parse_uri(digest_uri, u) || !u.is_sip() || !request_uri.is_sip()) return false;
+  return u.scheme_text == request_uri.scheme_text && u.user == request_uri.user && iequal(u.host, request_uri.host);
 }
 
 std::int64_t seconds_of(wall_clock::time_point t) {
@@ -175,7 +187,7 @@ verdict digest_server::verify(const sm::message& request, auth_mode mode, wall_c
                      : !(iequal(cr.qop, "auth") || (iequal(cr.qop, "auth-int") && cfg_.offer_auth_int)))
     return challenge(mode, now, false, "qop " + std::string(cr.qop) + " not offered", true);
   const std::string uri = sm::unquote_text(cr.uri);
-  if (uri != request.request_uri().text) {
+  if (cfg_.check_uri && !same_resource(uri, request.request_uri())) {
     verdict v;
     v.what = verdict::kind::bad_request;
     v.status = 400;

@@ -501,6 +501,13 @@ TEST_CASE("digest server: unknown user, wrong password, bad input, other realms"
   sa::verdict mismatch = srv.verify(parse(text), sa::auth_mode::www, t0);
   CHECK(mismatch.status == 400);
   CHECK(mismatch.reason == "Authorization uri does not match the Request-URI");
+  // The same host with a port (as SIPp writes it) names the same resource; the
+  // response is still checked over the uri as written (here: it was not signed so).
+  text = std::string(proxied.raw());
+  text.replace(text.find(from), from.size(), "uri=\"sip:example.com:5060\"");
+  sa::verdict port = srv.verify(parse(text), sa::auth_mode::www, t0);
+  CHECK(port.what == sa::verdict::kind::challenge);
+  CHECK(port.why.find("wrong password") != std::string::npos);
 }
 
 TEST_CASE("digest server: memory stays bounded under floods") {

@@ -10,6 +10,11 @@ Scenarios (SIPp, UDP, one call each):
   subscribe  SUBSCRIBE Event: presence for a fresh presentity, 200/202, then the first
              NOTIFY answered 200 (the subscription stays)
   register   REGISTER a fresh AoR, 200
+  register-auth, subscribe-auth
+             the same with digest authentication: each call is one user of a users
+             file (sipevents-notifier --users; Kamailio with auth_db, our config in
+             tests/interop/kamailio_auth): 401, then the request with Authorization
+             (MD5, qop=auth), as user "load"
 
 For each scenario and server the rate climbs in steps of --seconds (a fresh server
 each step, so state from the last step does not weigh on this one) until a step has
@@ -38,7 +43,20 @@ SCENARIOS = {  # name -> (SIPp file, [service])
     "message": ("message_uac.xml", "nobody"),
     "subscribe": ("subscribe_uac.xml", "127.0.0.1"),
     "register": ("register_uac.xml", "127.0.0.1"),
+    "register-auth": ("register_auth_uac.xml", "127.0.0.1"),
+    "subscribe-auth": ("subscribe_auth_uac.xml", "127.0.0.1"),
 }
+
+
+LOAD_USER, LOAD_PASSWORD = "load", "load-pw"  # SIPp -au/-ap: one user for every call
+
+
+def users_file(work):
+    """The users file both servers get for the -auth scenarios."""
+    path = os.path.join(work, "users.txt")
+    with open(path, "w") as f:
+        f.write(f"{LOAD_USER}:{LOAD_PASSWORD}\n")
+    return path
 LADDER = [1000, 2000, 3000, 4000, 6000, 8000, 10000, 12000, 16000, 20000, 24000, 32000, 40000, 48000, 56000,
           64000, 80000, 100000]
 
@@ -94,12 +112,13 @@ class Sipevents:
     def __init__(self, binary, work):
         self.binary, self.work = binary, work
 
-    def start(self, rate, seconds):
+    def start(self, rate, seconds, users=None):
         self.port = free_port()
-        # Every answered request of a step sits 32 s in Timer J: room for all of them.
-        limit = max(rate * (seconds + 40), 100000)
+        # Every answered request of a step sits 32 s in Timer J: room for all of them
+        # (twice as many with authentication: the 401 has its own transaction).
+        limit = max(rate * (seconds + 40) * (2 if users else 1), 100000)
         self.p = subprocess.Popen([self.binary, "--bind", f"udp:127.0.0.1:{self.port}", "--domain", "127.0.0.1",
-                                   "--quiet", "--max-transactions", str(limit)],
+                                   "--quiet", "--max-transactions", str(limit)] + (["--users", users, "--auth-no-uri-check"] if users else []),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not answered(self.port):
             raise RuntimeError("sipevents-notifier did not start")
@@ -117,12 +136,15 @@ class Kamailio:
         self.dir = os.path.join(SHARED, "interop", "kamailio")
         self.work = work
 
-    def start(self, rate, seconds):
+    def start(self, rate, seconds, users=None):
         self.port = free_port()
         self.env = dict(os.environ, KAM_PORT=str(self.port), KAM_RUN_DIR=os.path.join(self.work, "kamailio"),
                         KAM_SHM="1024", KAM_DEBUG="1")
-        subprocess.run(["sh", os.path.join(self.dir, "start.sh")], env=self.env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        start = os.path.join(self.dir, "start.sh")
+        if users:  # Kamailio with auth + auth_db (sqlite subscriber table), MD5 challenges
+            start = os.path.join(ROOT, "tests", "interop", "kamailio_auth", "start.sh")
+            self.env["KAM_USERS_FILE"] = users
+        subprocess.run(["sh", start], env=self.env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with open(os.path.join(self.work, "kamailio", "kamailio.pid")) as f:
             return int(f.read().split()[0])
 
@@ -145,10 +167,11 @@ def kamailio_cpu(pid):
     return total, rss
 
 
-def run_sipp(scenario, service, target, rate, seconds, work):
+def run_sipp(scenario, service, target, rate, seconds, work, auth=False):
     stats = os.path.join(work, f"stats-{scenario}-{rate}-{time.time_ns()}.csv")
     calls = rate * seconds
     cmd = ["sipp", "-sf", os.path.join(HERE, SCENARIOS[scenario][0]), "-s", service, target, "-r", str(rate),
+           ] + (["-au", LOAD_USER, "-ap", LOAD_PASSWORD] if auth else []) + [
            "-m", str(calls), "-l", str(max(rate * 2, 1000)), "-timeout", str(seconds + 40), "-timeout_error",
            "-trace_stat", "-stf", stats, "-fd", "1", "-nostdin", "-buff_size", "8388608", "-bg"]
     subprocess.run(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
@@ -172,11 +195,13 @@ def run_sipp(scenario, service, target, rate, seconds, work):
 
 
 def step(server, scenario, rate, seconds, work):
-    pid = server.start(rate, seconds)
+    auth = scenario.endswith("-auth")
+    users = users_file(work) if auth else None
+    pid = server.start(rate, seconds, users)
     measure = kamailio_cpu if server.name == "kamailio" else proc_stat
     cpu0, _ = measure(pid)
     try:
-        r = run_sipp(scenario, SCENARIOS[scenario][1], f"127.0.0.1:{server.port}", rate, seconds, work)
+        r = run_sipp(scenario, SCENARIOS[scenario][1], f"127.0.0.1:{server.port}", rate, seconds, work, auth)
         cpu1, rss = measure(pid)
     finally:
         server.stop()

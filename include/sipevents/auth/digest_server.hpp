@@ -40,6 +40,10 @@ struct server_auth_config {
   /// Accept credentials without qop (RFC 2069), each nonce once. Off: they are
   /// challenged again.
   bool allow_no_qop = false;
+  /// digest-uri must name the Request-URI (RFC 2617 3.2.2.5: 400 otherwise); a SIP
+  /// URI with the same user and host passes. Off for load generators such as SIPp,
+  /// which write the server's address there (Kamailio does not check by default).
+  bool check_uri = true;
   std::chrono::seconds nonce_lifetime{300};
   /// Nonces from the future beyond this are not ours (clock skew between nodes).
   std::chrono::seconds max_skew{30};
