@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "counter_package.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/transport/runtime.hpp"
 
@@ -16,14 +17,7 @@ using sipevents::transaction::peer;
 
 namespace {
 
-struct counter_package : ev::package {
-  int version = 0;
-  std::string_view name() const override { return "x-count"; }
-  std::vector<std::string> content_types() const override { return {"text/plain"}; }
-  std::optional<ev::body> state(const ev::watcher_view&) override {
-    return ev::body{"text/plain", "version " + std::to_string(version)};
-  }
-};
+using testsupport::counter_package;
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "counter_package.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/auth/digest_server.hpp"
 #include "sipevents/crypto/openssl_crypto.hpp"
@@ -36,14 +37,7 @@ struct realm_users {
   }
 };
 
-struct counter_package : ev::package {
-  int version = 0;
-  std::string_view name() const override { return "x-count"; }
-  std::vector<std::string> content_types() const override { return {"text/plain"}; }
-  std::optional<ev::body> state(const ev::watcher_view&) override {
-    return ev::body{"text/plain", "version " + std::to_string(version)};
-  }
-};
+using testsupport::counter_package;
 
 /// Counts requests of each method as the runtime logs their arrival.
 struct arrivals {
