@@ -15,7 +15,7 @@ std::string secret::ha1_for(crypto& c, digest_algorithm a, std::string_view real
   const digest_algorithm base = sm::base_of(a);
   for (const auto& [alg, h] : ha1)
     if (sm::base_of(alg) == base) return h;
-  if (password.empty() && !ha1.empty()) return {};
+  if (password.empty()) return {};  // no password and no stored hash for this algorithm
   return auth::ha1(c, a, user, realm, password);
 }
 
