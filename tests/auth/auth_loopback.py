@@ -184,10 +184,15 @@ def main():
                          'Authorization: Digest username="alice", realm="elsewhere", nonce="x", uri="sip:example.com",'
                          ' response="00"\r\n', cseq=21)
         assert other.startswith("SIP/2.0 401") and challenges(other), other
-        nl = notifier.get()
+        # The notifier logs after it answers, and our reader thread may lag: wait for the lines.
         src = f"udp:127.0.0.1:{raw.lport}"
-        assert any(f"from {src} refused with 401: replayed nc 00000001 from alice" in l for l in nl), nl
-        assert any(f"from {src} refused with 400: Malformed Authorization header" in l for l in nl), nl
+        for want in (f"from {src} refused with 401: replayed nc 00000001 from alice",
+                     f"from {src} refused with 400: Malformed Authorization header"):
+            try:
+                wait_for(lambda: any(want in l for l in notifier.get()), want, timeout=5)
+            except AssertionError:
+                raise AssertionError((want, notifier.get()))
+        nl = notifier.get()
         print("\n".join("[notifier] " + l for l in nl))
         print("OK")
     finally:
