@@ -178,6 +178,12 @@ void event_agent::flush() {
   rt_.rearm();
 }
 
+std::uint64_t event_agent::restore(const store::subscription_record& r) {
+  std::uint64_t id = server_.restore(r, clock::now());
+  flush();
+  return id;
+}
+
 void event_agent::changed(std::string_view package, std::string_view resource) {
   server_.changed(package, resource, clock::now());
   flush();
@@ -241,6 +247,13 @@ void event_agent::serve_publications(ev::publication_server& esc, publication_ha
     rt_.respond(r, esc_->on_publish(r.msg, clock::now(), r.identity));
     flush();
   });
+}
+
+bool event_agent::restore(const store::publication_record& r) {
+  if (!esc_) return false;
+  bool ok = esc_->restore(r, clock::now());
+  flush();
+  return ok;
 }
 
 time_point event_agent::next_deadline() const {

@@ -37,6 +37,23 @@ std::string contact_uri(const sm::message& m) {
 
 }  // namespace
 
+dialog::snapshot dialog::save() const {
+  return {id_, local_uri_, remote_uri_, remote_target_, local_contact_, route_set_, local_cseq_, remote_cseq_};
+}
+
+dialog dialog::restore(snapshot s) {
+  dialog d;
+  d.id_ = std::move(s.id);
+  d.local_uri_ = std::move(s.local_uri);
+  d.remote_uri_ = std::move(s.remote_uri);
+  d.remote_target_ = std::move(s.remote_target);
+  d.local_contact_ = std::move(s.local_contact);
+  d.route_set_ = std::move(s.route_set);
+  d.local_cseq_ = s.local_cseq;
+  d.remote_cseq_ = s.remote_cseq;
+  return d;
+}
+
 std::optional<dialog> dialog::from_response(const sm::message& req, const sm::message& resp) {
   if (resp.to().tag.empty() || req.from().tag.empty()) return std::nullopt;
   dialog d;

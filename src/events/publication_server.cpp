@@ -40,6 +40,40 @@ std::string publication_server::key(std::string_view event, std::string_view res
   return k;
 }
 
+void publication_server::persist(const publication& p) {
+  if (journal_)
+    journal_->put(store::publication_record{p.etag, p.event, p.resource, p.publisher, p.content_type, p.body,
+                                            p.expires_at, p.modified});
+}
+
+void publication_server::forget(const std::string& etag) {
+  if (journal_) journal_->erase(store::record_kind::publication, etag);
+}
+
+bool publication_server::restore(const store::publication_record& r, time_point now) {
+  auto pk = packages_.find(r.event);
+  bool ok = pk != packages_.end() && r.expires_at > now && !by_etag_.count(r.etag);
+  decoded d;
+  if (ok) {
+    sm::media_type mt;
+    ok = !sm::parse_media_type(r.content_type, mt);
+    if (ok) d = pk->second.pkg->decode(mt, r.body);
+    ok = ok && d.ok;
+  }
+  if (!ok) {
+    forget(r.etag);
+    return false;
+  }
+  publication p{r.etag, r.event, r.resource, r.publisher, r.content_type, r.body, std::move(d.state),
+                r.expires_at, r.modified};
+  seq_ = std::max(seq_, r.modified);
+  by_entity_[key(r.event, r.resource)].push_back(r.etag);
+  timers_.push({p.expires_at, p.etag});
+  changes_.push({publication_change_kind::created, r.event, r.resource, r.etag, {}});
+  by_etag_.emplace(r.etag, std::move(p));
+  return true;
+}
+
 std::string publication_server::new_etag() {
   // Unguessable (the token source is the stack's CSPRNG-seeded one) and unique here.
   for (;;) {
@@ -144,6 +178,7 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
     list.push_back(p.etag);
     timers_.push({p.expires_at, p.etag});
     changes_.push({publication_change_kind::created, event, resource, p.etag, {}});
+    persist(p);
     auto& stored = by_etag_[p.etag] = std::move(p);
     return ok(stored.etag, expires);
   }
@@ -184,6 +219,8 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
     timers_ = decltype(timers_)(std::greater<>(), std::move(live));
   }
   changes_.push({kind, event, resource, p.etag, old});
+  forget(old);
+  persist(p);
   auto& stored = by_etag_[p.etag] = std::move(p);
   return ok(stored.etag, expires);
 }
@@ -196,6 +233,7 @@ void publication_server::remove(etag_map::iterator it, publication_change_kind w
     if (e->second.empty()) by_entity_.erase(e);
   }
   changes_.push({why, it->second.event, it->second.resource, it->first, {}});
+  forget(it->first);
   by_etag_.erase(it);
 }
 

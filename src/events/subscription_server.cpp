@@ -141,6 +141,7 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
         return;
       }
       s.expires_at = now + seconds(expires);
+      s.unsaved = true;  // new expiry, remote CSeq and target
       s.first = true;  // a refresh gets the full state again (RFC 6665 4.2.1.2)
       send_notify(kit->second, s, now);
       return;
@@ -210,10 +211,8 @@ std::uint64_t subscription_server::create(std::uint64_t txn, const sm::message& 
   s.expires_at = now + seconds(expires);
   s.auth = a;
   s.state = a == authorization::pending ? sub_state::pending : sub_state::active;
-  by_key_[usage_key(req.call_id(), tag, req.from().tag, pkg.name(), s.event_id)] = id;
-  auto rit = by_resource_.try_emplace(resource_key(pkg.name(), resource_name(req.request_uri()))).first;
-  rit->second.push_back(id);
-  s.resource_key = &rit->first;  // nodes never move: one copy of the resource for all
+  s.unsaved = true;
+  index(id, s, resource_name(req.request_uri()));
 
   // 202 tells an RFC 3265 subscriber that authorization is pending; 200 otherwise.
   bool pending = a == authorization::pending;
@@ -225,6 +224,89 @@ std::uint64_t subscription_server::create(std::uint64_t txn, const sm::message& 
   e.what = server_event::kind::subscribed;
   e.sub = id;
   out_.push_back(std::move(e));
+  return id;
+}
+
+void subscription_server::index(std::uint64_t id, sub& s, std::string_view resource) {
+  const dialog::dialog_id& did = s.dlg->id();
+  by_key_[usage_key(did.call_id, did.local_tag, did.remote_tag, s.pkg->name(), s.event_id)] = id;
+  auto rit = by_resource_.try_emplace(resource_key(s.pkg->name(), resource)).first;
+  rit->second.push_back(id);
+  s.resource_key = &rit->first;  // nodes never move: one copy of the resource for all
+}
+
+void subscription_server::persist(std::uint64_t id, sub& s) {
+  const dialog::dialog::snapshot d = s.dlg->save();
+  if (s.store_key.empty()) s.store_key = ids_(20);
+  s.cseq_mark = d.local_cseq + cfg_.cseq_reserve;
+  s.unsaved = false;
+  const auto& types = packages_.find(s.pkg->name())->second.types;
+  store::subscription_record r;
+  r.key = s.store_key;
+  r.package = std::string(s.pkg->name());
+  r.event_id = s.event_id;
+  r.resource = std::string(resource_of(s));
+  r.content_type = s.ctype < types.size() ? types[s.ctype] : std::string();
+  r.authorization = static_cast<std::uint8_t>(s.auth);
+  r.state = static_cast<std::uint8_t>(s.state);
+  r.expires_at = s.expires_at;
+  r.call_id = d.id.call_id;
+  r.local_tag = d.id.local_tag;
+  r.remote_tag = d.id.remote_tag;
+  r.local_uri = d.local_uri;
+  r.remote_uri = d.remote_uri;
+  r.remote_target = d.remote_target;
+  r.local_contact = d.local_contact;
+  r.route_set = d.route_set;
+  r.local_cseq = d.local_cseq;
+  r.cseq_mark = s.cseq_mark;
+  r.remote_cseq = d.remote_cseq;
+  r.package_state = s.pkg->save_watcher(id);
+  journal_->put(std::move(r));
+}
+
+std::uint64_t subscription_server::restore(const store::subscription_record& r, time_point now) {
+  auto pit = packages_.find(r.package);
+  const std::string key = usage_key(r.call_id, r.local_tag, r.remote_tag, r.package, r.event_id);
+  if (pit == packages_.end() || r.state == static_cast<std::uint8_t>(sub_state::terminated) || by_key_.count(key) ||
+      r.key.empty()) {
+    if (journal_) journal_->erase(store::record_kind::subscription, r.key);
+    return 0;
+  }
+  // Continue above every CSeq the reservation allowed before the restart.
+  const std::uint32_t cseq = std::max(r.cseq_mark, r.local_cseq);
+  dialog::dialog_id did{r.call_id, r.local_tag, r.remote_tag};
+  dialog::dialog* d = dialogs_.find(did);
+  if (d) {
+    d->note_local_cseq(cseq);
+    d = &dialogs_.acquire(*d);
+  } else {
+    d = &dialogs_.acquire(dialog::dialog::restore({did, r.local_uri, r.remote_uri, r.remote_target, r.local_contact,
+                                                   r.route_set, cseq, r.remote_cseq}));
+  }
+  const std::vector<std::string>& types = pit->second.types;
+  std::uint64_t id = ++next_sub_;
+  sub& s = subs_[id];
+  s.pkg = pit->second.p;
+  s.dlg = d;
+  s.event_id = r.event_id;
+  s.ctype = static_cast<std::uint8_t>(std::find(types.begin(), types.end(), r.content_type) - types.begin());
+  if (s.ctype >= types.size()) s.ctype = 0;
+  s.auth = static_cast<authorization>(std::min<std::uint8_t>(r.authorization, std::uint8_t(authorization::deny)));
+  s.state = r.state == static_cast<std::uint8_t>(sub_state::pending) ? sub_state::pending : sub_state::active;
+  s.expires_at = r.expires_at;
+  s.store_key = r.key;
+  s.unsaved = true;
+  index(id, s, r.resource);
+  s.pkg->restore_watcher(id, r.resource, r.package_state, cseq - std::min(cseq, r.local_cseq));
+  server_event e;
+  e.what = server_event::kind::subscribed;
+  e.sub = id;
+  out_.push_back(std::move(e));
+  // The state may have changed while we were down: full state now, or the end.
+  if (s.expires_at <= now) send_notify(id, s, now, reason::timeout);
+  else if (s.auth == authorization::reject) send_notify(id, s, now, reason::rejected);
+  else send_notify(id, s, now);
   return id;
 }
 
@@ -256,6 +338,8 @@ void subscription_server::send_notify(std::uint64_t id, sub& s, time_point now, 
     if (bd) b.body(bd->content_type, bd->text);
     if (!neutral) s.first = false;
   }
+  if (journal_ && (s.unsaved || final_notify || d->local_cseq() + cfg_.cseq_reserve / 2 >= s.cseq_mark))
+    persist(id, s);
   std::uint64_t key = ++next_key_;
   if (s.in_flight) notifies_.erase(s.in_flight);
   s.in_flight = key;
@@ -305,6 +389,7 @@ bool subscription_server::authorize(std::uint64_t id, authorization a, time_poin
   s.auth = a;
   s.state = a == authorization::pending ? sub_state::pending : sub_state::active;
   s.first = true;
+  s.unsaved = true;
   send_notify(id, s, now);
   return true;
 }
@@ -330,6 +415,7 @@ void subscription_server::remove(std::uint64_t id, events::reason why, std::uint
     v.erase(std::remove(v.begin(), v.end(), id), v.end());
     if (v.empty()) by_resource_.erase(rit);
   }
+  if (journal_) journal_->erase(store::record_kind::subscription, s.store_key);
   dialogs_.release(did);
   s.pkg->watcher_gone(id);
   subs_.erase(it);

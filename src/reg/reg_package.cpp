@@ -1,5 +1,6 @@
 #include "sipevents/reg/reg_package.hpp"
 
+#include <charconv>
 #include <set>
 
 #include "sipevents/message/params.hpp"
@@ -94,6 +95,21 @@ std::string reg_package::document(const events::watcher_view& w, bool neutral) {
   wa.pending.clear();
   doc.registrations.push_back(std::move(r));
   return encode(doc);
+}
+
+std::string reg_package::save_watcher(std::uint64_t id) const {
+  auto it = watchers_.find(id);
+  return it == watchers_.end() ? std::string() : std::to_string(it->second.version);
+}
+
+void reg_package::restore_watcher(std::uint64_t id, std::string_view resource, std::string_view saved,
+                                  std::uint32_t notifies_since) {
+  std::uint32_t v = 0;
+  std::from_chars(saved.data(), saved.data() + saved.size(), v);
+  watcher& w = watchers_[id];
+  w.aor = std::string(resource);
+  w.version = v + notifies_since;
+  w.pending.clear();
 }
 
 std::optional<events::body> reg_package::state(const events::watcher_view& w) {

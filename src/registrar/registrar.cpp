@@ -41,8 +41,51 @@ bool registrar::serves(std::string_view domain) const {
   return false;
 }
 
+store::binding_record to_record(std::string_view aor, const binding& b) {
+  return {std::string(aor), b.id, b.uri, b.display_name, b.params, b.call_id, b.cseq, b.q, b.received,
+          b.expires_at, b.registered_at};
+}
+
+binding from_record(const store::binding_record& r) {
+  binding b;
+  b.id = r.id;
+  b.uri = r.uri;
+  b.display_name = r.display_name;
+  b.params = r.params;
+  b.call_id = r.call_id;
+  b.cseq = r.cseq;
+  b.q = r.q;
+  b.received = r.received;
+  b.expires_at = r.expires_at;
+  b.registered_at = r.registered_at;
+  return b;
+}
+
 void registrar::report(const std::string& aor, const binding& b, binding_event e) {
+  if (journal_) {
+    switch (e) {
+      case binding_event::registered: case binding_event::created: case binding_event::refreshed:
+      case binding_event::shortened:
+        journal_->put(to_record(aor, b));
+        break;
+      default:
+        journal_->erase(store::record_kind::binding, b.id);
+        break;
+    }
+  }
   out_.push_back({aor, b, e});
+}
+
+void registrar::restore(const store::binding_record& r, time_point now) {
+  if (r.expires_at <= now || r.aor.empty()) {
+    if (journal_) journal_->erase(store::record_kind::binding, r.id);
+    return;
+  }
+  std::vector<binding>& v = aors_[r.aor];
+  std::erase_if(v, [&](const binding& b) { return b.id == r.id; });
+  v.push_back(from_record(r));
+  sort(v);
+  schedule(r.aor);
 }
 
 void registrar::sort(std::vector<binding>& v) {
@@ -85,7 +128,8 @@ std::string contact_params(const sm::name_addr& na) {
 
 }  // namespace
 
-sm::message_builder registrar::on_register(const sm::message& req, time_point now, std::string_view identity) {
+sm::message_builder registrar::on_register(const sm::message& req, time_point now, std::string_view identity,
+                                           std::string_view source) {
   auto fail = [&](std::uint16_t st, std::string_view reason) {
     return sm::message_builder::response_to(req, st, reason, ids_(10));
   };
@@ -176,6 +220,7 @@ sm::message_builder registrar::on_register(const sm::message& req, time_point no
         b.q = p.c->q;
         b.params = contact_params(p.c->value);
         b.display_name = std::string(p.c->value.display);
+        if (!source.empty()) b.received = std::string(source);
         report(aor, b, ev);
       } else if (p.expires != 0) {
         binding b;
@@ -188,6 +233,7 @@ sm::message_builder registrar::on_register(const sm::message& req, time_point no
         b.q = p.c->q;
         b.expires_at = now + seconds(p.expires);
         b.registered_at = now;
+        b.received = std::string(source);
         v.push_back(b);
         removed.push_back(false);
         report(aor, v.back(), binding_event::registered);
@@ -275,6 +321,12 @@ bool registrar::poll(binding_change& out) {
   out = std::move(out_.front());
   out_.pop_front();
   return true;
+}
+
+std::size_t registrar::binding_count() const noexcept {
+  std::size_t n = 0;
+  for (const auto& [aor, v] : aors_) n += v.size();
+  return n;
 }
 
 const std::vector<binding>* registrar::lookup(std::string_view aor) const {

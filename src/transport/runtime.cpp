@@ -178,9 +178,114 @@ bool runtime::respond(const incoming_request& req, const sm::message_builder& re
     log(log_level::error, "response does not parse: " + e.reason());
     return false;
   }
-  bool ok = layer_.respond(req.txn, m, transaction::clock::now());
+  if (commit_posted_) {
+    // What this turn wrote is not durable yet: the answer waits for the commit.
+    held_.push_back({req.txn, std::move(m)});
+    return true;
+  }
+  return send_response(req.txn, m);
+}
+
+bool runtime::send_response(transaction::txn_id txn, const sm::message& m) {
+  bool ok = layer_.respond(txn, m, transaction::clock::now());
   pump();
   return ok;
+}
+
+void runtime::set_store(store::journal* j, store::state_store* s, store_policy p) {
+  if (journal_) journal_->on_first({});
+  journal_ = s ? j : nullptr;
+  store_ = j ? s : nullptr;
+  store_policy_ = std::move(p);
+  if (!journal_) return;
+  journal_->on_first([this] {
+    // Once per turn; while the store fails, the retry timer commits instead.
+    if (commit_posted_ || !store_healthy_) return;
+    commit_posted_ = true;
+    std::weak_ptr<bool> alive = alive_;
+    asio::post(io_, [this, alive] {
+      if (!alive.expired()) commit_store();
+    });
+  });
+}
+
+bool runtime::flush_store() {
+  if (!journal_) return true;
+  commit_store();
+  return store_healthy_;
+}
+
+bool runtime::store_gated(const sm::message& m) const {
+  std::string_view method = m.is_request() ? m.method_text() : m.cseq().method_text;
+  return std::find(store_policy_.methods.begin(), store_policy_.methods.end(), method) != store_policy_.methods.end();
+}
+
+namespace {
+/// A 500 in place of a 2xx whose state could not be stored (same transaction headers).
+sm::message unstored(const sm::message& ok, std::uint32_t retry_after, const sm::parse_limits& limits) {
+  auto b = sm::message_builder::response(500, "Server Error: State Not Stored");
+  for (const sm::header_field& h : ok.headers()) {
+    switch (h.id) {
+      case sm::hdr::via: case sm::hdr::from: case sm::hdr::to: case sm::hdr::call_id: case sm::hdr::cseq:
+      case sm::hdr::server:
+        b.header(sm::canonical_name(h.id), h.value);
+        break;
+      default:
+        break;
+    }
+  }
+  b.header(sm::hdr::retry_after, std::to_string(retry_after));
+  sm::message m;
+  (void)sm::parse_framed(b.text(), m, limits);
+  return m;
+}
+}  // namespace
+
+void runtime::commit_store() {
+  commit_posted_ = false;
+  if (!journal_) return;
+  const auto now = transaction::clock::now();
+  std::vector<store::entry> taken = journal_->take();
+  std::error_code ec;
+  if (!taken.empty()) {
+    const store::clock_pair clocks{now, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count()};
+    std::vector<store::stored> batch;
+    batch.reserve(taken.size());
+    for (const store::entry& e : taken) batch.push_back(store::to_stored(e, clocks));
+    ec = store_->commit(batch);
+  }
+  std::vector<held_response> held = std::move(held_);
+  held_.clear();
+  if (ec) {
+    const std::size_t n = taken.size();
+    journal_->restore(std::move(taken));
+    ++store_failures_;
+    if (store_healthy_ || now - store_logged_at_ >= store_policy_.retry_interval) {
+      log(log_level::error, fmt::format("store: {} records not stored ({} failed commits): {}; answering 500 "
+                                        "to {} until it can be written",
+                                        n, store_failures_, store_->last_error(),
+                                        transaction::join(store_policy_.methods)));
+      store_logged_at_ = now;
+      store_failures_ = 0;
+    }
+    store_healthy_ = false;
+    store_retry_at_ = now + store_policy_.retry_interval;
+    for (held_response& h : held)
+      if (h.msg.status() >= 200 && h.msg.status() < 300 && store_gated(h.msg))
+        h.msg = unstored(h.msg, store_policy_.retry_after, cfg_.layer.limits);
+  } else if (!store_healthy_) {
+    store_healthy_ = true;
+    store_retry_at_ = transaction::time_point::max();
+    log(log_level::warning, fmt::format("store: writable again ({} records stored)", taken.size()));
+  }
+  std::weak_ptr<bool> alive = alive_;
+  for (const held_response& h : held) {
+    send_response(h.txn, h.msg);
+    if (alive.expired()) return;
+  }
+  rearm();
 }
 
 bool runtime::respond(const incoming_request& req, std::uint16_t status, std::string_view reason) {
@@ -243,6 +348,15 @@ void runtime::pump() {
         log(log_level::info, fmt::format("{} {} from {}", r.msg.method_text(), r.msg.request_uri().text,
                                          transaction::to_string(o.where)));
         if (server_auth_ && !authenticate(r)) break;
+        if (!store_healthy_ && store_gated(r.msg)) {
+          // What this request would change cannot be stored now.
+          auto b = sm::message_builder::response_to(r.msg, 500, "Server Error: State Not Stored", r.to_tag);
+          b.header(sm::hdr::retry_after, std::to_string(store_policy_.retry_after));
+          pumping_ = false;
+          respond(r, b);
+          pumping_ = true;
+          break;
+        }
         auto h = handlers_.find(std::string(r.msg.method_text()));
         if (h != handlers_.end()) {
           h->second(r);
@@ -310,7 +424,7 @@ void runtime::add_timed(timed& t) {
 void runtime::remove_timed(timed& t) { std::erase(timed_, &t); }
 
 void runtime::rearm() {
-  transaction::time_point next = layer_.next_deadline();
+  transaction::time_point next = std::min(layer_.next_deadline(), store_retry_at_);
   for (const timed* t : timed_) next = std::min(next, t->next_deadline());
   if (transports_->connection_count() > 0) {
     auto sweep_at = transaction::clock::now() + std::chrono::seconds(1);
@@ -338,6 +452,8 @@ void runtime::rearm() {
     layer_.advance(now2);
     transports_->sweep(now2);
     pump();
+    if (!store_healthy_ && now2 >= store_retry_at_) commit_store();
+    if (alive.expired()) return;
     // A source may remove itself (or another) while it advances: walk a copy and
     // skip what is gone.
     std::vector<timed*> due = timed_;

@@ -56,6 +56,8 @@ class event_agent final : public transport::timed {
   /// The state of `resource` changed: NOTIFY its watchers.
   void changed(std::string_view package, std::string_view resource);
   events::subscription_server& notifier() noexcept { return server_; }
+  /// Takes back a stored subscription and sends its NOTIFY (subscription_server::restore).
+  std::uint64_t restore(const store::subscription_record& r);
 
   // ---- subscriber ------------------------------------------------------------------
   /// Starts a subscription; `h` hears its NOTIFYs, state changes and end. `pkg` (not
@@ -79,6 +81,8 @@ class event_agent final : public transport::timed {
   /// Answers PUBLISH with `esc` (not owned) and drives its expiry; `h` hears every
   /// change (compose, then changed() to NOTIFY).
   void serve_publications(events::publication_server& esc, publication_handler h);
+  /// Takes back a stored publication into the ESC; the handler hears it as created.
+  bool restore(const store::publication_record& r);
 
   // ---- timed -----------------------------------------------------------------------
   transaction::time_point next_deadline() const override;

@@ -45,6 +45,18 @@ class dialog {
   static std::optional<dialog> from_request(const message::message& request, std::string local_tag,
                                             std::string local_contact, std::uint32_t initial_cseq = 1);
 
+  /// Everything a dialog is, for storage (RFC 3261 12.1: the dialog state).
+  struct snapshot {
+    dialog_id id;
+    std::string local_uri, remote_uri, remote_target, local_contact;
+    std::vector<std::string> route_set;
+    std::uint32_t local_cseq = 0;
+    std::optional<std::uint32_t> remote_cseq;
+  };
+  snapshot save() const;
+  /// The dialog a snapshot was taken of, e.g. after a restart.
+  static dialog restore(snapshot s);
+
   const dialog_id& id() const noexcept { return id_; }
   const std::string& local_uri() const noexcept { return local_uri_; }
   const std::string& remote_uri() const noexcept { return remote_uri_; }

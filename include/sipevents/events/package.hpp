@@ -71,6 +71,14 @@ class package {
   virtual std::optional<body> neutral_state(const watcher_view&) { return std::nullopt; }
   /// A subscription ended; packages that keep per-watcher versions drop them here.
   virtual void watcher_gone(std::uint64_t /*id*/) {}
+  /// The per-watcher state to store with subscription `id` (e.g. the next reginfo
+  /// version), so that a restart continues it. Nothing by default.
+  virtual std::string save_watcher(std::uint64_t /*id*/) const { return {}; }
+  /// Takes back what save_watcher() gave for a subscription restored as `id`. Up to
+  /// `notifies_since` NOTIFYs may have gone out after it was saved: a version must
+  /// continue above them.
+  virtual void restore_watcher(std::uint64_t /*id*/, std::string_view /*resource*/, std::string_view /*saved*/,
+                               std::uint32_t /*notifies_since*/) {}
 
   /// Reads a body received in a NOTIFY. The default keeps the text.
   virtual decoded decode(const message::media_type& type, std::string_view text) const;

@@ -15,6 +15,7 @@
 
 #include "sipevents/events/events_types.hpp"
 #include "sipevents/events/package.hpp"
+#include "sipevents/store/journal.hpp"
 
 namespace sipevents::events {
 
@@ -78,6 +79,14 @@ class publication_server {
   message::message_builder on_publish(const message::message& req, time_point now,
                                       std::string_view identity = {});
 
+  /// Writes every publication change to `j` from now on (nullptr: memory only).
+  void set_journal(store::journal* j) noexcept { journal_ = j; }
+  /// Takes back a publication stored before a restart (its package added first): it is
+  /// queued as `created`, so the owner composes it. One that expired meanwhile, or
+  /// whose package or body is no longer understood, is erased from the store instead.
+  /// Returns whether it was taken.
+  bool restore(const store::publication_record& r, time_point now);
+
   /// Expires publications whose time has come.
   void advance(time_point now);
   time_point next_deadline() const;
@@ -110,6 +119,9 @@ class publication_server {
   std::priority_queue<timer, std::vector<timer>, std::greater<>> timers_;
   std::queue<publication_change> changes_;
   std::uint64_t seq_ = 0;
+  store::journal* journal_ = nullptr;
+  void persist(const publication& p);
+  void forget(const std::string& etag);
 };
 
 }  // namespace sipevents::events

@@ -15,6 +15,7 @@
 #include "sipevents/dialog/dialog.hpp"
 #include "sipevents/events/events_types.hpp"
 #include "sipevents/events/package.hpp"
+#include "sipevents/store/journal.hpp"
 #include "sipevents/transaction/transaction_types.hpp"
 
 namespace sipevents::events {
@@ -55,6 +56,11 @@ struct server_config {
   std::size_t max_subscriptions = 1'000'000;  ///< beyond: 503 with Retry-After
   std::size_t max_per_resource = 10'000;      ///< watchers of one resource in one package
   std::uint32_t retry_after = 60;             ///< Retry-After on those 503s
+  /// With a journal: NOTIFY CSeqs reserved per subscription write. A subscription is
+  /// written again when half of them are used, so a restart, which continues above
+  /// the reservation, never repeats a CSeq (and the package, e.g. a reginfo version,
+  /// continues above it too), while a NOTIFY costs a write only once per this many.
+  std::uint32_t cseq_reserve = 32;
 };
 
 struct server_hooks {
@@ -107,6 +113,15 @@ class subscription_server {
   /// NOTIFY `key` got no response: 408 (Timer F) or 503 (transport failure).
   void on_failure(std::uint64_t key, std::uint16_t status, time_point now);
 
+  /// Writes every subscription (dialog, state, expiry, package state) to `j` from now
+  /// on (nullptr: memory only). Not owned.
+  void set_journal(store::journal* j) noexcept { journal_ = j; }
+  /// Takes back a subscription stored before a restart (its package added first): it
+  /// gets a NOTIFY with full state at once, in its dialog, with a CSeq above any sent
+  /// before; one that expired meanwhile gets its final NOTIFY (reason=timeout). Returns
+  /// its new id, 0 when it was dropped (unknown package, ended, a duplicate).
+  std::uint64_t restore(const store::subscription_record& r, time_point now);
+
   void advance(time_point now);
   time_point next_deadline() const;
   bool poll(server_event& out);
@@ -134,7 +149,10 @@ class subscription_server {
     bool first = true;
     bool dirty = false;
     bool ending = false;  // the final NOTIFY went out
+    bool unsaved = false;  // changed since the journal saw it
     events::reason end_reason = events::reason::none;
+    std::string store_key;       // the record's key, stable over restarts
+    std::uint32_t cseq_mark = 0; // CSeqs up to this one are reserved in the store
   };
   struct timer_item {
     time_point at;
@@ -153,6 +171,8 @@ class subscription_server {
   void reschedule(std::uint64_t id, sub& s);
   std::string resource_key(std::string_view pkg, std::string_view resource) const;
   std::string_view resource_of(const sub& s) const;
+  void persist(std::uint64_t id, sub& s);
+  void index(std::uint64_t id, sub& s, std::string_view resource);
 
   token_source ids_;
   server_config cfg_;
@@ -171,6 +191,7 @@ class subscription_server {
   std::deque<server_event> out_;
   std::uint64_t next_sub_ = 0;
   std::uint64_t next_key_ = 0;
+  store::journal* journal_ = nullptr;
 };
 
 }  // namespace sipevents::events

@@ -36,6 +36,10 @@ class reg_package : public events::package {
   /// Pending and politely blocked watchers see a registration with no contacts.
   std::optional<events::body> neutral_state(const events::watcher_view& w) override;
   void watcher_gone(std::uint64_t id) override { watchers_.erase(id); }
+  /// The next reginfo version of the watcher (RFC 3680 4.4: versions never repeat).
+  std::string save_watcher(std::uint64_t id) const override;
+  void restore_watcher(std::uint64_t id, std::string_view resource, std::string_view saved,
+                       std::uint32_t notifies_since) override;
   /// Decodes application/reginfo+xml into a `reginfo` (in decoded::state).
   events::decoded decode(const message::media_type& type, std::string_view text) const override;
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sipevents/message/message.hpp"
+#include "sipevents/store/journal.hpp"
 #include "sipevents/transaction/transaction_types.hpp"
 
 namespace sipevents::registrar {
@@ -27,6 +28,7 @@ struct binding {
   std::string call_id;
   std::uint32_t cseq = 0;
   std::optional<std::uint16_t> q;  ///< thousandths
+  std::string received;  ///< where the REGISTER came from ("udp:192.0.2.1:5060"): the flow
   time_point expires_at{};
   time_point registered_at{};
   /// Seconds left at `now`, rounded up so a live binding never shows 0.
@@ -72,9 +74,17 @@ class registrar {
   /// changes are queued for poll().
   /// `identity`: the AoR the stack authenticated the sender as; when given, only that
   /// AoR may be bound (403 otherwise).
-  message::message_builder on_register(const message::message& req, time_point now, std::string_view identity = {});
+  /// `source`: where it came from (transport:host:port), kept with the binding.
+  message::message_builder on_register(const message::message& req, time_point now, std::string_view identity = {},
+                                       std::string_view source = {});
   /// Removes a binding by policy (RFC 3680 deactivated, probation, rejected).
   bool remove(std::string_view aor, std::string_view binding_id, binding_event why, time_point now);
+
+  /// Writes every binding change to `j` from now on (nullptr: memory only). Not owned.
+  void set_journal(store::journal* j) noexcept { journal_ = j; }
+  /// Takes back a binding stored before a restart. One that expired meanwhile is
+  /// erased from the store instead (its watchers get full state when restored).
+  void restore(const store::binding_record& r, time_point now);
 
   /// Expires bindings whose time has come.
   void advance(time_point now);
@@ -85,6 +95,8 @@ class registrar {
   /// or nullptr when it has none.
   const std::vector<binding>* lookup(std::string_view aor) const;
   std::size_t aor_count() const noexcept { return aors_.size(); }
+  /// Bindings of every AoR.
+  std::size_t binding_count() const noexcept;
   bool serves(std::string_view domain) const;
   const registrar_config& config() const noexcept { return cfg_; }
 
@@ -103,6 +115,11 @@ class registrar {
   std::map<std::string, std::vector<binding>, std::less<>> aors_;
   mutable std::priority_queue<timer_item, std::vector<timer_item>, std::greater<>> timers_;
   std::deque<binding_change> out_;
+  store::journal* journal_ = nullptr;
 };
+
+/// A binding as its store record, and back.
+store::binding_record to_record(std::string_view aor, const binding& b);
+binding from_record(const store::binding_record& r);
 
 }  // namespace sipevents::registrar

@@ -19,6 +19,7 @@
 #include "sipevents/auth/digest_client.hpp"
 #include "sipevents/auth/digest_server.hpp"
 #include "sipevents/message/message.hpp"
+#include "sipevents/store/state_store.hpp"
 #include "sipevents/transaction/transaction_layer.hpp"
 #include "sipevents/transport/transport_asio.hpp"
 
@@ -40,6 +41,17 @@ struct runtime_config {
   /// (the Timer Es of a NOTIFY fan-out) are served by one wake-up and one re-arm
   /// instead of one each. SIP timers are 500 ms and up; 0 fires at exact deadlines.
   std::chrono::milliseconds timer_slack{4};
+};
+
+/// How the runtime keeps a store (set_store).
+struct store_policy {
+  /// Requests whose 2xx acknowledges stored state: held until it is committed, and
+  /// answered 500 with Retry-After while the store cannot be written.
+  std::vector<std::string> methods{"REGISTER", "PUBLISH", "SUBSCRIBE"};
+  std::uint32_t retry_after = 10;  ///< seconds, on those 500s
+  /// While the store fails, a commit is tried again this often; failures are logged
+  /// at most this often.
+  std::chrono::milliseconds retry_interval{1000};
 };
 
 /// The outcome of a request: a final response, or a failure without one
@@ -113,6 +125,19 @@ class runtime {
   /// method `s` names is challenged until it carries good credentials, and handlers
   /// see the sender in incoming_request::identity. Refusals are logged with the source.
   void set_authenticator(auth::digest_server* s) noexcept { server_auth_ = s; }
+  /// Commits what the core writes to `j` into `s` (neither owned; nullptr turns it
+  /// off). The records of one event-loop turn go in one transaction at its end, and
+  /// every response of that turn waits for it: a 2xx is sent only once what it
+  /// acknowledges is durable. When a commit fails, the 2xx of the policy's methods
+  /// become 500 with Retry-After, those methods are answered so at once until a retried
+  /// commit succeeds, and the failure is logged at most once per retry interval.
+  void set_store(store::journal* j, store::state_store* s, store_policy p = {});
+  /// Commits what the journal holds now (e.g. at start, before the first request
+  /// leaves). False when the commit failed.
+  bool flush_store();
+  /// False while the store cannot be written.
+  bool store_healthy() const noexcept { return store_healthy_; }
+
   /// Drives `t` from the runtime's timer until remove_timed(). Not owned.
   void add_timed(timed& t);
   void remove_timed(timed& t);
@@ -165,6 +190,23 @@ class runtime {
   auth::digest_client* client_auth_ = nullptr;
   auth::digest_server* server_auth_ = nullptr;
   std::vector<timed*> timed_;
+  // The store: responses held until the turn's commit.
+  struct held_response {
+    transaction::txn_id txn = 0;
+    message::message msg;
+  };
+  void commit_store();
+  bool store_gated(const message::message& req) const;
+  bool send_response(transaction::txn_id txn, const message::message& m);
+  store::journal* journal_ = nullptr;
+  store::state_store* store_ = nullptr;
+  store_policy store_policy_;
+  std::vector<held_response> held_;
+  bool commit_posted_ = false;
+  bool store_healthy_ = true;
+  transaction::time_point store_retry_at_ = transaction::time_point::max();
+  transaction::time_point store_logged_at_{};
+  std::uint64_t store_failures_ = 0;  // commits failed since the last log line
   bool pumping_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

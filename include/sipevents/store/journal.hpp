@@ -1,0 +1,54 @@
+// The journal: where the sans-I/O core puts the records to write, and whoever owns
+// the store takes them from. Writes to one key coalesce (the last one wins), so a
+// record changed many times in one event-loop turn is written once.
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sipevents/store/store_records.hpp"
+
+namespace sipevents::store {
+
+/// A write: a record to put, or the key of one to erase.
+struct entry {
+  record_kind kind = record_kind::meta;
+  std::string key;
+  std::optional<record> value;  ///< nullopt: erase
+};
+
+class journal {
+ public:
+  /// `wake` is called when the journal goes from empty to non-empty: the owner
+  /// schedules a commit (the runtime posts one at the end of the loop turn).
+  void on_first(std::function<void()> wake) { wake_ = std::move(wake); }
+
+  void put(record r);
+  void erase(record_kind k, std::string key);
+
+  bool empty() const noexcept { return entries_.empty(); }
+  std::size_t size() const noexcept { return entries_.size(); }
+
+  /// Everything written since the last take, oldest key first.
+  std::vector<entry> take();
+  /// A commit of `taken` failed: put it back under anything written since (which is
+  /// newer and wins), so the next commit writes it again.
+  void restore(std::vector<entry> taken);
+
+ private:
+  struct key_hash {
+    std::size_t operator()(const std::pair<record_kind, std::string>& k) const noexcept {
+      return std::hash<std::string>{}(k.second) * 31 + static_cast<std::size_t>(k.first);
+    }
+  };
+  void add(entry e, bool newer);
+
+  std::vector<entry> entries_;
+  std::unordered_map<std::pair<record_kind, std::string>, std::size_t, key_hash> index_;
+  std::function<void()> wake_;
+};
+
+}  // namespace sipevents::store
