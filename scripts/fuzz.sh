@@ -10,7 +10,7 @@ CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo 
   -DSIPEVENTS_BUILD_BENCH=OFF -DSIPEVENTS_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build/fuzz
 seeds=build/fuzz/seeds
-rm -rf "$seeds" && mkdir -p "$seeds/message" "$seeds/uri" "$seeds/headers"
+rm -rf "$seeds" && mkdir -p "$seeds/message" "$seeds/uri" "$seeds/headers" "$seeds/store"
 cp "$shared"/testdata/rfc4475/*.dat "$shared"/testdata/examples/*.sip "$shared"/corpus/*.sip "$seeds/message/"
 # URIs and header values cut from the same messages.
 grep -ahoE '(sips?|tel):[^ >,"]+' "$seeds"/message/* | sort -u | head -400 | split -l 1 - "$seeds/uri/u"
@@ -19,6 +19,9 @@ grep -ahE '^[A-Za-z-]+ *:' "$seeds"/message/* | sed 's/^[^:]*: *//' | sort -u | 
 printf '%s' 'Digest realm="example.com", nonce="0000000067a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071829", algorithm=SHA-256, qop="auth,auth-int", Digest realm="example.com", nonce="n", algorithm=MD5, stale=true' > "$seeds/headers/auth-challenges"
 printf '%s' 'Digest username="joe", realm="example.com", nonce="n", uri="sip:example.com", response="8ca523f5e9506fed4657c9700eebdbec", algorithm=MD5, qop=auth, cnonce="c", nc=00000001, opaque="o"' > "$seeds/headers/auth-credentials"
 printf '%s' 'nextnonce="abc", qop=auth, rspauth="00ff", cnonce="c", nc=0000000a' > "$seeds/headers/auth-info"
+# Stored records of each kind, as the store tests write them (first byte: the kind).
+if [ -x build/gcc/tests/store_tests ]; then SIPEVENTS_STORE_SEEDS="$seeds/store" build/gcc/tests/store_tests "store codec: every record kind round-trips; times go through the wall clock" >/dev/null; fi
+printf '\x04\x01\x04name\x05value' > "$seeds/store/meta"
 run() {  # target seconds seed-dir
   local work="build/fuzz/corpus-$1" log="build/fuzz/$1.log"
   mkdir -p "$work" build/fuzz/artifacts
@@ -36,3 +39,4 @@ run fuzz_message "$secs" "$seeds/message"
 run fuzz_framer "$third" "$seeds/message"
 run fuzz_uri "$third" "$seeds/uri"
 run fuzz_headers "$third" "$seeds/headers"
+run fuzz_store "$third" "$seeds/store"

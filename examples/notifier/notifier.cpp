@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "sipevents-notifier: %s\n", err.c_str());
       return 2;
     }
-    if (auto ec = sipevents::store::load_all(*db, tools::clocks_now(), stored)) {
+    if (auto ec = sipevents::store::load_all(*db, st::clocks_now(), stored)) {
       std::fprintf(stderr, "sipevents-notifier: %s: %s\n", db_file.c_str(), db->last_error().c_str());
       return 2;
     }
@@ -179,6 +179,7 @@ int main(int argc, char** argv) {
     return usage();
 
   sipevents::auth::user_table users;
+  bool new_secret = false;
   std::optional<sipevents::auth::digest_server> authenticator;
   if (!users_file.empty()) {
     std::ifstream in(users_file, std::ios::binary);
@@ -218,14 +219,7 @@ int main(int argc, char** argv) {
         std::array<std::uint8_t, 32> key{};
         sipevents::crypto::default_crypto().random(key);
         acfg.secret.assign(reinterpret_cast<const char*>(key.data()), key.size());
-        sipevents::store::journal j;
-        j.put(sipevents::store::meta_record{"auth.secret", acfg.secret});
-        std::vector<sipevents::store::stored> batch;
-        for (const auto& e : j.take()) batch.push_back(sipevents::store::to_stored(e, tools::clocks_now()));
-        if (db->commit(batch)) {
-          std::fprintf(stderr, "sipevents-notifier: %s: %s\n", db_file.c_str(), db->last_error().c_str());
-          return 2;
-        }
+        new_secret = true;  // stored with the state below, before anything is served
       }
     }
     authenticator.emplace(sipevents::crypto::default_crypto(),
@@ -339,6 +333,7 @@ int main(int argc, char** argv) {
     esc.set_journal(&journal);
     agent.notifier().set_journal(&journal);
     rt.set_store(&journal, db.get());
+    if (new_secret) journal.put(sipevents::store::meta_record{"auth.secret", authenticator->config().secret});
     const auto t0 = std::chrono::steady_clock::now();
     const auto now = sipevents::transaction::clock::now();
     for (const auto& b : stored.bindings) registrar.restore(b, now);

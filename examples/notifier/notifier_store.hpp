@@ -1,4 +1,4 @@
-// sipevents-notifier's store helpers: the clocks at the edge, and --dump.
+// sipevents-notifier --dump: the stored state as JSON lines.
 #pragma once
 #include <chrono>
 #include <cstdio>
@@ -8,14 +8,9 @@
 
 #include "sipevents/store/state_store.hpp"
 #include "sipevents/store_sqlite/sqlite_store.hpp"
+#include "sipevents/transport/runtime.hpp"
 
 namespace tools {
-
-inline sipevents::store::clock_pair clocks_now() {
-  return {std::chrono::steady_clock::now(),
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-              .count()};
-}
 
 /// "2026-12-06T19:58:01Z" for wall-clock milliseconds.
 inline std::string utc(std::int64_t wall_ms) {
@@ -37,7 +32,7 @@ inline int dump_store(const std::string& path) {
     std::fprintf(stderr, "sipevents-notifier: %s\n", err.c_str());
     return 2;
   }
-  const ss::clock_pair clocks = clocks_now();
+  const ss::clock_pair clocks = sipevents::transport::clocks_now();
   ss::loaded l;
   if (ss::load_all(*db, clocks, l)) {
     std::fprintf(stderr, "sipevents-notifier: %s: %s\n", path.c_str(), db->last_error().c_str());

@@ -1,5 +1,6 @@
 // Records as bytes: a format-version byte, then each field in a fixed order, strings
 // and numbers as LEB128 varints (signed ones zigzagged), times as wall-clock ms.
+#include <algorithm>
 #include <limits>
 #include <type_traits>
 
@@ -169,7 +170,13 @@ std::int64_t clock_pair::to_wall(time_point t) const noexcept {
 
 time_point clock_pair::to_steady(std::int64_t wall) const noexcept {
   if (wall == std::numeric_limits<std::int64_t>::max()) return time_point::max();
-  return steady + std::chrono::milliseconds(wall - wall_ms);
+  // A stored time is whatever the file says: keep it within about 30 years of now,
+  // which the steady clock's nanoseconds can hold on either side.
+  constexpr std::int64_t bound = 1'000'000'000'000;
+  std::int64_t diff = 0;
+  if (__builtin_sub_overflow(wall, wall_ms, &diff)) diff = wall < 0 ? -bound : bound;
+  diff = std::clamp(diff, -bound, bound);
+  return steady + std::chrono::milliseconds(diff);
 }
 
 std::string encode(const record& r, const clock_pair& clocks) {

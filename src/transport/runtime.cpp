@@ -192,6 +192,12 @@ bool runtime::send_response(transaction::txn_id txn, const sm::message& m) {
   return ok;
 }
 
+store::clock_pair clocks_now() {
+  return {transaction::clock::now(), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count()};
+}
+
 void runtime::set_store(store::journal* j, store::state_store* s, store_policy p) {
   if (journal_) journal_->on_first({});
   journal_ = s ? j : nullptr;
@@ -248,9 +254,7 @@ void runtime::commit_store() {
   std::vector<store::entry> taken = journal_->take();
   std::error_code ec;
   if (!taken.empty()) {
-    const store::clock_pair clocks{now, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            std::chrono::system_clock::now().time_since_epoch())
-                                            .count()};
+    const store::clock_pair clocks = clocks_now();
     std::vector<store::stored> batch;
     batch.reserve(taken.size());
     for (const store::entry& e : taken) batch.push_back(store::to_stored(e, clocks));

@@ -43,6 +43,10 @@ struct runtime_config {
   std::chrono::milliseconds timer_slack{4};
 };
 
+/// The steady and the wall clock read now: what store records are encoded and
+/// decoded with (store::encode, store::load_all).
+store::clock_pair clocks_now();
+
 /// How the runtime keeps a store (set_store).
 struct store_policy {
   /// Requests whose 2xx acknowledges stored state: held until it is committed, and
