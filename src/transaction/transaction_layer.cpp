@@ -266,6 +266,17 @@ bool transaction_layer::respond(txn_id id, const sm::message& response, time_poi
   return true;
 }
 
+bool transaction_layer::respond_and_forget(txn_id id, const sm::message& response) {
+  auto it = servers_.find(id);
+  if (it == servers_.end() || response.status() < 200 ||
+      it->second.fsm.current() == server_transaction::state::completed)
+    return false;
+  send(it->second.reply_to, std::string(response.raw()));
+  server_keys_.erase(it->second.key);
+  servers_.erase(it);
+  return true;
+}
+
 void transaction_layer::transport_error(const peer& to, time_point now) {
   (void)now;
   std::vector<txn_id> failed;

@@ -47,7 +47,7 @@ void runtime::init() {
 }
 
 void runtime::log(log_level l, std::string_view text) const {
-  if (log_) log_(l, text);
+  if (logs(l)) log_(l, text);
 }
 
 std::error_code runtime::listen(std::string_view address, peer* bound) {
@@ -126,7 +126,8 @@ void runtime::start(std::string text, const peer& dest, pending p, bool resend, 
     p.sent = m;
   }
   p.cseq = m.cseq().seq;
-  log(log_level::debug, fmt::format("send {} {} to {}", m.method_text(), m.request_uri().text, transaction::to_string(to)));
+  if (logs(log_level::debug))
+    log(log_level::debug, fmt::format("send {} {} to {}", m.method_text(), m.request_uri().text, transaction::to_string(to)));
   transaction::txn_id id = layer_.send_request(std::move(m), to, transaction::clock::now());
   pending_[id] = std::move(p);
   pump();
@@ -161,15 +162,15 @@ bool runtime::resend_challenged(pending& p, const sm::message& challenge) {
   b.body({}, s.body());
   std::string text = b.text();
   insert_headers(text, *lines);
-  log(log_level::debug, fmt::format("{} {}: {} challenge answered", s.method_text(), s.request_uri().text,
+  if (logs(log_level::debug))
+    log(log_level::debug, fmt::format("{} {}: {} challenge answered", s.method_text(), s.request_uri().text,
                                     challenge.status()));
   peer dest = p.dest;
   start(std::move(text), dest, std::move(p), true, false);
   return true;
 }
 
-bool runtime::respond(const incoming_request& req, const sm::message_builder& response) {
-  sm::message m;
+bool runtime::finish(const sm::message_builder& response, sm::message& m) const {
   std::string text = response.text();
   // Server names us on every response the application did not name itself.
   if (!cfg_.user_agent.empty() && !response.has("Server"))
@@ -178,6 +179,12 @@ bool runtime::respond(const incoming_request& req, const sm::message_builder& re
     log(log_level::error, "response does not parse: " + e.reason());
     return false;
   }
+  return true;
+}
+
+bool runtime::respond(const incoming_request& req, const sm::message_builder& response) {
+  sm::message m;
+  if (!finish(response, m)) return false;
   if (commit_posted_) {
     // What this turn wrote is not durable yet: the answer waits for the commit.
     held_.push_back({req.txn, std::move(m)});
@@ -305,21 +312,23 @@ bool runtime::authenticate(incoming_request& r) {
     std::string aor = v.user.find('@') != std::string::npos ? "sip:" + v.user : "sip:" + v.user + "@" + realm;
     sm::uri u;
     r.identity = sm::parse_uri(aor, u) ? aor : sm::address_of_record(u);
-    log(log_level::debug, fmt::format("auth: {} from {} is {} ({})", r.msg.method_text(), transaction::to_string(r.from),
+    if (logs(log_level::debug))
+      log(log_level::debug, fmt::format("auth: {} from {} is {} ({})", r.msg.method_text(), transaction::to_string(r.from),
                                       r.identity, sm::to_string(v.algorithm)));
     return true;
   }
   // A first request without credentials is the usual start of the exchange; failed
   // credentials (wrong password, unknown user, replay, bad syntax) are warnings.
-  log(v.failed ? log_level::warning : log_level::info,
-      fmt::format("auth: {} {} from {} refused with {}: {}", r.msg.method_text(), r.msg.request_uri().text,
+  if (const log_level l = v.failed ? log_level::warning : log_level::info; logs(l))
+    log(l, fmt::format("auth: {} {} from {} refused with {}: {}", r.msg.method_text(), r.msg.request_uri().text,
                   transaction::to_string(r.from), v.status, v.why));
   auto b = sm::message_builder::response_to(r.msg, v.status, v.reason, r.to_tag);
   auth::digest_server::add_challenges(b, v);
-  const bool was = pumping_;
-  pumping_ = false;
-  respond(r, b);
-  pumping_ = was;
+  // A challenge is answered statelessly (RFC 3261 8.2.7): no transaction waits out
+  // Timer J for it, which halves what an authenticating server holds under load. A
+  // lost 401 is a retransmitted request, challenged again.
+  sm::message m;
+  if (finish(b, m)) layer_.respond_and_forget(r.txn, m);
   return false;
 }
 
@@ -349,7 +358,8 @@ void runtime::pump() {
         break;
       case output::kind::request: {
         incoming_request r{o.txn, std::move(o.msg), o.where, layer_.random_token(10), {}};
-        log(log_level::info, fmt::format("{} {} from {}", r.msg.method_text(), r.msg.request_uri().text,
+        if (logs(log_level::info))
+          log(log_level::info, fmt::format("{} {} from {}", r.msg.method_text(), r.msg.request_uri().text,
                                          transaction::to_string(o.where)));
         if (server_auth_ && !authenticate(r)) break;
         if (!store_healthy_ && store_gated(r.msg)) {
@@ -411,7 +421,8 @@ void runtime::pump() {
         log(log_level::warning, fmt::format("response to {} could not be sent", transaction::to_string(o.where)));
         break;
       case output::kind::stray:
-        log(log_level::debug, fmt::format("stray message from {}", transaction::to_string(o.where)));
+        if (logs(log_level::debug))
+          log(log_level::debug, fmt::format("stray message from {}", transaction::to_string(o.where)));
         break;
     }
     if (alive.expired()) return;

@@ -2,6 +2,10 @@
 // the sans-I/O client and server driven against each other at explicit instants.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -736,4 +740,45 @@ TEST_CASE("users file: passwords with spaces and colons, stored hashes, comments
     CHECK(e.line == line);
     CHECK(e.what.find(what) != std::string::npos);
   }
+}
+
+TEST_CASE("crypto_openssl: HMAC-SHA-256 meets RFC 4231 whichever key came before; random bytes never repeat across fork") {
+  auto& c = sipevents::crypto::default_crypto();
+  auto hmac = [&](std::string_view key, std::string_view data) {
+    std::array<std::uint8_t, 32> out{};
+    c.hmac_sha256(key, data, out);
+    return sipevents::auth::to_hex(out);
+  };
+  const std::string k1(20, '\x0b'), k2 = "Jefe";
+  const std::string t1 = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";  // RFC 4231 4.2
+  const std::string t2 = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";  // RFC 4231 4.3
+  // The adapter keeps a keyed context per thread: same key, another key, back again.
+  CHECK(hmac(k1, "Hi There") == t1);
+  CHECK(hmac(k1, "Hi There") == t1);
+  CHECK(hmac(k2, "what do ya want for nothing?") == t2);
+  CHECK(hmac(k1, "Hi There") == t1);
+  CHECK(hmac(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First") ==
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");  // RFC 4231 4.7
+
+  std::array<std::uint8_t, 16> a{}, b{};
+  c.random(a);
+  c.random(b);
+  CHECK(a != b);
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::array<std::uint8_t, 16> child{};
+    c.random(child);
+    (void)!::write(fds[1], child.data(), child.size());
+    ::_exit(0);
+  }
+  std::array<std::uint8_t, 16> parent{}, child{};
+  c.random(parent);
+  REQUIRE(::read(fds[0], child.data(), child.size()) == 16);
+  ::waitpid(pid, nullptr, 0);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  CHECK(parent != child);
 }

@@ -1,17 +1,18 @@
-// OpenSSL's libcrypto behind auth::crypto: EVP digests, one-shot HMAC, RAND_bytes.
+// OpenSSL's libcrypto behind auth::crypto: EVP digests, EVP_MAC HMAC, RAND_bytes.
 #pragma once
 #include "sipevents/auth/digest.hpp"
 
 namespace sipevents::crypto {
 
 /// The stack's hashes, MAC and randomness from OpenSSL (libcrypto 1.1.1 or 3.x).
-/// Stateless between calls, so one instance may serve a whole stack.
+/// No state a caller can see (each thread keeps its own keyed HMAC context), so one
+/// instance may serve a whole stack, or several on their own threads.
 class openssl_crypto final : public auth::crypto {
  public:
   void hash(auth::hash_fn f, std::string_view data, std::span<std::uint8_t> out) override;
   void hmac_sha256(std::string_view key, std::string_view data, std::span<std::uint8_t, 32> out) override;
-  /// RAND_bytes; if OpenSSL cannot seed itself the process aborts rather than hand
-  /// out predictable nonces.
+  /// RAND_bytes (small requests from a per-thread block, dropped on fork); if OpenSSL
+  /// cannot seed itself the process aborts rather than hand out predictable nonces.
   void random(std::span<std::uint8_t> out) override;
 };
 

@@ -65,6 +65,11 @@ class transaction_layer {
   /// Sends a response in server transaction `txn`. Returns false if the transaction
   /// is unknown or already answered finally.
   bool respond(txn_id txn, const message::message& response, time_point now);
+  /// Sends a final response in server transaction `txn` and forgets the transaction
+  /// at once (RFC 3261 8.2.7: a UAS may issue challenges statelessly), so nothing is
+  /// held for Timer J; a retransmitted request is then a new request. False if `txn`
+  /// is unknown or already answered finally.
+  bool respond_and_forget(txn_id txn, const message::message& response);
   /// Sends a response with no transaction (18.2.2 routing from the request's Via).
   void respond_stateless(const message::message& request, const peer& from, const message::message& response);
   /// The transport failed to reach `to`: every transaction sending there fails.

@@ -121,7 +121,14 @@ class runtime {
 
   /// Handles requests of `method`; OPTIONS has a default answer, others get 405.
   void on_request(std::string method, request_handler h);
-  void set_log(log_sink sink) { log_ = std::move(sink); }
+  /// Hands log lines of level `least` and above to `sink`; lines below it are not even
+  /// formatted (a loaded server logs nothing per request).
+  void set_log(log_sink sink, log_level least = log_level::debug) {
+    log_ = std::move(sink);
+    log_least_ = least;
+  }
+  /// Whether a line of level `l` would reach the sink.
+  bool logs(log_level l) const noexcept { return log_ && l >= log_least_; }
   /// Answers challenges to every request this runtime sends with `c` (not owned;
   /// nullptr turns it off).
   void set_credentials(auth::digest_client* c) noexcept { client_auth_ = c; }
@@ -185,12 +192,15 @@ class runtime {
   /// Adds the Via (and, on a first send with credentials set, answers ahead), starts
   /// the transaction.
   void start(std::string text, const peer& dest, pending p, bool resend, bool add_user_agent);
+  /// A response as it goes out (Server added), parsed into `m`; false if it does not parse.
+  bool finish(const message::message_builder& response, message::message& m) const;
   /// Runs the authenticator on a request: false when it was answered (401/407/400).
   bool authenticate(incoming_request& r);
   /// A 401/407 to `p`'s request: true when it was sent again.
   bool resend_challenged(pending& p, const message::message& challenge);
   std::map<transaction::txn_id, pending> pending_;
   log_sink log_;
+  log_level log_least_ = log_level::debug;
   auth::digest_client* client_auth_ = nullptr;
   auth::digest_server* server_auth_ = nullptr;
   std::vector<timed*> timed_;
