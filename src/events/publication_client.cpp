@@ -155,6 +155,12 @@ void publication_client::fail(std::uint16_t status, std::optional<std::uint32_t>
   }
   if (transient) {
     retry_at_ = now + (retry_after ? seconds(*retry_after) : cfg_.retry);
+    // A refresh without Retry-After is tried again while the publication still lives
+    // (half the time left), so a server restart or a broken connection does not cost
+    // it: waiting the full retry would let it lapse at the ESC.
+    if (!retry_after && sent_ == purpose::refresh && expires_at_ > now && expires_at_ != time_point::max())
+      retry_at_ = std::min(retry_at_, now + std::max<time_point::duration>((expires_at_ - now) / 2,
+                                                                           std::chrono::milliseconds(200)));
     // A refresh that failed must come back as a refresh, not a modify.
     if (sent_ == purpose::refresh) refresh_at_ = retry_at_;
   } else {

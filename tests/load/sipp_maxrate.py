@@ -3,7 +3,7 @@
 
   tests/load/sipp_maxrate.py [--notifier BIN] [--scenario message,subscribe,register]
                              [--server sipevents,kamailio] [--seconds 10]
-                             [--rates R1,R2,...] [--smoke RATE]
+                             [--rates R1,R2,...] [--smoke RATE] [--persist [--db-sync full|normal]]
 
 Scenarios (SIPp, UDP, one call each):
   message    MESSAGE to an unregistered user: 404 from both servers (RFC 3428 relay)
@@ -15,6 +15,11 @@ Scenarios (SIPp, UDP, one call each):
              file (sipevents-notifier --users; Kamailio with auth_db, our config in
              tests/interop/kamailio_auth): 401, then the request with Authorization
              (MD5, qop=auth), as user "load"
+
+--persist (with the -auth scenarios) makes both servers keep what they acknowledge:
+sipevents-notifier --db (SQLite, WAL, a 2xx only after its commit; --db-sync as
+given) and Kamailio with usrloc and presence writing through to its SQLite file
+(db_mode 1, subs_db_mode 1).
 
 For each scenario and server the rate climbs in steps of --seconds (a fresh server
 each step, so state from the last step does not weigh on this one) until a step has
@@ -109,8 +114,8 @@ def answered(port, timeout=5.0):
 class Sipevents:
     name = "sipevents"
 
-    def __init__(self, binary, work):
-        self.binary, self.work = binary, work
+    def __init__(self, binary, work, persist=None):
+        self.binary, self.work, self.persist = binary, work, persist
 
     def start(self, rate, seconds, users=None):
         self.port = free_port()
@@ -118,7 +123,10 @@ class Sipevents:
         # (twice as many with authentication: the 401 has its own transaction).
         limit = max(rate * (seconds + 40) * (2 if users else 1), 100000)
         self.p = subprocess.Popen([self.binary, "--bind", f"udp:127.0.0.1:{self.port}", "--domain", "127.0.0.1",
-                                   "--quiet", "--max-transactions", str(limit)] + (["--users", users, "--auth-no-uri-check"] if users else []),
+                                   "--quiet", "--max-transactions", str(limit)] +
+                                  (["--users", users, "--auth-no-uri-check"] if users else []) +
+                                  (["--db", os.path.join(self.work, f"state-{time.time_ns()}.db"), "--db-sync",
+                                    self.persist] if self.persist else []),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not answered(self.port):
             raise RuntimeError("sipevents-notifier did not start")
@@ -132,9 +140,9 @@ class Sipevents:
 class Kamailio:
     name = "kamailio"
 
-    def __init__(self, work):
+    def __init__(self, work, persist=None):
         self.dir = os.path.join(SHARED, "interop", "kamailio")
-        self.work = work
+        self.work, self.persist = work, persist
 
     def start(self, rate, seconds, users=None):
         self.port = free_port()
@@ -144,6 +152,8 @@ class Kamailio:
         if users:  # Kamailio with auth + auth_db (sqlite subscriber table), MD5 challenges
             start = os.path.join(ROOT, "tests", "interop", "kamailio_auth", "start.sh")
             self.env["KAM_USERS_FILE"] = users
+            if self.persist:
+                self.env["KAM_PERSIST"] = "1"
         subprocess.run(["sh", start], env=self.env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with open(os.path.join(self.work, "kamailio", "kamailio.pid")) as f:
             return int(f.read().split()[0])
@@ -254,7 +264,12 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--rates", default="")
     ap.add_argument("--smoke", type=int, default=0)
+    ap.add_argument("--persist", action="store_true")
+    ap.add_argument("--db-sync", default="full", choices=["full", "normal"])
     args = ap.parse_args()
+    persist = args.db_sync if args.persist else None
+    if persist and not all(sc.endswith("-auth") for sc in args.scenario.split(",")):
+        sys.exit("--persist goes with the -auth scenarios (Kamailio's persisting config is tests/interop/kamailio_auth)")
     if not shutil.which("sipp"):
         sys.exit("sipp not found: apt-get install sip-tester")
     work = tempfile.mkdtemp(prefix="sipevents-load-")
@@ -263,7 +278,7 @@ def main():
         if args.smoke:
             bad = 0
             for sc in scenarios:
-                r = step(Sipevents(args.notifier, work), sc, args.smoke, args.seconds, work)
+                r = step(Sipevents(args.notifier, work, persist), sc, args.smoke, args.seconds, work)
                 ok = r is not None and r["failed"] == 0 and r["ok"] == r["calls"]
                 print(f"{sc} {args.smoke}/s for {args.seconds} s: " +
                       (f"{r['ok']} of {r['calls']} ok, {r['failed']} failed, {r['retrans']} retransmissions, "
@@ -272,7 +287,7 @@ def main():
                 bad += not ok
             sys.exit(1 if bad else 0)
         rates = [int(x) for x in args.rates.split(",")] if args.rates else LADDER
-        servers = {"sipevents": Sipevents(args.notifier, work), "kamailio": Kamailio(work)}
+        servers = {"sipevents": Sipevents(args.notifier, work, persist), "kamailio": Kamailio(work, persist)}
         best = {}
         for sc in scenarios:
             for name in args.server.split(","):

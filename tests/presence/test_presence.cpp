@@ -590,3 +590,32 @@ TEST_CASE("presence package: publications another package decoded are read from 
   CHECK(d.tuples[0].basic == pr::basic_status::open);
   CHECK(d.tuples[0].contact->uri == "sip:presentity@192.0.2.4");
 }
+
+TEST_CASE("epa: a refresh that fails without Retry-After is tried again while the publication lives") {
+  epa_fixture f;
+  f.epa.publish("application/pidf+xml", "<doc/>", t0);
+  std::vector<std::uint64_t> k;
+  auto s = f.sent(&k);
+  f.epa.on_response(k[0], ok_etag(s[0], "E1", 60), t0);
+  f.events();
+  // 60 s granted: refresh 20 s before (a third), at t0 + 40 s.
+  CHECK(f.epa.next_deadline() == t0 + 40s);
+  f.epa.advance(t0 + 40s);
+  k.clear();
+  s = f.sent(&k);
+  REQUIRE(s.size() == 1);
+  // The server is down (a restart): 503 without Retry-After after 4 s of Timer E.
+  f.epa.on_failure(k[0], 503, t0 + 44s);
+  auto ev = f.events();
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].retrying);
+  // Half of the 16 s left, not the 30 s retry that would let it lapse at t0 + 60 s.
+  CHECK(f.epa.next_deadline() == t0 + 52s);
+  f.epa.advance(t0 + 52s - 1ns);
+  CHECK(f.sent().empty());
+  f.epa.advance(t0 + 52s);
+  s = f.sent();
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].sip_if_match() == "E1");
+  CHECK(s[0].body().empty());
+}

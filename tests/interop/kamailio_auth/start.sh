@@ -5,6 +5,7 @@
 #   KAM_PORT (5090)  KAM_RUN_DIR (/tmp/interop/kamailio-auth)  KAM_ALG ("" = MD5, or SHA-256)
 #   KAM_USERS: "user:password user:password ..." (default alice, bob, joe below)
 #   KAM_USERS_FILE: a file of user:password lines instead (for load runs)
+#   KAM_PERSIST=1: registrations and subscriptions written through to the SQLite file
 # Stop it with ../../../../shared/interop/kamailio/stop.sh and the same KAM_RUN_DIR.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -23,7 +24,8 @@ if [ -s "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
 fi
 rm -f "$PIDFILE" "$DB"
 {
-    cat "$SCHEMA/standard-create.sql" "$SCHEMA/auth_db-create.sql" "$SCHEMA/presence-create.sql"
+    cat "$SCHEMA/standard-create.sql" "$SCHEMA/auth_db-create.sql" "$SCHEMA/presence-create.sql" \
+        "$SCHEMA/usrloc-create.sql"
     echo "BEGIN;"
     if [ -n "${KAM_USERS_FILE:-}" ]; then
         awk -F: '{ printf "INSERT INTO subscriber (username, domain, password) VALUES (\x27%s\x27, \x27127.0.0.1\x27, \x27%s\x27);\n", $1, substr($0, length($1) + 2) }' "$KAM_USERS_FILE"
@@ -37,6 +39,7 @@ rm -f "$PIDFILE" "$DB"
 set -- -f "$HERE/kamailio.cfg" -P "$PIDFILE" -w "$RUN" -E -DD -m "${KAM_SHM:-128}" -M 8 \
     -A "SIP_PORT=$PORT" -A "SELF_URI=\"sip:127.0.0.1:$PORT\"" -A "DBURL=\"sqlite:///$DB\"" \
     -A "CTL_SOCK=\"unix:$RUN/kamailio_ctl\"" -A "AUTH_ALG=\"$ALG\"" -A "LOGLEVEL=${KAM_DEBUG:-2}"
+[ "${KAM_PERSIST:-}" = 1 ] && set -- "$@" -A WITH_PERSIST
 kamailio -c "$@" >"$RUN/check.log" 2>&1 || { cat "$RUN/check.log" >&2; exit 1; }
 setsid kamailio "$@" >"$LOG" 2>&1 </dev/null &
 python3 - "$PORT" <<'PY' || { echo "start.sh: no answer to OPTIONS; see $LOG" >&2; tail -20 "$LOG" >&2; exit 1; }
