@@ -70,6 +70,14 @@ void runtime::on_bytes(std::string_view bytes, const peer& from) {
 
 void runtime::send_request(const sm::message_builder& request, const peer& dest, result_handler done,
                            std::function<void(const sm::message&)> provisional) {
+  if (commit_posted_) {
+    // Behind the responses this turn holds (a NOTIFY must not overtake the 200 of
+    // its SUBSCRIBE, and its CSeq reservation is committed first).
+    held_.push_back({0, {}, [this, request, dest, done = std::move(done), provisional = std::move(provisional)] {
+                       send_request(request, dest, done, provisional);
+                     }});
+    return;
+  }
   pending p;
   p.done = std::move(done);
   p.provisional = std::move(provisional);
@@ -187,7 +195,7 @@ bool runtime::respond(const incoming_request& req, const sm::message_builder& re
   if (!finish(response, m)) return false;
   if (commit_posted_) {
     // What this turn wrote is not durable yet: the answer waits for the commit.
-    held_.push_back({req.txn, std::move(m)});
+    held_.push_back({req.txn, std::move(m), {}});
     return true;
   }
   return send_response(req.txn, m);
@@ -284,7 +292,7 @@ void runtime::commit_store() {
     store_healthy_ = false;
     store_retry_at_ = now + store_policy_.retry_interval;
     for (held_response& h : held)
-      if (h.msg.status() >= 200 && h.msg.status() < 300 && store_gated(h.msg))
+      if (!h.request && h.msg.status() >= 200 && h.msg.status() < 300 && store_gated(h.msg))
         h.msg = unstored(h.msg, store_policy_.retry_after, cfg_.layer.limits);
   } else if (!store_healthy_) {
     store_healthy_ = true;
@@ -293,7 +301,8 @@ void runtime::commit_store() {
   }
   std::weak_ptr<bool> alive = alive_;
   for (const held_response& h : held) {
-    send_response(h.txn, h.msg);
+    if (h.request) h.request();
+    else send_response(h.txn, h.msg);
     if (alive.expired()) return;
   }
   rearm();

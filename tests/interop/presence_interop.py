@@ -32,6 +32,12 @@
       SHA-512-256,MD5), whether baresip and linphonec register, and with which
       algorithm. Asserts only that the notifier's default serves both; the rest is
       the measurement behind that default.
+  presence_interop.py ua-restart    BINDIR INTEROP udp|tcp
+      sipevents-notifier --db with baresip registered and watching bob, whom
+      sipevents-publish publishes: baresip shows bob Online; the notifier is killed
+      with SIGKILL and started again on the same file and port; without subscribing
+      again, baresip hears the restored NOTIFY in its dialog and then Offline when
+      the publisher removes its publication (its ETag still good).
   presence_interop.py baresip-p2p   BINDIR INTEROP [udp|tcp]
       Our watcher subscribes straight to baresip as a peer-to-peer notifier. Its
       first NOTIFY carries <basic>?</basic>: we report a parse error and keep the
@@ -40,6 +46,7 @@
 import json
 import os
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -69,9 +76,9 @@ def dump(name, p):
         print("\n".join(f"[{name}] " + l[:400] for l in p.get()))
 
 
-def start_notifier(bindir, port, domain="127.0.0.1", auth=()):
+def start_notifier(bindir, port, domain="127.0.0.1", auth=(), db=None):
     n = Proc([exe(bindir, "sipevents-notifier"), "--bind", f"udp:127.0.0.1:{port}", "--bind", f"tcp:127.0.0.1:{port}",
-              "--domain", domain] + list(auth))
+              "--domain", domain] + list(auth) + (["--db", db] if db else []))
     wait_for(lambda: any(l.startswith("listening on tcp") for l in n.get()), "notifier")
     return n
 
@@ -167,7 +174,7 @@ class UAs:
 
     PASSWORDS = {"alice": "alice.s3cret", "carol": "carol: with a colon"}
 
-    def __init__(self, bindir, interop, transport, prefix, algorithms=None):
+    def __init__(self, bindir, interop, transport, prefix, algorithms=None, db=False):
         for d in ("baresip", "linphone"):
             sys.path.insert(0, os.path.join(interop, d))
         import bsctl
@@ -185,8 +192,18 @@ class UAs:
             with open(users, "w") as f:
                 f.write("".join(f"{u}:{pw}\n" for u, pw in self.PASSWORDS.items()))
             auth = ["--users", users, "--verbose"] + (["--auth-algorithms", algorithms] if algorithms else [])
-        self.notifier = start_notifier(bindir, self.port, auth=auth)
+        self.db = os.path.join(self.work, "state.db") if db else None
+        self.notifier = start_notifier(bindir, self.port, auth=auth, db=self.db)
         self.procs.append(self.notifier)
+
+    def restart_notifier(self):
+        """SIGKILL, then the same binary on the same port and file."""
+        self.notifier.p.send_signal(signal.SIGKILL)
+        self.notifier.p.wait(5)
+        dump("notifier before the kill", self.notifier)
+        self.notifier = start_notifier(self.bindir, self.port, db=self.db)
+        self.procs.append(self.notifier)
+        return self.notifier
 
     def baresip(self, contacts, pubint):
         d = os.path.join(self.work, "bs")
@@ -241,6 +258,32 @@ def ua_watchers(bindir, interop, transport):
         wait_for(lambda: lp.friend_status(bob_lp) == "Offline", "linphonec sees bob Offline", 15)
         subs = [l for l in u.notifier.get() if l.startswith("SUBSCRIBE sip:bob@127.0.0.1")]
         assert len(subs) >= 2, u.notifier.get()
+        print("OK")
+    finally:
+        u.close()
+
+
+def ua_restart(bindir, interop, transport):
+    u = UAs(bindir, interop, transport, "sipevents-ua-restart-", db=True)
+    bob_bs = f"sip:bob@127.0.0.1:{u.port}"
+    try:
+        pub = Proc([exe(bindir, "sipevents-publish"), "--from", "sip:bob@127.0.0.1", "--server",
+                    f"{transport}:127.0.0.1:{u.port}", "--status", "open", "--contact", "sip:bob@192.0.2.9",
+                    "--expires", "600", "--duration", "600"])
+        u.procs.append(pub)
+        wait_for(lambda: any(l.startswith("published ") for l in pub.get()), "bob published")
+        bs = u.baresip([bob_bs], pubint=0)
+        assert bs.wait_registered(10), bs.log()
+        wait_for(lambda: bs.contacts().get(bob_bs) == "Online", "baresip sees bob Online", 15)
+        time.sleep(0.5)  # the last commits of the first life
+        n2 = u.restart_notifier()
+        assert any(l.startswith("restored from") and " 1 subscriptions;" in l for l in n2.get()), n2.get()
+        pub.p.terminate()  # removes the publication with its ETag: 200 from the new process
+        assert pub.wait(15) == 0 and pub.get()[-1] == "removed", pub.get()
+        wait_for(lambda: bs.contacts().get(bob_bs) == "Offline", "baresip sees bob Offline after the restart", 15)
+        assert any(l.startswith("publication sip:bob@127.0.0.1 removed") for l in n2.get()), n2.get()
+        assert not any(l.startswith("SUBSCRIBE sip:bob@") for l in n2.get()), n2.get()
+        dump("notifier after the restart", n2)
         print("OK")
     finally:
         u.close()
@@ -355,6 +398,8 @@ def main():
         baresip_publishes(bindir, interop, sys.argv[4])
     elif mode == "ua-watchers":
         ua_watchers(bindir, interop, sys.argv[4])
+    elif mode == "ua-restart":
+        ua_restart(sys.argv[2], sys.argv[3], sys.argv[4])
     elif mode == "ua-peers":
         ua_peers(bindir, interop, sys.argv[4])
     elif mode == "ua-peers-auth":

@@ -3,7 +3,8 @@
 
   tests/load/sipp_maxrate.py [--notifier BIN] [--scenario message,subscribe,register]
                              [--server sipevents,kamailio] [--seconds 10]
-                             [--rates R1,R2,...] [--smoke RATE] [--persist [--db-sync full|normal]]
+                             [--rates R1,R2,...] [--smoke RATE]
+                             [--persist [--db-sync full|normal] [--kamailio-db through|back]]
 
 Scenarios (SIPp, UDP, one call each):
   message    MESSAGE to an unregistered user: 404 from both servers (RFC 3428 relay)
@@ -19,7 +20,8 @@ Scenarios (SIPp, UDP, one call each):
 --persist (with the -auth scenarios) makes both servers keep what they acknowledge:
 sipevents-notifier --db (SQLite, WAL, a 2xx only after its commit; --db-sync as
 given) and Kamailio with usrloc and presence writing through to its SQLite file
-(db_mode 1, subs_db_mode 1).
+(db_mode 1, subs_db_mode 1: the same promise), or with --kamailio-db back flushing
+to it on a timer (db_mode 2, subs_db_mode 2: a crash loses what came since).
 
 For each scenario and server the rate climbs in steps of --seconds (a fresh server
 each step, so state from the last step does not weigh on this one) until a step has
@@ -140,9 +142,9 @@ class Sipevents:
 class Kamailio:
     name = "kamailio"
 
-    def __init__(self, work, persist=None):
+    def __init__(self, work, persist=None, db_mode="through"):
         self.dir = os.path.join(SHARED, "interop", "kamailio")
-        self.work, self.persist = work, persist
+        self.work, self.persist, self.db_mode = work, persist, db_mode
 
     def start(self, rate, seconds, users=None):
         self.port = free_port()
@@ -153,7 +155,7 @@ class Kamailio:
             start = os.path.join(ROOT, "tests", "interop", "kamailio_auth", "start.sh")
             self.env["KAM_USERS_FILE"] = users
             if self.persist:
-                self.env["KAM_PERSIST"] = "1"
+                self.env["KAM_PERSIST"] = self.db_mode
         subprocess.run(["sh", start], env=self.env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with open(os.path.join(self.work, "kamailio", "kamailio.pid")) as f:
             return int(f.read().split()[0])
@@ -266,6 +268,7 @@ def main():
     ap.add_argument("--smoke", type=int, default=0)
     ap.add_argument("--persist", action="store_true")
     ap.add_argument("--db-sync", default="full", choices=["full", "normal"])
+    ap.add_argument("--kamailio-db", default="through", choices=["through", "back"])
     args = ap.parse_args()
     persist = args.db_sync if args.persist else None
     if persist and not all(sc.endswith("-auth") for sc in args.scenario.split(",")):
@@ -287,7 +290,7 @@ def main():
                 bad += not ok
             sys.exit(1 if bad else 0)
         rates = [int(x) for x in args.rates.split(",")] if args.rates else LADDER
-        servers = {"sipevents": Sipevents(args.notifier, work, persist), "kamailio": Kamailio(work, persist)}
+        servers = {"sipevents": Sipevents(args.notifier, work, persist), "kamailio": Kamailio(work, persist, args.kamailio_db)}
         best = {}
         for sc in scenarios:
             for name in args.server.split(","):

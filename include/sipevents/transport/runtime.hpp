@@ -138,7 +138,7 @@ class runtime {
   void set_authenticator(auth::digest_server* s) noexcept { server_auth_ = s; }
   /// Commits what the core writes to `j` into `s` (neither owned; nullptr turns it
   /// off). The records of one event-loop turn go in one transaction at its end, and
-  /// every response of that turn waits for it: a 2xx is sent only once what it
+  /// every response and request of that turn waits for it: a 2xx is sent only once what it
   /// acknowledges is durable. When a commit fails, the 2xx of the policy's methods
   /// become 500 with Retry-After, those methods are answered so at once until a retried
   /// commit succeeds, and the failure is logged at most once per retry interval.
@@ -205,9 +205,13 @@ class runtime {
   auth::digest_server* server_auth_ = nullptr;
   std::vector<timed*> timed_;
   // The store: responses held until the turn's commit.
+  /// A response, or a request to send, that waits for the turn's commit; both kinds
+  /// in one queue so that they leave in the order they were made (a NOTIFY after the
+  /// 200 of its SUBSCRIBE).
   struct held_response {
     transaction::txn_id txn = 0;
     message::message msg;
+    std::function<void()> request;  ///< set for a request: sends it
   };
   void commit_store();
   bool store_gated(const message::message& req) const;

@@ -5,7 +5,8 @@
 #   KAM_PORT (5090)  KAM_RUN_DIR (/tmp/interop/kamailio-auth)  KAM_ALG ("" = MD5, or SHA-256)
 #   KAM_USERS: "user:password user:password ..." (default alice, bob, joe below)
 #   KAM_USERS_FILE: a file of user:password lines instead (for load runs)
-#   KAM_PERSIST=1: registrations and subscriptions written through to the SQLite file
+#   KAM_PERSIST=through|back: registrations and subscriptions written through to the
+#   SQLite file, or flushed to it by a timer
 # Stop it with ../../../../shared/interop/kamailio/stop.sh and the same KAM_RUN_DIR.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -39,7 +40,10 @@ rm -f "$PIDFILE" "$DB"
 set -- -f "$HERE/kamailio.cfg" -P "$PIDFILE" -w "$RUN" -E -DD -m "${KAM_SHM:-128}" -M 8 \
     -A "SIP_PORT=$PORT" -A "SELF_URI=\"sip:127.0.0.1:$PORT\"" -A "DBURL=\"sqlite:///$DB\"" \
     -A "CTL_SOCK=\"unix:$RUN/kamailio_ctl\"" -A "AUTH_ALG=\"$ALG\"" -A "LOGLEVEL=${KAM_DEBUG:-2}"
-[ "${KAM_PERSIST:-}" = 1 ] && set -- "$@" -A WITH_PERSIST
+case "${KAM_PERSIST:-}" in
+    through) set -- "$@" -A WITH_PERSIST ;;
+    back) set -- "$@" -A WITH_PERSIST -A WRITE_BACK ;;
+esac
 kamailio -c "$@" >"$RUN/check.log" 2>&1 || { cat "$RUN/check.log" >&2; exit 1; }
 setsid kamailio "$@" >"$LOG" 2>&1 </dev/null &
 python3 - "$PORT" <<'PY' || { echo "start.sh: no answer to OPTIONS; see $LOG" >&2; tail -20 "$LOG" >&2; exit 1; }
