@@ -49,6 +49,7 @@ struct transport_set::connection {
   std::deque<std::string> wq;
   bool connected = false;
   bool writing = false;
+  bool closed = false;  // dropped: handlers still queued for it do nothing
   std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
 };
 
@@ -177,7 +178,7 @@ void transport_set::adopt(const std::shared_ptr<connection>& c) {
 void transport_set::start_read(const std::shared_ptr<connection>& c) {
   std::weak_ptr<bool> alive = alive_;
   c->sock.async_read_some(asio::buffer(c->rbuf), [this, c, alive](std::error_code ec, std::size_t n) {
-    if (alive.expired() || !*alive.lock()) return;
+    if (alive.expired() || !*alive.lock() || c->closed) return;
     if (ec) { drop(c, ec, false); return; }
     c->last = std::chrono::steady_clock::now();
     c->framer.feed(std::string_view(c->rbuf.data(), n));
@@ -248,6 +249,9 @@ void transport_set::start_write(const std::shared_ptr<connection>& c) {
   asio::async_write(c->sock, asio::buffer(c->wq.front()), [this, c, alive](std::error_code ec, std::size_t) {
     if (alive.expired() || !*alive.lock()) return;
     c->writing = false;
+    // A write that completed just before the connection was dropped (its reader saw
+    // EOF) finds the queue already cleared: there is nothing to pop.
+    if (c->closed) return;
     if (ec) { drop(c, ec, true); return; }
     c->last = std::chrono::steady_clock::now();
     c->wq.pop_front();
@@ -256,6 +260,8 @@ void transport_set::start_write(const std::shared_ptr<connection>& c) {
 }
 
 void transport_set::drop(const std::shared_ptr<connection>& c, std::error_code ec, bool report) {
+  if (c->closed) return;
+  c->closed = true;
   std::error_code ig;
   c->sock.close(ig);
   auto it = conns_.find(c->key);
