@@ -22,6 +22,28 @@ inline std::string local_address_for(const std::string& host) {
   return s.local_endpoint().address().to_string();
 }
 
+/// A port free for both UDP and TCP on `host`. A UDP port the kernel picks is often
+/// taken for TCP (by another program's outgoing connection, say), so pairs are
+/// tried until one binds both ways; 0 if none did.
+inline unsigned short free_port_pair(const std::string& host) {
+  asio::io_context io;
+  asio::ip::address a;
+  if (!sipevents::transport::to_address(host, a)) return 0;
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    std::error_code ec;
+    asio::ip::udp::socket u(io);
+    u.open(a.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
+    if (!ec) u.bind(asio::ip::udp::endpoint(a, 0), ec);
+    if (ec) return 0;
+    const unsigned short port = u.local_endpoint().port();
+    asio::ip::tcp::acceptor t(io);
+    t.open(a.is_v6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), ec);
+    if (!ec) t.bind(asio::ip::tcp::endpoint(a, port), ec);
+    if (!ec) return port;  // both sockets close here; the caller binds the port at once
+  }
+  return 0;
+}
+
 /// An IPv6 literal in brackets, anything else as is.
 inline std::string bracket(const std::string& h) { return h.find(':') != std::string::npos ? "[" + h + "]" : h; }
 

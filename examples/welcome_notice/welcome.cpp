@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
   // for: Kamailio, say, sends NOTIFY over TCP only back to a TCP contact.
   peer me;
   std::string host = tools::bracket(local);
-  if (rt.listen("udp:" + host + ":0", &me) || rt.listen("tcp:" + host + ":" + std::to_string(me.port))) {
+  const std::string port = std::to_string(tools::free_port_pair(local));
+  if (port == "0" || rt.listen("udp:" + host + ":" + port, &me) || rt.listen("tcp:" + host + ":" + port)) {
     std::fprintf(stderr, "cannot listen on %s\n", local.c_str());
     return 1;
   }
