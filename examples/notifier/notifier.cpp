@@ -360,6 +360,7 @@ int main(int argc, char** argv) {
                 stored.bindings.size() - registrar.binding_count(), stored.publications.size() - pubs, ended,
                 static_cast<long long>(ms.count()));
     if (stored.unreadable) std::printf("%s: %zu records in an unknown format left alone\n", db_file.c_str(), stored.unreadable);
+    stored = {};  // the core holds it now; a copy for the life of the process is waste
   }
 
   std::printf("sipevents-notifier: registrar, reg notifier, presence server and MESSAGE relay for");

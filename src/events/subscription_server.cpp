@@ -178,7 +178,7 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
     a = hooks_.authorize(ar);
   }
   if (a == authorization::deny) return reject(txn, req, 403, "Forbidden");
-  std::uint64_t id = create(txn, req, pkg, expires, ctype, a, now);
+  std::uint64_t id = create(txn, req, pkg, resource, expires, ctype, a, now);
   if (!id) return;
   sub& s = subs_.at(id);
   if (a == authorization::reject) send_notify(id, s, now, reason::rejected);
@@ -187,6 +187,7 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
 }
 
 std::uint64_t subscription_server::create(std::uint64_t txn, const sm::message& req, package& pkg,
+                                          std::string_view resource,
                                           std::uint32_t expires, std::size_t ctype, authorization a,
                                           time_point now) {
   std::string tag = req.to().tag.empty() ? ids_(12) : std::string(req.to().tag);
@@ -212,7 +213,7 @@ std::uint64_t subscription_server::create(std::uint64_t txn, const sm::message& 
   s.auth = a;
   s.state = a == authorization::pending ? sub_state::pending : sub_state::active;
   s.unsaved = true;
-  index(id, s, resource_name(req.request_uri()));
+  index(id, s, resource);
 
   // 202 tells an RFC 3265 subscriber that authorization is pending; 200 otherwise.
   bool pending = a == authorization::pending;

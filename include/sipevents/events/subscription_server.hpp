@@ -163,7 +163,7 @@ class subscription_server {
   void respond(std::uint64_t txn, message::message_builder b);
   void reject(std::uint64_t txn, const message::message& req, std::uint16_t status, std::string_view reason,
               std::string_view header = {}, std::string_view value = {});
-  std::uint64_t create(std::uint64_t txn, const message::message& req, package& pkg, std::uint32_t expires,
+  std::uint64_t create(std::uint64_t txn, const message::message& req, package& pkg, std::string_view resource, std::uint32_t expires,
                        std::size_t content_type, authorization a, time_point now);
   void send_notify(std::uint64_t id, sub& s, time_point now, events::reason ending = events::reason::none,
                    std::optional<std::uint32_t> retry_after = {});
