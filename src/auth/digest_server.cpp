@@ -81,10 +81,10 @@ std::string digest_server::make_nonce(wall_clock::time_point now) {
 }
 
 digest_server::nonce_check digest_server::check_nonce(std::string_view nonce, wall_clock::time_point now,
-                                                      std::int64_t& ts) const {
+                                                      std::int64_t& ts, std::uint64_t& salt) const {
   if (nonce.size() != k_nonce_len) return nonce_check::bad;
-  std::uint64_t t = 0, ignored = 0;
-  if (!hex_u64(nonce.substr(0, k_ts_hex), t) || !hex_u64(nonce.substr(k_ts_hex, k_salt_hex), ignored))
+  std::uint64_t t = 0;
+  if (!hex_u64(nonce.substr(0, k_ts_hex), t) || !hex_u64(nonce.substr(k_ts_hex, k_salt_hex), salt))
     return nonce_check::bad;
   if (!constant_time_equal(mac(nonce.substr(0, k_ts_hex + k_salt_hex)), nonce.substr(k_ts_hex + k_salt_hex)))
     return nonce_check::bad;
@@ -95,23 +95,23 @@ digest_server::nonce_check digest_server::check_nonce(std::string_view nonce, wa
   return nonce_check::fresh;
 }
 
-digest_server::count_check digest_server::note_count(std::string_view nonce, std::int64_t ts, std::uint32_t nc) {
+digest_server::count_check digest_server::note_count(std::uint64_t salt, std::int64_t ts, std::uint32_t nc) {
   if (nc == 0) return count_check::replayed;
-  std::string key(nonce);
-  auto it = seen_.find(key);
+  auto it = seen_.find(salt);
   if (it == seen_.end()) {
     if (ts <= evicted_upto_) return count_check::forgotten;
-    std::string& slot = ring_[ring_next_];
-    if (!slot.empty()) {
+    std::uint64_t& slot = ring_[ring_next_];
+    if (ring_full_) {
       auto old = seen_.find(slot);
       if (old != seen_.end()) {
         evicted_upto_ = std::max(evicted_upto_, old->second.ts);
         seen_.erase(old);
       }
     }
-    slot = key;
+    slot = salt;
     ring_next_ = (ring_next_ + 1) % ring_.size();
-    seen_.emplace(std::move(key), seen_entry{ts, nc, 1});
+    if (ring_next_ == 0) ring_full_ = true;
+    seen_.emplace(salt, seen_entry{ts, nc, 1});
     return count_check::ok;
   }
   seen_entry& e = it->second;
@@ -181,7 +181,8 @@ verdict digest_server::verify(const sm::message& request, auth_mode mode, wall_c
   if (cr.userhash) return challenge(mode, now, false, "userhash not offered", true);
   const std::string nonce = sm::unquote_text(cr.nonce);
   std::int64_t ts = 0;
-  const nonce_check nc = check_nonce(nonce, now, ts);
+  std::uint64_t salt = 0;
+  const nonce_check nc = check_nonce(nonce, now, ts, salt);
   if (nc == nonce_check::bad) return challenge(mode, now, false, "unknown nonce from " + user, true);
   if (cr.qop.empty() ? !cfg_.allow_no_qop
                      : !(iequal(cr.qop, "auth") || (iequal(cr.qop, "auth-int") && cfg_.offer_auth_int)))
@@ -214,7 +215,7 @@ verdict digest_server::verify(const sm::message& request, auth_mode mode, wall_c
   if (!constant_time_equal(response(c_, in), cr.response))
     return challenge(mode, now, false, "wrong password for " + user, true);
   if (nc == nonce_check::expired) return challenge(mode, now, true, "stale nonce from " + user, false);
-  switch (note_count(nonce, ts, cr.qop.empty() ? 1 : cr.nc)) {
+  switch (note_count(salt, ts, cr.qop.empty() ? 1 : cr.nc)) {
     case count_check::ok: break;
     case count_check::replayed:
       return challenge(mode, now, false, "replayed nc " + std::string(cr.nc_text) + " from " + user, true);

@@ -105,6 +105,17 @@ transaction_layer::transaction_layer(layer_config cfg) : cfg_(std::move(cfg)) {
   std::uint64_t seed = (std::uint64_t{rd()} << 32) ^ rd();
   rng_[0] = splitmix(seed);
   rng_[1] = splitmix(seed);
+  key_seed_ = splitmix(seed);
+}
+
+std::uint64_t transaction_layer::slot_of(std::string_view key) const noexcept {
+  std::uint64_t h = std::hash<std::string_view>{}(key) ^ key_seed_;
+  return splitmix(h);
+}
+
+void transaction_layer::unindex(key_index& index, const std::string& key, txn_id id) {
+  auto it = index.find(slot_of(key));
+  if (it != index.end() && it->second == id) index.erase(it);
 }
 
 std::string transaction_layer::random_token(std::size_t n) {
@@ -205,10 +216,14 @@ void transaction_layer::respond_stateless(const sm::message& request, const peer
 
 void transaction_layer::handle_request(sm::message&& m, const peer& from, time_point) {
   std::string key = server_key(m);
-  if (auto it = server_keys_.find(key); it != server_keys_.end()) {
-    server_entry& s = servers_.at(it->second);
-    if (s.fsm.on_request() && !s.last_response.empty()) send(s.reply_to, s.last_response);
-    return;
+  const std::uint64_t slot = slot_of(key);
+  auto known = server_keys_.find(slot);
+  if (known != server_keys_.end()) {
+    if (auto s = servers_.find(known->second); s != servers_.end() && s->second.key == key) {
+      if (s->second.fsm.on_request() && !s->second.last_response.empty())
+        send(s->second.reply_to, s->second.last_response);
+      return;
+    }
   }
   if (m.method_id() == sm::method::ACK) {
     emit(output::kind::stray, 0, from, &m);
@@ -221,20 +236,22 @@ void transaction_layer::handle_request(sm::message&& m, const peer& from, time_p
     return;
   }
   txn_id id = next_id_++;
-  server_entry e{server_transaction(from.transport, cfg_.timers), key, {}, response_destination(m, from)};
+  server_entry e{server_transaction(from.transport, cfg_.timers), std::move(key), {}, response_destination(m, from)};
   servers_.emplace(id, std::move(e));
-  server_keys_.emplace(std::move(key), id);
+  if (known == server_keys_.end()) server_keys_.emplace(slot, id);
   emit(output::kind::request, id, from, &m);
 }
 
 void transaction_layer::handle_response(sm::message&& m, const peer& from, time_point now) {
-  auto it = client_keys_.find(client_key(m));
-  if (it == client_keys_.end()) {
+  const std::string key = client_key(m);
+  auto it = client_keys_.find(slot_of(key));
+  auto ce = it == client_keys_.end() ? clients_.end() : clients_.find(it->second);
+  if (ce == clients_.end() || ce->second.key != key) {
     emit(output::kind::stray, 0, from, &m);
     return;
   }
   txn_id id = it->second;
-  client_entry& c = clients_.at(id);
+  client_entry& c = ce->second;
   if (!c.fsm.on_response(m.status(), now)) return;  // retransmitted final, absorbed
   c.last_status = m.status();
   // Completed never resends the request: Timer K need not keep it (a notifier with
@@ -248,7 +265,7 @@ txn_id transaction_layer::send_request(sm::message request, const peer& to, time
   txn_id id = next_id_++;
   client_entry e{client_transaction(to.transport, cfg_.timers, now), client_key(request),
                  std::string(request.raw()), to, 0};
-  client_keys_[e.key] = id;
+  client_keys_.insert_or_assign(slot_of(e.key), id);
   schedule(id, e.fsm.deadline());
   send(to, e.bytes);
   clients_.emplace(id, std::move(e));
@@ -272,7 +289,7 @@ bool transaction_layer::respond_and_forget(txn_id id, const sm::message& respons
       it->second.fsm.current() == server_transaction::state::completed)
     return false;
   send(it->second.reply_to, std::string(response.raw()));
-  server_keys_.erase(it->second.key);
+  unindex(server_keys_, it->second.key, id);
   servers_.erase(it);
   return true;
 }
@@ -286,7 +303,7 @@ void transaction_layer::transport_error(const peer& to, time_point now) {
     client_entry& c = clients_.at(id);
     bool had_final = c.fsm.current() == client_transaction::state::completed;
     c.fsm.on_transport_error();
-    client_keys_.erase(c.key);
+    unindex(client_keys_, c.key, id);
     clients_.erase(id);
     if (had_final) continue;
     emit(output::kind::client_failure, id, to, nullptr, 503);
@@ -297,7 +314,7 @@ void transaction_layer::transport_error(const peer& to, time_point now) {
   for (txn_id id : failed) {
     server_entry& s = servers_.at(id);
     bool answered = s.fsm.current() == server_transaction::state::completed;
-    server_keys_.erase(s.key);
+    unindex(server_keys_, s.key, id);
     servers_.erase(id);
     if (answered) continue;
     emit(output::kind::server_failure, id, to);
@@ -318,12 +335,12 @@ void transaction_layer::advance(time_point now) {
           break;
         case client_transaction::timer_result::timeout: {
           emit(output::kind::client_failure, t.id, e.to, nullptr, 408);
-          client_keys_.erase(e.key);
+          unindex(client_keys_, e.key, t.id);
           clients_.erase(c);
           break;
         }
         case client_transaction::timer_result::terminated:
-          client_keys_.erase(e.key);
+          unindex(client_keys_, e.key, t.id);
           clients_.erase(c);
           break;
         case client_transaction::timer_result::nothing:
@@ -336,7 +353,7 @@ void transaction_layer::advance(time_point now) {
       if (s->second.fsm.deadline() > now) continue;
       s->second.fsm.on_timer(now);
       if (s->second.fsm.current() == server_transaction::state::terminated) {
-        server_keys_.erase(s->second.key);
+        unindex(server_keys_, s->second.key, t.id);
         servers_.erase(s);
       }
     }

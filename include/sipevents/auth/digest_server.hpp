@@ -100,12 +100,15 @@ class digest_server {
  private:
   enum class nonce_check : std::uint8_t { bad, fresh, expired };
   enum class count_check : std::uint8_t { ok, replayed, forgotten };
-  nonce_check check_nonce(std::string_view nonce, wall_clock::time_point now, std::int64_t& ts) const;
+  /// Checks our MAC and the age of `nonce`; on success `ts` is its time and `salt` its
+  /// 64 random bits, which name it in the replay table.
+  nonce_check check_nonce(std::string_view nonce, wall_clock::time_point now, std::int64_t& ts,
+                          std::uint64_t& salt) const;
   std::string mac(std::string_view ts_salt) const;
   verdict challenge(auth_mode mode, wall_clock::time_point now, bool stale, std::string why, bool failed);
   /// Records nc for `nonce`: replayed when it was used already, forgotten when the
   /// nonce may have been used but its entry was evicted.
-  count_check note_count(std::string_view nonce, std::int64_t ts, std::uint32_t nc);
+  count_check note_count(std::uint64_t salt, std::int64_t ts, std::uint32_t nc);
 
   crypto& c_;
   user_lookup users_;
@@ -115,9 +118,15 @@ class digest_server {
     std::uint32_t max_nc = 0;
     std::uint64_t window = 0;  // bit i: max_nc - i was used
   };
-  std::unordered_map<std::string, seen_entry> seen_;
-  std::vector<std::string> ring_;  // insertion order, replay_slots long
+  // Keyed by the nonce's random salt: the nonce passed our MAC, so the salt is one we
+  // drew, and a word key keeps the table free of strings.
+  struct salt_hash {
+    std::size_t operator()(std::uint64_t s) const noexcept { return static_cast<std::size_t>(s); }
+  };
+  std::unordered_map<std::uint64_t, seen_entry, salt_hash> seen_;
+  std::vector<std::uint64_t> ring_;  // insertion order, replay_slots long
   std::size_t ring_next_ = 0;
+  bool ring_full_ = false;
   /// The newest timestamp among evicted nonces: an unknown nonce at or before it may
   /// have been used, so it is answered stale=true instead of being trusted.
   std::int64_t evicted_upto_ = -1;

@@ -123,7 +123,18 @@ class transaction_layer {
   std::deque<output> out_;
   std::unordered_map<txn_id, client_entry> clients_;
   std::unordered_map<txn_id, server_entry> servers_;
-  std::unordered_map<std::string, txn_id> client_keys_, server_keys_;
+  // Transaction keys are indexed by a seeded 64-bit hash of the key text (the node
+  // holds no string, the lookup compares one word); an entry's own key is checked on
+  // a hit. Two keys with one hash: the later transaction goes unindexed (its
+  // retransmissions look new), never matched to the other.
+  struct key_slot_hash {
+    std::size_t operator()(std::uint64_t h) const noexcept { return static_cast<std::size_t>(h); }
+  };
+  using key_index = std::unordered_map<std::uint64_t, txn_id, key_slot_hash>;
+  std::uint64_t slot_of(std::string_view key) const noexcept;
+  void unindex(key_index& index, const std::string& key, txn_id id);
+  key_index client_keys_, server_keys_;
+  std::uint64_t key_seed_ = 0;
   mutable std::priority_queue<timer_item, std::vector<timer_item>, std::greater<>> timers_;
   txn_id next_id_ = 1;
   std::uint64_t rng_[2];
