@@ -19,10 +19,11 @@ bool peer_from_uri(std::string_view text, peer& out) {
   asio::ip::address a;
   if (!transport::to_address(host, a)) return false;
   auto t = u.param("transport");
-  bool tcp = t && (*t == "tcp" || *t == "TCP");
-  out.transport = tcp ? transaction::transport_kind::tcp : transaction::transport_kind::udp;
+  out.transport = u.scheme == sm::uri::kind::sips ? transaction::transport_kind::tls : transaction::transport_kind::udp;
+  if (t && !transaction::parse_transport(*t, out.transport)) return false;
   out.host = host;
-  out.port = u.has_port ? u.port : 5060;
+  out.port = u.has_port ? u.port : transaction::is_secure(out.transport) ? 5061 : 5060;
+  out.name.clear();
   return true;
 }
 
@@ -31,7 +32,8 @@ event_agent::event_agent(transport::runtime& rt, agent_config cfg, ev::server_ho
       cfg_(std::move(cfg)),
       server_([&rt](std::size_t n) { return rt.layer().random_token(n); }, cfg_.server, std::move(hooks)) {
   rt_.on_request("SUBSCRIBE", [this](transport::incoming_request& r) {
-    server_.on_subscribe(r.txn, r.msg, clock::now(), r.identity);
+    server_.on_subscribe(r.txn, r.msg, clock::now(), r.identity,
+                         transaction::is_reliable(r.from.transport) ? transaction::to_string(r.from) : std::string());
     flush();
   });
   rt_.on_request("NOTIFY", [this](transport::incoming_request& r) {
@@ -58,6 +60,8 @@ void event_agent::send(const ev::request_out& r, bool from_client,
   peer to;
   if (from_client && cfg_.outbound) {
     to = *cfg_.outbound;
+  } else if (!r.flow.empty() && transaction::parse_peer(r.flow, to)) {
+    // Over the subscriber's own connection (RFC 5626 flow; a WebSocket client's only way in).
   } else if (!peer_from_uri(r.next_hop, to)) {
     rt_.log(transport::log_level::warning, fmt::format("cannot route to {}: no numeric host", r.next_hop));
     transport::request_result fail;

@@ -148,4 +148,15 @@ openssl_crypto& default_crypto() {
   return c;
 }
 
+std::string websocket_accept(std::string_view key) {
+  std::string input(key);
+  input += "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";  // RFC 6455 4.2.2
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_Digest(input.data(), input.size(), digest, &n, EVP_sha1(), nullptr) != 1 || n != 20) return {};
+  unsigned char out[32];  // 4 * ceil(20 / 3) = 28, plus the NUL EVP_EncodeBlock writes
+  const int len = EVP_EncodeBlock(out, digest, 20);
+  return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(len));
+}
+
 }  // namespace sipevents::crypto

@@ -70,7 +70,7 @@ void publication_client::send(purpose what, time_point) {
   refresh_at_ = time_point::max();
   publisher_event e;
   e.what = publisher_event::kind::send;
-  e.request = {in_flight_, std::move(b), p_.request_uri};
+  e.request = {in_flight_, std::move(b), p_.request_uri, {}};
   out_.push_back(std::move(e));
 }
 

@@ -102,7 +102,7 @@ void subscription_server::reject(std::uint64_t txn, const sm::message& req, std:
 }
 
 void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req, time_point now,
-                                       std::string_view identity) {
+                                       std::string_view identity, std::string_view flow) {
   const sm::event_header* ev = req.event();
   if (!ev) return reject(txn, req, 400, "Missing Event header");
   auto pit = packages_.find(ev->type);
@@ -132,6 +132,7 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
       if (d->receive(req) == dialog::request_check::out_of_order)
         return reject(txn, req, 500, "CSeq Out of Order");
       if (s.ending) return reject(txn, req, 481, "Subscription Does Not Exist");
+      if (!flow.empty()) s.flow = std::string(flow);
       auto b = sm::message_builder::response_to(req, 200, "OK");
       b.header(sm::hdr::expires, std::to_string(expires));
       if (!cfg_.contact.empty()) b.header(sm::hdr::contact, "<" + cfg_.contact + ">");
@@ -181,6 +182,7 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
   std::uint64_t id = create(txn, req, pkg, resource, expires, ctype, a, now);
   if (!id) return;
   sub& s = subs_.at(id);
+  s.flow = std::string(flow);
   if (a == authorization::reject) send_notify(id, s, now, reason::rejected);
   else if (expires == 0) send_notify(id, s, now, reason::timeout);  // a fetch: one NOTIFY, then done
   else send_notify(id, s, now);
@@ -350,7 +352,7 @@ void subscription_server::send_notify(std::uint64_t id, sub& s, time_point now, 
   server_event e;
   e.what = server_event::kind::send;
   e.sub = id;
-  e.request = {key, std::move(b), d->next_hop()};
+  e.request = {key, std::move(b), d->next_hop(), s.flow};
   out_.push_back(std::move(e));
   reschedule(id, s);
 }

@@ -4,7 +4,47 @@
 
 namespace sipevents::transaction {
 
-std::string_view to_string(transport_kind k) noexcept { return k == transport_kind::udp ? "udp" : "tcp"; }
+std::string_view to_string(transport_kind k) noexcept {
+  switch (k) {
+    case transport_kind::udp: return "udp";
+    case transport_kind::tcp: return "tcp";
+    case transport_kind::tls: return "tls";
+    case transport_kind::ws: return "ws";
+    case transport_kind::wss: return "wss";
+  }
+  return "udp";
+}
+
+std::string_view via_token(transport_kind k) noexcept {
+  switch (k) {
+    case transport_kind::udp: return "UDP";
+    case transport_kind::tcp: return "TCP";
+    case transport_kind::tls: return "TLS";
+    case transport_kind::ws: return "WS";
+    case transport_kind::wss: return "WSS";
+  }
+  return "UDP";
+}
+
+bool parse_transport(std::string_view token, transport_kind& out) noexcept {
+  auto is = [&](std::string_view name) {
+    if (token.size() != name.size()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      char c = token[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+      if (c != name[i]) return false;
+    }
+    return true;
+  };
+  for (transport_kind k : {transport_kind::udp, transport_kind::tcp, transport_kind::tls, transport_kind::ws,
+                           transport_kind::wss}) {
+    if (is(to_string(k))) {
+      out = k;
+      return true;
+    }
+  }
+  return false;
+}
 
 std::string to_string(const peer& p) {
   std::string s(to_string(p.transport));
@@ -22,9 +62,7 @@ bool parse_peer(std::string_view text, peer& out) {
   std::size_t c = text.find(':');
   if (c == std::string_view::npos) return false;
   std::string_view proto = text.substr(0, c), rest = text.substr(c + 1);
-  if (proto == "udp" || proto == "UDP") out.transport = transport_kind::udp;
-  else if (proto == "tcp" || proto == "TCP") out.transport = transport_kind::tcp;
-  else return false;
+  if (!parse_transport(proto, out.transport)) return false;
   std::string_view host, port;
   if (!rest.empty() && rest.front() == '[') {
     std::size_t e = rest.find(']');

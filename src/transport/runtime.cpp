@@ -10,7 +10,6 @@ using transaction::output;
 
 namespace {
 bool is_v6_host(std::string_view h) { return h.find(':') != std::string_view::npos; }
-std::string_view transport_token(transport_kind k) { return k == transport_kind::udp ? "UDP" : "TCP"; }
 /// Puts header lines (each ending in CRLF) right after the start line of `text`.
 void insert_headers(std::string& text, std::string_view lines) {
   std::size_t eol = text.find("\r\n");
@@ -38,11 +37,15 @@ runtime::~runtime() {
 void runtime::init() {
   transports_ = std::make_unique<transport_set>(
       io_, cfg_.transport, [this](std::string_view b, const peer& from) { on_bytes(b, from); },
-      [this](const peer& to, std::error_code ec) {
-        log(log_level::warning, fmt::format("transport error to {}: {}", transaction::to_string(to), ec.message()));
+      [this](const peer& to, std::error_code, std::string_view detail) {
+        log(log_level::warning, fmt::format("transport error to {}: {}", transaction::to_string(to), detail));
+        failed_peer_ = to;
+        failed_why_ = detail;
         layer_.transport_error(to, transaction::clock::now());
         pump();
+        failed_why_.clear();
       });
+  transports_->set_notice([this](std::string_view text) { log(log_level::warning, text); });
   on_request("OPTIONS", [this](incoming_request& r) { answer_options(r); });
 }
 
@@ -108,11 +111,15 @@ void runtime::start(std::string text, const peer& dest, pending p, bool resend, 
     to.transport = transport_kind::tcp;
   }
   const peer* local = transports_->local(to.transport, v6);
+  // A UA that connects out over TLS need not accept TLS itself: its Via names another
+  // of its addresses, and the answers come back over the connection (18.2.2).
+  if (!local && to.transport == transport_kind::tls) local = transports_->local(transport_kind::tcp, v6);
+  if (!local && to.transport == transport_kind::tls) local = transports_->local(transport_kind::udp, v6);
   if (!local) {
     fail_async(fmt::format("no {} transport for {}", transaction::to_string(to.transport), to.host));
     return;
   }
-  std::string via = fmt::format("Via: SIP/2.0/{} {}{}{}:{};branch={};rport\r\n", transport_token(to.transport),
+  std::string via = fmt::format("Via: SIP/2.0/{} {}{}{}:{};branch={};rport\r\n", transaction::via_token(to.transport),
                                 v6 ? "[" : "", local->host, v6 ? "]" : "", local->port, layer_.new_branch());
   if (!cfg_.user_agent.empty() && add_user_agent) via += "User-Agent: " + cfg_.user_agent + "\r\n";
   insert_headers(text, via);
@@ -423,6 +430,7 @@ void runtime::pump() {
         r.status = o.status;
         r.reason = o.status == 408 ? "Request Timeout" : "Service Unavailable";
         r.cseq = p.cseq;
+        if (o.status != 408 && !failed_why_.empty() && o.where == failed_peer_) r.error = failed_why_;
         if (p.done) p.done(r);
         break;
       }

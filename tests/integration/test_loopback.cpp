@@ -113,7 +113,7 @@ TEST_CASE("a page over 1300 bytes fails clearly without a TCP transport") {
   pg.to = "sip:bob@example.com";
   pg.body = std::string(2000, 'y');
   std::optional<st::request_result> res;
-  alice.send_request(pc.build(pg), peer{transport_kind::udp, "127.0.0.1", 9}, [&](const st::request_result& r) { res = r; });
+  alice.send_request(pc.build(pg), peer{transport_kind::udp, "127.0.0.1", 9, {}}, [&](const st::request_result& r) { res = r; });
   io.run_for(std::chrono::milliseconds(200));
   REQUIRE(res);
   CHECK(res->status == 0);
@@ -163,7 +163,7 @@ TEST_CASE("a peer that drops the first two datagrams still gets the page (Timer 
   };
   pump();
   // bob answers via Via/rport: alice's own address, so responses bypass the relay.
-  peer via_relay{transport_kind::udp, "127.0.0.1", relay.local_endpoint().port()};
+  peer via_relay{transport_kind::udp, "127.0.0.1", relay.local_endpoint().port(), {}};
   auto t0 = std::chrono::steady_clock::now();
   auto r = f.send(via_relay, "third time lucky");
   auto took = std::chrono::steady_clock::now() - t0;
@@ -187,7 +187,7 @@ TEST_CASE("no answer: 408 after 64*T1") {
   pg.to = "sip:nobody@example.com";
   pg.body = "hello?";
   std::optional<st::request_result> res;
-  alice.send_request(pc.build(pg), peer{transport_kind::udp, "127.0.0.1", sink.local_endpoint().port()},
+  alice.send_request(pc.build(pg), peer{transport_kind::udp, "127.0.0.1", sink.local_endpoint().port(), {}},
                      [&](const st::request_result& r) { res = r; });
   for (int i = 0; i < 200 && !res; ++i) io.run_for(std::chrono::milliseconds(10));
   REQUIRE(res);

@@ -17,7 +17,7 @@ const milliseconds T1{500}, T2{4000}, T4{5000};
 const milliseconds tick{1};
 
 peer udp_peer(std::string host = "192.0.2.10", std::uint16_t port = 5060) {
-  return peer{transport_kind::udp, std::move(host), port};
+  return peer{transport_kind::udp, std::move(host), port, {}};
 }
 
 std::string request_text(std::string_view branch = "z9hG4bK.abc", std::string_view method = "MESSAGE",
@@ -150,7 +150,7 @@ TEST_CASE("client: final response stops retransmission; retransmitted finals abs
 TEST_CASE("client over TCP: no Timer E, F still at 64*T1, K = 0") {
   transaction_layer l;
   sm::message req = parsed(request_text());
-  l.send_request(req, peer{transport_kind::tcp, "192.0.2.10", 5060}, t0);
+  l.send_request(req, peer{transport_kind::tcp, "192.0.2.10", 5060, {}}, t0);
   CHECK(sends(drain(l)) == 1);
   CHECK(l.next_deadline() == t0 + 64 * T1);
   l.advance(t0 + 64 * T1 - tick);
@@ -161,10 +161,10 @@ TEST_CASE("client over TCP: no Timer E, F still at 64*T1, K = 0") {
   CHECK(out[0].status == 408);
 
   sm::message req2 = parsed(request_text("z9hG4bK.tcp2"));
-  l.send_request(req2, peer{transport_kind::tcp, "192.0.2.10", 5060}, t0);
+  l.send_request(req2, peer{transport_kind::tcp, "192.0.2.10", 5060, {}}, t0);
   drain(l);
   std::string resp = response_text(req2, 200);
-  l.receive(resp, peer{transport_kind::tcp, "192.0.2.10", 5060}, t0 + tick);
+  l.receive(resp, peer{transport_kind::tcp, "192.0.2.10", 5060, {}}, t0 + tick);
   CHECK(drain(l).size() == 1);
   CHECK(l.next_deadline() == t0 + tick);  // K = 0
   l.advance(t0 + tick);
@@ -371,10 +371,24 @@ TEST_CASE("the transaction limit answers 503 with Retry-After") {
 TEST_CASE("peer strings") {
   peer p;
   REQUIRE(parse_peer("udp:127.0.0.1:5060", p));
-  CHECK(p == peer{transport_kind::udp, "127.0.0.1", 5060});
+  CHECK(p == peer{transport_kind::udp, "127.0.0.1", 5060, {}});
   REQUIRE(parse_peer("tcp:[::1]:5070", p));
-  CHECK(p == peer{transport_kind::tcp, "::1", 5070});
+  CHECK(p == peer{transport_kind::tcp, "::1", 5070, {}});
   CHECK(to_string(p) == "tcp:[::1]:5070");
+  for (std::string_view text : {"tls:192.0.2.1:5061", "ws:[::1]:8080", "wss:127.0.0.1:8443"}) {
+    REQUIRE(parse_peer(text, p));
+    CHECK(to_string(p) == text);
+  }
+  REQUIRE(parse_peer("TLS:192.0.2.1:5061", p));
+  CHECK(p.transport == transport_kind::tls);
+  CHECK_FALSE(parse_peer("sctp:192.0.2.1:5060", p));
+  CHECK(via_token(transport_kind::wss) == "WSS");
+  transport_kind k{};
+  CHECK(parse_transport("Ws", k));
+  CHECK(k == transport_kind::ws);
+  CHECK(is_reliable(transport_kind::wss));
+  CHECK(is_secure(transport_kind::tls));
+  CHECK_FALSE(is_secure(transport_kind::ws));
   CHECK_FALSE(parse_peer("sctp:1.2.3.4:5060", p));
   CHECK_FALSE(parse_peer("udp:::1:5060", p));
   CHECK_FALSE(parse_peer("udp:1.2.3.4:70000", p));

@@ -1,5 +1,8 @@
 // OpenSSL's libcrypto behind auth::crypto: EVP digests, EVP_MAC HMAC, RAND_bytes.
 #pragma once
+#include <string>
+#include <string_view>
+
 #include "sipevents/auth/digest.hpp"
 
 namespace sipevents::crypto {
@@ -15,6 +18,10 @@ class openssl_crypto final : public auth::crypto {
   /// cannot seed itself the process aborts rather than hand out predictable nonces.
   void random(std::span<std::uint8_t> out) override;
 };
+
+/// Sec-WebSocket-Accept for a client's Sec-WebSocket-Key (RFC 6455 4.2.2):
+/// base64(SHA-1(key + GUID)), both from libcrypto.
+std::string websocket_accept(std::string_view key);
 
 /// One process-wide instance for applications that need no other.
 openssl_crypto& default_crypto();

@@ -16,6 +16,9 @@ struct request_out {
   std::uint64_t key = 0;
   message::message_builder msg;
   std::string next_hop;  ///< URI to send to: first Route, remote target or Request-URI
+  /// When set, the connection to send over instead ("tls:192.0.2.1:50312"): the flow
+  /// the peer's own requests use (RFC 5626).
+  std::string flow;
 };
 
 /// RFC 6665 4.1.3 / 8.3 reason codes, plus what a subscriber observes locally.

@@ -97,8 +97,11 @@ class subscription_server {
 
   /// A SUBSCRIBE received in server transaction `txn` (initial, refresh or unsubscribe).
   /// `identity`: who the stack authenticated, handed to the authorization hook.
+  /// `flow`: for a connection-oriented transport, the connection it came over
+  /// ("wss:192.0.2.1:50312"); the subscription's NOTIFYs go back over it (RFC 5626,
+  /// RFC 7118: a WebSocket client's Contact is not reachable), the latest one winning.
   void on_subscribe(std::uint64_t txn, const message::message& request, time_point now,
-                    std::string_view identity = {});
+                    std::string_view identity = {}, std::string_view flow = {});
   /// The state of `resource` in `package` changed: NOTIFY each of its watchers, at
   /// most once per package interval (later changes merge into the next NOTIFY).
   void changed(std::string_view package, std::string_view resource, time_point now);
@@ -151,6 +154,7 @@ class subscription_server {
     bool ending = false;  // the final NOTIFY went out
     bool unsaved = false;  // changed since the journal saw it
     events::reason end_reason = events::reason::none;
+    std::string flow;            // the connection the subscriber uses, if any
     std::string store_key;       // the record's key, stable over restarts
     std::uint32_t cseq_mark = 0; // CSeqs up to this one are reserved in the store
   };

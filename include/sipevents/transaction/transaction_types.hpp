@@ -19,12 +19,23 @@ struct timer_config {
   duration t4{5000};  ///< time a message may stay in the network
 };
 
-enum class transport_kind : std::uint8_t { udp, tcp };
+/// SIP transports: UDP, TCP, TLS over TCP (RFC 3261 26), and WebSocket (RFC 7118)
+/// in clear (ws) and over TLS (wss).
+enum class transport_kind : std::uint8_t { udp, tcp, tls, ws, wss };
 
 /// True for transports that retransmit themselves (Timer E off, Timers J and K zero).
 constexpr bool is_reliable(transport_kind k) noexcept { return k != transport_kind::udp; }
 
+/// "udp", "tcp", "tls", "ws", "wss": the peer syntax and the URI transport parameter.
 std::string_view to_string(transport_kind k) noexcept;
+/// "UDP", "TCP", "TLS", "WS", "WSS": the Via transport token.
+std::string_view via_token(transport_kind k) noexcept;
+/// Reads a Via transport token or a transport parameter, any case; false if unknown.
+bool parse_transport(std::string_view token, transport_kind& out) noexcept;
+/// True for the transports that run over TLS.
+constexpr bool is_secure(transport_kind k) noexcept { return k == transport_kind::tls || k == transport_kind::wss; }
+/// True for WebSocket (ws and wss): a server never opens these (RFC 7118 5).
+constexpr bool is_websocket(transport_kind k) noexcept { return k == transport_kind::ws || k == transport_kind::wss; }
 
 /// A transport address: where a message came from or goes to. `host` is a numeric
 /// IPv4 or IPv6 address (no brackets) or, for destinations only, a host name.
@@ -32,14 +43,19 @@ struct peer {
   transport_kind transport = transport_kind::udp;
   std::string host;
   std::uint16_t port = 0;
+  /// TLS only, for connections we open: the name the server's certificate must carry
+  /// (RFC 5922: the SIP domain being reached). Empty: the certificate must name `host`
+  /// (an IP literal against an IP SAN). Connections are kept per address and name.
+  std::string name;
 
   friend bool operator==(const peer&, const peer&) = default;
 };
 
-/// "udp:127.0.0.1:5060", "tcp:[::1]:5070" (Kamailio's syntax).
+/// "udp:127.0.0.1:5060", "tls:[::1]:5061" (Kamailio's syntax); `name` is not part of it.
 std::string to_string(const peer& p);
 
-/// Parses "udp:HOST:PORT" or "tcp:[V6]:PORT". Returns false on bad syntax.
+/// Parses "udp:HOST:PORT", "tcp:[V6]:PORT", and tls:, ws:, wss: alike. Returns false
+/// on bad syntax.
 bool parse_peer(std::string_view text, peer& out);
 
 }  // namespace sipevents::transaction

@@ -64,7 +64,9 @@ struct request_result {
   std::uint16_t status = 0;
   std::string reason;
   std::optional<message::message> response;
-  std::string error;  ///< why it was not sent, if status == 0
+  /// Why it was not sent (status 0), or why the transport failed (503 without a
+  /// response: "TLS handshake with ... failed: certificate does not name ...").
+  std::string error;
   std::uint32_t cseq = 0;  ///< the CSeq of the last send (a 401/407 resend takes the next)
 };
 
@@ -103,9 +105,13 @@ class runtime {
   runtime(const runtime&) = delete;
   runtime& operator=(const runtime&) = delete;
 
-  /// Listens on "udp:HOST:PORT" / "tcp:[V6]:PORT"; port 0 picks one. Returns the
-  /// bound address in `bound` when given.
+  /// Listens on "udp:HOST:PORT" / "tcp:[V6]:PORT" / "tls:..." / "ws:..." / "wss:...";
+  /// port 0 picks one. Returns the bound address in `bound` when given. tls and wss
+  /// need set_tls() with a certificate first; ws and wss need
+  /// transport_config::ws_accept.
   std::error_code listen(std::string_view address, peer* bound = nullptr);
+  /// TLS for tls/wss listeners and tls destinations (transport_tls provides it).
+  void set_tls(std::shared_ptr<tls_provider> tls) { transports_->set_tls(std::move(tls)); }
 
   /// Sends a request built by the application (no Via: the runtime adds the top Via
   /// for the transport it picks). Over 1300 bytes it goes over TCP to the same
@@ -199,6 +205,9 @@ class runtime {
   /// A 401/407 to `p`'s request: true when it was sent again.
   bool resend_challenged(pending& p, const message::message& challenge);
   std::map<transaction::txn_id, pending> pending_;
+  // The transport failure being handed to the layer: the requests it fails carry why.
+  peer failed_peer_;
+  std::string failed_why_;
   log_sink log_;
   log_level log_least_ = log_level::debug;
   auth::digest_client* client_auth_ = nullptr;
