@@ -1,10 +1,15 @@
 // sipevents-message: send or receive RFC 3428 pages.
 //
-//   sipevents-message send --from URI --to URI [--via udp:HOST:PORT|tcp:HOST:PORT]
+//   sipevents-message send --from URI --to URI [--via udp|tcp|tls:HOST:PORT] [--ca FILE]
 //                          [--content-type T] [--timeout-ms N] [--user NAME --password PW] TEXT
-//   sipevents-message listen --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] [--count N]
-//                            [--max-transactions N] [--register AOR --registrar udp:HOST:PORT
+//   sipevents-message listen --bind udp:HOST:PORT [--bind tcp|tls:HOST:PORT ...] [--count N]
+//                            [--cert FILE --key FILE] [--ca FILE]
+//                            [--max-transactions N] [--register AOR --registrar udp|tcp|tls:HOST:PORT
 //                            [--expires N] [--user NAME --password PW]]
+//
+// Over TLS the server's certificate must name the domain of the --to URI (send) or of
+// the AoR (listen), or the address when that is a number (RFC 5922); --ca names the CAs
+// it must chain to (default: the system's). A sips: --to without --via goes over TLS.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -16,6 +21,7 @@
 #include <vector>
 
 #include "../common/net.hpp"
+#include "../common/tls.hpp"
 #include "../lint/json.hpp"
 #include "sipevents/pager/pager.hpp"
 #include "sipevents/transport/runtime.hpp"
@@ -30,10 +36,11 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: sipevents-message send --from URI --to URI [--via udp:HOST:PORT|tcp:HOST:PORT]\n"
+               "usage: sipevents-message send --from URI --to URI [--via udp|tcp|tls:HOST:PORT] [--ca FILE]\n"
                "                              [--content-type T] [--user NAME --password PW] TEXT\n"
-               "       sipevents-message listen --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] [--count N]\n"
-               "                                [--max-transactions N] [--register AOR --registrar udp:HOST:PORT\n"
+               "       sipevents-message listen --bind udp:HOST:PORT [--bind tcp|tls:HOST:PORT ...] [--count N]\n"
+               "                                [--cert FILE --key FILE] [--ca FILE]\n"
+               "                                [--max-transactions N] [--register AOR --registrar udp|tcp|tls:HOST:PORT\n"
                "                                [--expires N] [--user NAME --password PW]]\n");
   return 2;
 }
@@ -45,6 +52,7 @@ int send_main(std::vector<std::string> args) {
   std::string from, to, via, ctype = "text/plain", text;
   long timeout_ms = 40000;
   tools::login login;
+  tools::tls_options tls;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto val = [&](std::string& dst) {
@@ -59,6 +67,7 @@ int send_main(std::vector<std::string> args) {
     else if (a == "--content-type") { if (!val(ctype)) return usage(); }
     else if (a == "--timeout-ms") { if (!val(n)) return usage(); timeout_ms = std::atol(n.c_str()); }
     else if (a == "--user" || a == "--password") { if (!val(n)) return usage(); login.take(a, n); }
+    else if (a == "--ca") { if (!val(n)) return usage(); tls.take(a, n); }
     else if (!a.empty() && a[0] == '-' && a != "-") return usage();
     else text = text.empty() ? a : text + " " + a;
   }
@@ -69,13 +78,19 @@ int send_main(std::vector<std::string> args) {
   } else {
     sm::uri u;
     if (sm::parse_uri(to, u) || !u.is_sip()) { std::fprintf(stderr, "bad --to %s\n", to.c_str()); return 2; }
-    dest.transport = u.param("transport").value_or("udp") == "tcp" ? transport_kind::tcp : transport_kind::udp;
+    dest.transport = u.scheme == sm::uri::kind::sips ? transport_kind::tls : transport_kind::udp;
+    if (auto t = u.param("transport"); t && !sipevents::transaction::parse_transport(*t, dest.transport)) {
+      std::fprintf(stderr, "bad transport in --to %s\n", to.c_str());
+      return 2;
+    }
     dest.host = std::string(u.host);
     if (dest.host.size() > 2 && dest.host.front() == '[') dest.host = dest.host.substr(1, dest.host.size() - 2);
-    dest.port = u.has_port ? u.port : 5060;
+    dest.port = u.has_port ? u.port : dest.transport == transport_kind::tls ? 5061 : 5060;
   }
+  tools::expect_name(dest, to);
   st::runtime rt;
   login.attach(rt);
+  if (std::string err; !tls.attach(rt, err)) { std::fprintf(stderr, "%s\n", err.c_str()); return 2; }
   rt.set_log([](st::log_level l, std::string_view s) {
     if (l >= st::log_level::warning) std::fprintf(stderr, "%.*s\n", int(s.size()), s.data());
   });
@@ -95,8 +110,8 @@ int send_main(std::vector<std::string> args) {
     if (!ec) { std::fprintf(stderr, "no answer\n"); rt.stop(); }
   });
   rt.send_request(pc.build(pg), dest, [&](const st::request_result& r) {
-    if (r.status == 0) {
-      std::fprintf(stderr, "%s\n", r.error.c_str());
+    if (r.status == 0 || (!r.response && !r.error.empty())) {
+      std::fprintf(stderr, "%s\n", r.error.c_str());  // never sent, or the transport failed
     } else {
       std::printf("SIP/2.0 %u %s\n", r.status, r.reason.c_str());
       rc = r.status >= 200 && r.status < 300 ? 0 : 1;
@@ -134,8 +149,10 @@ int listen_main(std::vector<std::string> args) {
   std::uint32_t reg_expires = 3600;
   st::runtime_config cfg;
   tools::login login;
+  tools::tls_options tls;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--bind" && i + 1 < args.size()) binds.push_back(args[++i]);
+    else if (i + 1 < args.size() && tls.take(args[i], args[i + 1])) ++i;
     else if ((args[i] == "--user" || args[i] == "--password") && i + 1 < args.size()) {
       login.take(args[i], args[i + 1]);
       ++i;
@@ -156,6 +173,8 @@ int listen_main(std::vector<std::string> args) {
   cfg.layer.server = "sipevents-message";
   st::runtime rt(cfg);
   login.attach(rt);
+  if (std::string err; !tls.attach(rt, err)) { std::fprintf(stderr, "%s\n", err.c_str()); return 2; }
+  tools::expect_name(registrar, aor);
   rt.set_log([](st::log_level l, std::string_view s) {
     if (l >= st::log_level::info) std::fprintf(stderr, "%.*s\n", int(s.size()), s.data());
   });
@@ -174,7 +193,7 @@ int listen_main(std::vector<std::string> args) {
   sm::uri aor_uri;
   std::string user = !aor.empty() && !sm::parse_uri(aor, aor_uri) ? std::string(aor_uri.user) : "ua";
   std::string contact = "sip:" + user + "@" + bracket(first.host) + ":" + std::to_string(first.port) +
-                        (first.transport == transport_kind::tcp ? ";transport=tcp" : "");
+                        tools::transport_param(first);
   std::string reg_call_id = rt.layer().random_token(20);
   int rc = 0;
   std::uint32_t reg_cseq = 0;

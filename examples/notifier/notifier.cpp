@@ -2,8 +2,9 @@
 // presence server (RFC 3856 notifier composing RFC 3903 PUBLISHes) and MESSAGE relay
 // (RFC 3428) to registered contacts, in one process.
 //
-//   sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN
-//                      [--domain DOMAIN ...] [--min-expires N] [--max-watchers N]
+//   sipevents-notifier --bind udp:HOST:PORT [--bind tcp|tls|ws|wss:HOST:PORT ...] --domain DOMAIN
+//                      [--domain DOMAIN ...] [--cert FILE --key FILE [--client-ca FILE]]
+//                      [--handshake-timeout S] [--min-expires N] [--max-watchers N]
 //                      [--max-transactions N] [--users FILE [--auth-secret HEX]
 //                      [--auth-algorithms LIST] [--auth-no-uri-check]] [--db FILE [--db-sync full|normal]]
 //                      [--verbose | --quiet]
@@ -36,6 +37,14 @@
 // writes the server's address there). --verbose adds a line per authenticated
 // request naming the user and algorithm.
 //
+// --bind tls:... and wss:... need --cert (the PEM chain) and --key; --client-ca asks
+// clients for a certificate and checks one that is sent against those CAs. A TLS
+// handshake or WebSocket upgrade not finished in --handshake-timeout seconds (default
+// 10) is closed. ws: and
+// wss: listeners speak SIP over WebSocket (RFC 7118) to browsers: a request, the
+// NOTIFYs of its subscriptions and a relayed MESSAGE reach a WebSocket (or TCP, TLS)
+// client over the connection it registered or subscribed on, while that lasts.
+//
 // One log line per request on stdout (--quiet: warnings only, for load runs).
 // --max-watchers bounds the watchers of one resource (default 10000; beyond: 503),
 // --max-transactions the transactions held at once (default 100000; beyond: 503).
@@ -51,6 +60,7 @@
 #include <vector>
 
 #include "../common/net.hpp"
+#include "../common/tls.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/auth/users_file.hpp"
 #include "sipevents/crypto/openssl_crypto.hpp"
@@ -72,8 +82,9 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: sipevents-notifier --bind udp:HOST:PORT [--bind tcp:HOST:PORT ...] --domain DOMAIN\n"
-               "                          [--domain DOMAIN ...] [--min-expires N] [--max-watchers N]\n"
+               "usage: sipevents-notifier --bind udp:HOST:PORT [--bind tcp|tls|ws|wss:HOST:PORT ...] --domain DOMAIN\n"
+               "                          [--domain DOMAIN ...] [--cert FILE --key FILE [--client-ca FILE]]\n"
+               "                          [--handshake-timeout S] [--min-expires N] [--max-watchers N]\n"
                "                          [--max-transactions N] [--users FILE [--auth-secret HEX]\n"
                "                          [--auth-algorithms MD5,SHA-256,...] [--auth-no-uri-check]]\n"
                "                          [--db FILE [--db-sync full|normal]] [--verbose | --quiet]\n"
@@ -128,8 +139,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> binds;
   sr::registrar_config rcfg;
   std::size_t max_watchers = 0, max_transactions = 0;
+  long handshake_timeout = 0;
   bool quiet = false, verbose = false, no_uri_check = false, dump = false;
   std::string users_file, auth_secret_hex, auth_algorithms, db_file, db_sync = "full";
+  tools::tls_options tls;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quiet" || a == "--verbose") {
@@ -146,11 +159,13 @@ int main(int argc, char** argv) {
     }
     if (i + 1 >= argc) return usage();
     std::string v = argv[++i];
+    if (tls.take(a, v)) continue;
     if (a == "--bind") binds.push_back(v);
     else if (a == "--domain") rcfg.domains.push_back(v);
     else if (a == "--min-expires") rcfg.min_expires = std::uint32_t(std::strtoul(v.c_str(), nullptr, 10));
     else if (a == "--max-watchers") max_watchers = std::strtoull(v.c_str(), nullptr, 10);
     else if (a == "--max-transactions") max_transactions = std::strtoull(v.c_str(), nullptr, 10);
+    else if (a == "--handshake-timeout") handshake_timeout = std::atol(v.c_str());
     else if (a == "--users") users_file = v;
     else if (a == "--auth-secret") auth_secret_hex = v;
     else if (a == "--auth-algorithms") auth_algorithms = v;
@@ -234,7 +249,16 @@ int main(int argc, char** argv) {
   cfg.allow_events = {"reg", "presence"};
   cfg.layer.server = "sipevents-notifier";
   if (max_transactions) cfg.layer.max_transactions = max_transactions;
+  tools::tls_options::enable_websocket(cfg);
+  if (handshake_timeout > 0) cfg.transport.handshake_timeout = std::chrono::seconds(handshake_timeout);
   st::runtime rt(cfg);
+  {
+    std::string err;
+    if (!tls.attach(rt, err)) {
+      std::fprintf(stderr, "sipevents-notifier: %s\n", err.c_str());
+      return 2;
+    }
+  }
   if (authenticator) rt.set_authenticator(&*authenticator);
   // The runtime logs each request it receives at info: that is our one line per request.
   rt.set_log(
@@ -247,7 +271,9 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < binds.size(); ++i) {
     peer bound;
     if (auto ec = rt.listen(binds[i], &bound)) {
-      std::fprintf(stderr, "cannot listen on %s: %s\n", binds[i].c_str(), ec.message().c_str());
+      const bool secure = binds[i].rfind("tls:", 0) == 0 || binds[i].rfind("wss:", 0) == 0;
+      std::fprintf(stderr, "cannot listen on %s: %s\n", binds[i].c_str(),
+                   secure && !tls.has_certificate() ? "needs --cert and --key" : ec.message().c_str());
       return 1;
     }
     if (i == 0) first = bound;
@@ -300,7 +326,7 @@ int main(int argc, char** argv) {
     }
     const auto* bindings = registrar.lookup(sm::address_of_record(r.msg.request_uri()));
     peer to;
-    if (!bindings || bindings->empty() || !sa::peer_from_uri(bindings->front().uri, to)) {
+    if (!bindings || bindings->empty() || !sa::route_to(bindings->front().uri, bindings->front().received, rt, to)) {
       rt.respond(r, 404, "Not Found");
       return;
     }

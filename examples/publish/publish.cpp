@@ -1,9 +1,11 @@
 // sipevents-publish: publish presence (RFC 3903 PUBLISH of a PIDF document).
 //
-//   sipevents-publish --from URI --server udp:HOST:PORT|tcp:HOST:PORT --status open|closed
+//   sipevents-publish --from URI --server udp|tcp|tls:HOST:PORT [--ca FILE] --status open|closed
 //                     [--note TEXT] [--contact URI] [--activity A] [--expires N] [--duration S]
 //                     [--user NAME --password PW]
 //
+// --via is another name for --server. Over tls: the server's certificate must name the
+// domain of --from (RFC 5922), chained to --ca or the system's CAs.
 // Publishes, keeps the publication refreshed (SIP-If-Match) for --duration seconds
 // (default 0: publish once), then removes it (Expires: 0). Prints one line per
 // outcome: "published ETAG expires N", "failed STATUS", "removed". SIGINT or SIGTERM
@@ -17,6 +19,7 @@
 #include <string>
 
 #include "../common/net.hpp"
+#include "../common/tls.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/presence/pidf.hpp"
 
@@ -29,7 +32,7 @@ using sipevents::transaction::peer;
 namespace {
 int usage() {
   std::fprintf(stderr,
-               "usage: sipevents-publish --from URI --server udp:HOST:PORT|tcp:HOST:PORT --status open|closed\n"
+               "usage: sipevents-publish --from URI --server udp|tcp|tls:HOST:PORT [--ca FILE] --status open|closed\n"
                "                         [--note TEXT] [--contact URI] [--activity A] [--expires N] [--duration S]\n"
                "                         [--user NAME --password PW]\n");
   return 2;
@@ -41,13 +44,18 @@ int main(int argc, char** argv) {
   std::uint32_t expires = 3600;
   double duration = 0;
   tools::login login;
+  tools::tls_options tls;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (i + 1 >= argc) return usage();
     std::string v = argv[++i];
     if (login.take(a, v)) continue;
+    if (a == "--ca") {
+      tls.take(a, v);
+      continue;
+    }
     if (a == "--from") from = v;
-    else if (a == "--server") server = v;
+    else if (a == "--server" || a == "--via") server = v;
     else if (a == "--status") status = v;
     else if (a == "--note") note = v;
     else if (a == "--contact") contact = v;
@@ -77,14 +85,18 @@ int main(int argc, char** argv) {
     doc.persons.push_back(p);
   }
 
+  tools::expect_name(srv, from);
   st::runtime rt;
   login.attach(rt);
+  if (std::string err; !tls.attach(rt, err)) {
+    std::fprintf(stderr, "%s\n", err.c_str());
+    return 2;
+  }
   rt.set_log([](st::log_level l, std::string_view s) {
     if (l >= st::log_level::warning) std::fprintf(stderr, "%.*s\n", int(s.size()), s.data());
   });
   std::string local = tools::local_address_for(srv.host);
-  std::string kind = srv.transport == sipevents::transaction::transport_kind::tcp ? "tcp" : "udp";
-  if (auto ec = rt.listen(kind + ":" + tools::bracket(local) + ":0")) {
+  if (auto ec = rt.listen(tools::listen_kind(srv) + ":" + tools::bracket(local) + ":0")) {
     std::fprintf(stderr, "listen: %s\n", ec.message().c_str());
     return 1;
   }

@@ -1,9 +1,12 @@
 // sipevents-watcher: subscribe to any event package and print each NOTIFY.
 //
-//   sipevents-watcher --event PKG --from URI --server udp:HOST:PORT|tcp:HOST:PORT
+//   sipevents-watcher --event PKG --from URI --server udp|tcp|tls:HOST:PORT [--ca FILE]
 //                     [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]
 //                     [--user NAME --password PW]
 //                     TARGET-URI
+//
+// --via is another name for --server. Over tls: the server's certificate must name the
+// domain of TARGET-URI (RFC 5922), chained to --ca or the system's CAs.
 //
 // One JSON line per NOTIFY: event, resource, state, reason, expires, content_type,
 // body, and for presence the parsed document ("presence") or why it could not be
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "../common/net.hpp"
+#include "../common/tls.hpp"
 #include "../lint/json.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/presence/presence_package.hpp"
@@ -36,7 +40,7 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: sipevents-watcher --event PKG --from URI --server udp:HOST:PORT|tcp:HOST:PORT\n"
+               "usage: sipevents-watcher --event PKG --from URI --server udp|tcp|tls:HOST:PORT [--ca FILE]\n"
                "                         [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]\n"
                "                         [--user NAME --password PW]\n"
                "                         TARGET-URI\n");
@@ -167,6 +171,7 @@ int main(int argc, char** argv) {
   double duration = -1;
   bool text = false;
   tools::login login;
+  tools::tls_options tls;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&](std::string& dst) {
@@ -177,7 +182,8 @@ int main(int argc, char** argv) {
     std::string n;
     if (a == "--event") { if (!val(p.event)) return usage(); }
     else if (a == "--from") { if (!val(p.from)) return usage(); }
-    else if (a == "--server") { if (!val(server)) return usage(); }
+    else if (a == "--server" || a == "--via") { if (!val(server)) return usage(); }
+    else if (a == "--ca") { if (!val(n)) return usage(); tls.take(a, n); }
     else if (a == "--id") { if (!val(p.event_id)) return usage(); }
     else if (a == "--accept") { if (!val(n)) return usage(); p.accept.push_back(n); }
     else if (a == "--expires") { if (!val(n)) return usage(); p.expires = std::uint32_t(std::strtoul(n.c_str(), nullptr, 10)); }
@@ -192,21 +198,24 @@ int main(int argc, char** argv) {
   if (p.event.empty() || p.from.empty() || p.to.empty() || !sipevents::transaction::parse_peer(server, srv) ||
       !login.complete())
     return usage();
+  tools::expect_name(srv, p.to);
 
   st::runtime rt;
   login.attach(rt);
+  if (std::string err; !tls.attach(rt, err)) {
+    std::fprintf(stderr, "%s\n", err.c_str());
+    return 2;
+  }
   rt.set_log([](st::log_level l, std::string_view s) {
     if (l >= st::log_level::warning) std::fprintf(stderr, "%.*s\n", int(s.size()), s.data());
   });
   std::string local = tools::local_address_for(srv.host);
   peer bound;
-  std::string kind = srv.transport == transport_kind::tcp ? "tcp" : "udp";
-  if (auto ec = rt.listen(kind + ":" + tools::bracket(local) + ":0", &bound)) {
+  if (auto ec = rt.listen(tools::listen_kind(srv) + ":" + tools::bracket(local) + ":0", &bound)) {
     std::fprintf(stderr, "listen: %s\n", ec.message().c_str());
     return 1;
   }
-  p.contact = "sip:watcher@" + tools::bracket(local) + ":" + std::to_string(bound.port) +
-              (srv.transport == transport_kind::tcp ? ";transport=tcp" : "");
+  p.contact = "sip:watcher@" + tools::bracket(local) + ":" + std::to_string(bound.port) + tools::transport_param(srv);
   sa::agent_config cfg;
   cfg.outbound = srv;
   sa::event_agent agent(rt, cfg);

@@ -27,6 +27,16 @@ bool peer_from_uri(std::string_view text, peer& out) {
   return true;
 }
 
+bool route_to(std::string_view uri, std::string_view flow, transport::runtime& rt, peer& out) {
+  peer f;
+  if (!flow.empty() && transaction::parse_peer(flow, f) && transaction::is_reliable(f.transport) &&
+      (rt.connected(f) || transaction::is_websocket(f.transport))) {
+    out = f;
+    return true;
+  }
+  return peer_from_uri(uri, out);
+}
+
 event_agent::event_agent(transport::runtime& rt, agent_config cfg, ev::server_hooks hooks)
     : rt_(rt),
       cfg_(std::move(cfg)),
@@ -60,9 +70,7 @@ void event_agent::send(const ev::request_out& r, bool from_client,
   peer to;
   if (from_client && cfg_.outbound) {
     to = *cfg_.outbound;
-  } else if (!r.flow.empty() && transaction::parse_peer(r.flow, to)) {
-    // Over the subscriber's own connection (RFC 5626 flow; a WebSocket client's only way in).
-  } else if (!peer_from_uri(r.next_hop, to)) {
+  } else if (!route_to(r.next_hop, r.flow, rt_, to)) {
     rt_.log(transport::log_level::warning, fmt::format("cannot route to {}: no numeric host", r.next_hop));
     transport::request_result fail;
     fail.status = 503;

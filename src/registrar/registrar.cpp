@@ -108,7 +108,22 @@ struct planned {
   const sm::contact* c;
   std::uint32_t expires;
   std::ptrdiff_t existing;  // index in the AoR's bindings, or -1
+  bool replaces = false;    // `existing` is the same instance at another URI: replace it
 };
+
+/// The +sip.instance and reg-id of a contact (RFC 5626 4.2, RFC 5627), as written.
+struct instance_key {
+  std::string instance, reg_id;
+  bool empty() const { return instance.empty(); }
+  bool operator==(const instance_key&) const = default;
+};
+
+instance_key key_of(const sm::param_list& params) {
+  instance_key k;
+  if (auto v = params.get("+sip.instance")) k.instance = std::string(sm::unquote(*v));
+  if (auto v = params.get("reg-id")) k.reg_id = std::string(*v);
+  return k;
+}
 
 std::string contact_params(const sm::name_addr& na) {
   // RFC 3261 10.3: contact params (not URI params) other than expires and q stay
@@ -176,11 +191,25 @@ sm::message_builder registrar::on_register(const sm::message& req, time_point no
     }
     e = std::min(e, cfg_.max_expires);
     std::ptrdiff_t idx = -1;
+    bool replaces = false;
     for (std::size_t i = 0; i < current.size(); ++i) {
       sm::uri u;
       if (!sm::parse_uri(current[i].uri, u) && sm::uri_equal(u, c.value.addr)) {
         idx = static_cast<std::ptrdiff_t>(i);
         break;
+      }
+    }
+    // RFC 5626 6 / RFC 5627 4.2: the same +sip.instance (and reg-id, when one is given)
+    // is the same device, whatever URI it registers now (a new connection, a new port):
+    // its old binding is replaced rather than kept beside the new one.
+    const instance_key ik = key_of(c.value.params);
+    if (idx < 0 && !ik.empty()) {
+      for (std::size_t i = 0; i < current.size(); ++i) {
+        if (key_of(sm::param_list(current[i].params)) == ik) {
+          idx = static_cast<std::ptrdiff_t>(i);
+          replaces = true;
+          break;
+        }
       }
     }
     if (idx >= 0) {
@@ -189,7 +218,7 @@ sm::message_builder registrar::on_register(const sm::message& req, time_point no
     } else if (e != 0) {
       ++added;
     }
-    plan.push_back({&c, e, idx});
+    plan.push_back({&c, e, idx, replaces});
   }
   if (current.size() + added > cfg_.max_bindings_per_aor) return fail(403, "Too Many Contacts");
   if (existing_it == aors_.end() && added > 0 && aors_.size() >= cfg_.max_aors) {
@@ -203,7 +232,17 @@ sm::message_builder registrar::on_register(const sm::message& req, time_point no
     std::vector<binding>& v = aors_[aor];
     std::vector<bool> removed(v.size(), false);
     for (const planned& p : plan) {
-      if (p.existing >= 0) {
+      if (p.existing >= 0 && p.replaces) {
+        // The instance moved: its old URI is gone, the new one is a new binding.
+        binding& b = v[static_cast<std::size_t>(p.existing)];
+        if (!removed[static_cast<std::size_t>(p.existing)]) {
+          removed[static_cast<std::size_t>(p.existing)] = true;
+          b.call_id = call_id;
+          b.cseq = cseq;
+          report(aor, b, binding_event::unregistered);
+        }
+        if (p.expires == 0) continue;
+      } else if (p.existing >= 0) {
         binding& b = v[static_cast<std::size_t>(p.existing)];
         if (p.expires == 0) {
           removed[static_cast<std::size_t>(p.existing)] = true;
@@ -222,7 +261,9 @@ sm::message_builder registrar::on_register(const sm::message& req, time_point no
         b.display_name = std::string(p.c->value.display);
         if (!source.empty()) b.received = std::string(source);
         report(aor, b, ev);
-      } else if (p.expires != 0) {
+        continue;
+      }
+      if (p.expires != 0 && (p.existing < 0 || p.replaces)) {
         binding b;
         b.id = ids_(8);
         b.uri = std::string(p.c->value.addr.text);

@@ -46,6 +46,7 @@ void runtime::init() {
         failed_why_.clear();
       });
   transports_->set_notice([this](std::string_view text) { log(log_level::warning, text); });
+  transports_->set_on_connection([this] { rearm(); });
   on_request("OPTIONS", [this](incoming_request& r) { answer_options(r); });
 }
 

@@ -103,6 +103,11 @@ transport_set::~transport_set() {
   for (auto& [k, c] : conns_) c->io->socket().close(ec);
 }
 
+bool transport_set::connected(const peer& p) const {
+  auto it = conns_.find(connection_key(p));
+  return it != conns_.end() && !it->second->closing && !it->second->closed;
+}
+
 void transport_set::notice(std::string_view text) const {
   if (notice_) notice_(text);
 }
@@ -228,6 +233,7 @@ void transport_set::adopt(const std::shared_ptr<connection>& c) {
   // A newer connection to the same peer replaces the old one for sending; the old
   // one keeps reading until it closes.
   conns_[c->key] = c;
+  if (on_connection_) on_connection_();
 }
 
 void transport_set::begin(const std::shared_ptr<connection>& c, bool server) {

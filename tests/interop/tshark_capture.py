@@ -29,13 +29,29 @@ def tshark(*args):
     return subprocess.run(["tshark", *args], capture_output=True, text=True, check=False)
 
 
-def judge(pcap):
+def decoding(d):
+    """tshark options that open what the TLS and WebSocket tests sent: their key log
+    (SSLKEYLOGFILE) and the ports they noted as TLS or HTTP (WebSocket upgrades)."""
+    if not d:
+        return []
+    opts = []
+    keys = os.path.join(d, "keys.log")
+    if os.path.exists(keys):
+        opts += ["-o", "tls.keylog_file:" + keys]
+    ports = os.path.join(d, "decode-as")
+    if os.path.exists(ports):
+        for line in sorted(set(open(ports).read().split())):
+            opts += ["-d", line]
+    return opts
+
+
+def judge(pcap, d=None):
     """(packets of ours, lines describing bad packets of ours)."""
-    ours = tshark("-r", pcap, "-Y", OURS, "-T", "fields", "-e", "frame.number")
+    ours = tshark(*decoding(d), "-r", pcap, "-Y", OURS, "-T", "fields", "-e", "frame.number")
     if ours.returncode != 0:
         raise RuntimeError("tshark failed: " + ours.stderr)
     n = len([l for l in ours.stdout.splitlines() if l.strip()])
-    args = ["-r", pcap, "-Y", f"({OURS}) && ({BAD})", "-T", "fields", "-E", "separator=|"]
+    args = [*decoding(d), "-r", pcap, "-Y", f"({OURS}) && ({BAD})", "-T", "fields", "-E", "separator=|"]
     for f in FIELDS:
         args += ["-e", f]
     bad = [l for l in tshark(*args).stdout.splitlines() if l.strip()]
@@ -63,6 +79,9 @@ def synthetic(path):
 
 def start(d):
     os.makedirs(d, exist_ok=True)
+    for stale in ("keys.log", "decode-as"):
+        if os.path.exists(os.path.join(d, stale)):
+            os.remove(os.path.join(d, stale))
     pcap = os.path.join(d, "lo.pcapng")
     log = open(os.path.join(d, "tshark.log"), "w")
     # tcp and udp only: what SIP runs on; the ring of snaplen keeps whole messages.
@@ -97,8 +116,12 @@ def check(d):
     frames = sorted(int(l.split("|")[0]) for l in bad)
     if n != 3 or frames != [2, 3]:
         sys.exit(f"self-test: expected frames 2 and 3 of 3 flagged, got {frames} of {n}: {bad}")
-    n, bad = judge(pcap)
-    print(f"{n} SIP packets sent by sipevents in {pcap}; {len(bad)} malformed or with an expert error")
+    n, bad = judge(pcap, d)
+    inside = tshark(*decoding(d), "-r", pcap, "-Y", f"({OURS}) && (tls || websocket)", "-T", "fields",
+                    "-e", "frame.number")
+    secured = len([l for l in inside.stdout.splitlines() if l.strip()])
+    print(f"{n} SIP packets sent by sipevents in {pcap} ({secured} read inside TLS or WebSocket); "
+          f"{len(bad)} malformed or with an expert error")
     for l in bad:
         print("  " + l)
     if n == 0:

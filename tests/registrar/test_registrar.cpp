@@ -233,3 +233,42 @@ TEST_CASE("RFC 4475 escnull: %00 does not shorten the user; two distinct contact
   CHECK(list->size() == 2);
   CHECK(contacts_of(ok).size() == 2);
 }
+
+TEST_CASE("RFC 5626/5627: the same +sip.instance (and reg-id) replaces its binding, whatever its URI") {
+  reg_fixture f;
+  const std::string inst = ";+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-000A95A0E128>\"";
+  // linphonec over TCP: a new connection, a new port, a new Call-ID, the same device.
+  auto a = f.handle(f.request({"<sip:joe@192.0.2.4:40001;transport=tcp>" + inst + ";reg-id=1"}, 600, "sip:joe@example.com",
+                              "call-a"),
+                    t0);
+  CHECK(a.status() == 200);
+  f.changes();
+  auto b = f.handle(f.request({"<sip:joe@192.0.2.4:40777;transport=tcp>" + inst + ";reg-id=1"}, 600, "sip:joe@example.com",
+                              "call-b"),
+                    t0 + 10s);
+  REQUIRE(b.status() == 200);
+  CHECK(contacts_of(b).size() == 1);
+  CHECK(contacts_of(b)[0].find("40777") != std::string::npos);
+  auto ch = f.changes();
+  REQUIRE(ch.size() == 2);
+  CHECK(ch[0].event == sr::binding_event::unregistered);
+  CHECK(ch[0].b.uri.find("40001") != std::string::npos);
+  CHECK(ch[1].event == sr::binding_event::registered);
+  // Another reg-id of the same instance is another flow: kept beside it (RFC 5626 6).
+  auto c = f.handle(f.request({"<sip:joe@192.0.2.4:40999;transport=tcp>" + inst + ";reg-id=2"}, 600, "sip:joe@example.com",
+                              "call-c"),
+                    t0 + 20s);
+  CHECK(contacts_of(c).size() == 2);
+  // Without reg-id (RFC 5627): the instance alone names the binding.
+  const std::string other = ";+sip.instance=\"<urn:uuid:11111111-0000-1000-8000-000A95A0E128>\"";
+  f.handle(f.request({"<sip:joe@198.51.100.7:5060>" + other}, 600, "sip:joe@example.com", "call-d"), t0 + 30s);
+  auto d = f.handle(f.request({"<sip:joe@198.51.100.7:5070>" + other}, 600, "sip:joe@example.com", "call-e"), t0 + 40s);
+  CHECK(contacts_of(d).size() == 3);
+  // Unregistering by instance at its new URI removes it; other instances stay.
+  auto e = f.handle(f.request({"<sip:joe@198.51.100.7:5070>" + other}, 0, "sip:joe@example.com", "call-e"), t0 + 50s);
+  CHECK(contacts_of(e).size() == 2);
+  // Contacts without an instance still match by URI alone.
+  f.handle(f.request({"<sip:joe@203.0.113.1>"}, 600, "sip:joe@example.com", "call-f"), t0 + 60s);
+  auto g = f.handle(f.request({"<sip:joe@203.0.113.2>"}, 600, "sip:joe@example.com", "call-g"), t0 + 70s);
+  CHECK(contacts_of(g).size() == 4);
+}

@@ -34,6 +34,10 @@ struct agent_config {
 /// Resolves a SIP URI with a numeric host to a transport address: port 5060 unless
 /// given, TCP for `;transport=tcp`. False for other hosts or schemes.
 bool peer_from_uri(std::string_view uri, transaction::peer& out);
+/// Where a request to a registered contact goes: over `flow` (the connection it
+/// registered on, "wss:192.0.2.1:50312") while `rt` still has that connection open, or
+/// always for WebSocket (RFC 7118: its Contact cannot be reached); else to `uri`.
+bool route_to(std::string_view uri, std::string_view flow, transport::runtime& rt, transaction::peer& out);
 
 class event_agent final : public transport::timed {
  public:

@@ -112,6 +112,8 @@ class runtime {
   std::error_code listen(std::string_view address, peer* bound = nullptr);
   /// TLS for tls/wss listeners and tls destinations (transport_tls provides it).
   void set_tls(std::shared_ptr<tls_provider> tls) { transports_->set_tls(std::move(tls)); }
+  /// True while a connection to `p` is open: whether a flow can still be used.
+  bool connected(const peer& p) const { return transports_->connected(p); }
 
   /// Sends a request built by the application (no Via: the runtime adds the top Via
   /// for the transport it picks). Over 1300 bytes it goes over TCP to the same

@@ -96,6 +96,9 @@ class transport_set {
   /// TLS for tls and wss listeners and for tls destinations (not owned by the caller).
   void set_tls(std::shared_ptr<tls_provider> tls) { tls_ = std::move(tls); }
   void set_notice(notice_fn n) { notice_ = std::move(n); }
+  /// Called when a connection opens, so the owner can schedule sweep() (idle and
+  /// handshake deadlines).
+  void set_on_connection(std::function<void()> f) { on_connection_ = std::move(f); }
 
   /// Listens on `bind` ("udp:127.0.0.1:5060", "wss:[::1]:8443", port 0 picks one).
   /// The address actually bound is written back into `bind`.
@@ -107,6 +110,9 @@ class transport_set {
   const peer* local(transport_kind k, bool v6) const;
   bool has(transport_kind k, bool v6) const { return local(k, v6) != nullptr; }
   std::size_t connection_count() const noexcept { return conns_.size(); }
+  /// True while a usable connection to `p` is open (a flow that can still carry
+  /// requests to it, RFC 5626).
+  bool connected(const peer& p) const;
   /// Connections whose TLS handshake or WebSocket upgrade is under way.
   std::size_t handshakes_in_progress() const noexcept { return handshaking_; }
   /// Closes idle connections and handshakes past their deadline; pings idle WebSocket
@@ -138,6 +144,7 @@ class transport_set {
   receive_fn on_receive_;
   error_fn on_error_;
   notice_fn notice_;
+  std::function<void()> on_connection_;
   std::shared_ptr<tls_provider> tls_;
   std::vector<std::shared_ptr<udp_socket>> udp_;
   std::vector<std::shared_ptr<listener>> listeners_;

@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""The client tools against sipevents-notifier over TLS, and what TLS must refuse.
+
+  tls_loopback.py BIN_DIR flows|refusals
+
+flows: the notifier listens on UDP and TLS with a certificate for example.com signed
+by a test CA. Over TLS (the server checked as RFC 5922 says): a watcher sees alice go
+from closed to open as she publishes; bob registers and gets a MESSAGE relayed over his
+TLS connection (the flow), sent by alice over TLS; a sips: --to goes over TLS unasked.
+
+refusals: each ends the request with an error naming the name and the certificate,
+and never falls back to clear text: a certificate for another name, an expired one,
+one from a CA we were not given, a certificate naming the domain only as a sip: URI
+(accepted), and an IP literal against an IP SAN (accepted). On the server side, clear
+text sent to the TLS port, and a handshake that never finishes (closed after the
+deadline), are logged and leave the notifier serving.
+
+With SIPEVENTS_CAPTURE_DIR set (the tshark fixture), the TLS secrets go to
+DIR/keys.log and the TLS ports to DIR/decode-as, so the capture check reads inside.
+"""
+import os
+import socket
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from procs import Proc, free_port, wait_for  # noqa: E402
+import certs  # noqa: E402
+
+BIN = sys.argv[1]
+MODE = sys.argv[2] if len(sys.argv) > 2 else "flows"
+CAPTURE = os.environ.get("SIPEVENTS_CAPTURE_DIR", "")
+
+
+def tool(name):
+    return os.path.join(BIN, name)
+
+
+def env_with_keylog():
+    env = dict(os.environ)
+    if CAPTURE:
+        env["SSLKEYLOGFILE"] = os.path.join(CAPTURE, "keys.log")
+    return env
+
+
+def note_tls_port(port):
+    if CAPTURE:
+        with open(os.path.join(CAPTURE, "decode-as"), "a") as f:
+            f.write(f"tcp.port=={port},tls\ntls.port=={port},sip\n")
+
+
+def run(argv, timeout=30):
+    p = Proc(argv)
+    rc = p.wait(timeout)
+    return rc, p.get()
+
+
+def notifier(work, ca, cert, key, extra=()):
+    udp, tls = free_port(), free_port()
+    note_tls_port(tls)
+    os.environ.update(env_with_keylog())
+    n = Proc([tool("sipevents-notifier"), "--bind", f"udp:127.0.0.1:{udp}", "--bind", f"tls:127.0.0.1:{tls}",
+              "--domain", "example.com", "--cert", cert, "--key", key, *extra])
+    wait_for(lambda: any("sipevents-notifier:" in l for l in n.get()), "the notifier to start")
+    return n, udp, tls
+
+
+def flows(work):
+    ca = certs.CA(work)
+    cert, key = ca.leaf("server", "example.com", ["DNS:example.com", "IP:127.0.0.1"])
+    n, udp, tls = notifier(work, ca, cert, key)
+    via = f"tls:127.0.0.1:{tls}"
+    try:
+        # Bob registers over TLS and waits for one page.
+        bob = Proc([tool("sipevents-message"), "listen", "--bind", "udp:127.0.0.1:0", "--count", "1",
+                    "--register", "sip:bob@example.com", "--registrar", via, "--ca", ca.cert])
+        wait_for(lambda: any("registered sip:bob@example.com" in l for l in bob.get()), "bob to register")
+        assert any(": 200" in l for l in bob.get() if "registered" in l), bob.get()
+        # A watcher over TLS sees alice closed (no publication), then open.
+        w = Proc([tool("sipevents-watcher"), "--event", "presence", "--from", "sip:carol@example.com",
+                  "--via", via, "--ca", ca.cert, "--count", "2", "--text", "sip:alice@example.com"])
+        wait_for(lambda: len([l for l in w.get() if "NOTIFY" in l or "closed" in l or "open" in l]) >= 1,
+                 "the first NOTIFY over TLS")
+        rc, out = run([tool("sipevents-publish"), "--from", "sip:alice@example.com", "--via", via, "--ca", ca.cert,
+                       "--status", "open", "--duration", "1"])
+        assert rc == 0, out
+        assert w.wait(30) == 0, w.get()
+        text = "\n".join(w.get())
+        assert "open" in text and "closed" in text, text
+        # Alice pages bob over TLS; the notifier relays over bob's TLS connection.
+        rc, out = run([tool("sipevents-message"), "send", "--from", "sip:alice@example.com", "--to",
+                       "sip:bob@example.com", "--via", via, "--ca", ca.cert, "hello over TLS"])
+        assert rc == 0 and "SIP/2.0 200" in "\n".join(out), out
+        assert bob.wait(20) == 0, bob.get()
+        assert any("hello over TLS" in l for l in bob.get()), bob.get()
+        # The notifier saw the page come and go over TLS.
+        log = "\n".join(n.get())
+        assert "MESSAGE" in log, log
+        # sips: without --via: TLS to the URI's host, the certificate checked against it.
+        rc, out = run([tool("sipevents-message"), "send", "--from", "sip:alice@example.com", "--to",
+                       f"sips:nobody@127.0.0.1:{tls}", "--ca", ca.cert, "to nobody"])
+        assert "SIP/2.0 404" in "\n".join(out), out
+        print("flows over TLS: register, watch closed->open, publish, page relayed over the flow, sips: URI")
+    finally:
+        n.kill()
+
+
+def refusals(work):
+    ca = certs.CA(work)
+    other_ca = certs.CA(os.path.join(work, "other"), "another CA")
+    good, good_key = ca.leaf("good", "example.com", ["DNS:example.com"])
+    wrong, wrong_key = ca.leaf("wrong", "other.example", ["DNS:other.example"])
+    old, old_key = ca.leaf("old", "example.com", ["DNS:example.com"], start="20200101000000Z", end="20200201000000Z")
+    stranger, stranger_key = other_ca.leaf("stranger", "example.com", ["DNS:example.com"])
+    uri_only, uri_key = ca.leaf("urionly", "ignored.example", ["URI:sip:example.com"])
+    cn_only, cn_key = ca.leaf("cnonly", "example.com", [])
+    ip_san, ip_key = ca.leaf("ipsan", "whatever", ["IP:127.0.0.1"])
+
+    def page(cert, key, to="sip:nobody@example.com"):
+        """The tool's exit status and output, and whether the notifier saw the MESSAGE."""
+        n, udp, tls = notifier(work, ca, cert, key)
+        try:
+            rc, out = run([tool("sipevents-message"), "send", "--from", "sip:alice@example.com", "--to", to,
+                           "--via", f"tls:127.0.0.1:{tls}", "--ca", ca.cert, "--timeout-ms", "8000", "x"])
+            time.sleep(0.2)
+            return rc, out, any(l.startswith("MESSAGE sip:") for l in n.get())
+        finally:
+            n.kill()
+
+    # Accepted: DNS SAN, sip: URI SAN, CN when there is no SAN, IP SAN for an IP literal.
+    for cert, key, to in ((good, good_key, "sip:nobody@example.com"), (uri_only, uri_key, "sip:nobody@example.com"),
+                          (cn_only, cn_key, "sip:nobody@example.com"), (ip_san, ip_key, "sip:nobody@127.0.0.1")):
+        rc, out, seen = page(cert, key, to)
+        assert "SIP/2.0 404" in "\n".join(out) and seen, (cert, out)
+    # Refused, with the name and the certificate in the error, and nothing in clear.
+    cases = [
+        (wrong, wrong_key, "does not name example.com", "other.example"),
+        (old, old_key, "certificate has expired", "example.com"),
+        (stranger, stranger_key, "unable to get local issuer certificate", "example.com"),
+        (good, good_key, "does not name 127.0.0.1", "example.com"),  # an IP literal needs an IP SAN
+    ]
+    for cert, key, why, shown in cases:
+        to = "sip:nobody@127.0.0.1" if "127.0.0.1" in why else "sip:nobody@example.com"
+        rc, out, seen = page(cert, key, to)
+        text = "\n".join(out)
+        assert rc != 0 and why in text and shown in text, (cert, text)
+        assert "SIP/2.0" not in text and not seen, text  # nothing went, in clear or otherwise
+        print(f"refused: {why} ({os.path.basename(cert)})")
+
+    # Server side: clear text to the TLS port, and a handshake that never finishes.
+    n, udp, tls = notifier(work, ca, good, good_key, extra=("--handshake-timeout", "2"))
+    try:
+        with socket.create_connection(("127.0.0.1", tls)) as s:
+            s.sendall(b"OPTIONS sip:example.com SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bKx\r\n"
+                      b"From: <sip:a@example.com>;tag=1\r\nTo: <sip:example.com>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n"
+                      b"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+            s.settimeout(5)
+            data = s.recv(4096)
+            # Whatever comes back is a TLS alert, never SIP.
+            assert b"SIP/2.0" not in data, data
+        wait_for(lambda: any("TLS handshake with" in l and "failed" in l for l in n.get()), "the clear-text log line")
+        silent = socket.create_connection(("127.0.0.1", tls))
+        t0 = time.time()
+        silent.settimeout(10)
+        assert silent.recv(1) == b"", "the silent connection was not closed"
+        took = time.time() - t0
+        assert 1.5 < took < 5, took
+        wait_for(lambda: any("handshake not finished in 2 s" in l for l in n.get()), "the deadline log line")
+        silent.close()
+        # Still serving: a good client gets its answer.
+        rc, out = run([tool("sipevents-message"), "send", "--from", "sip:alice@example.com", "--to",
+                       "sip:nobody@example.com", "--via", f"tls:127.0.0.1:{tls}", "--ca", ca.cert, "x"])
+        assert "SIP/2.0 404" in "\n".join(out), out
+        print(f"clear text to the TLS port: refused and logged; a silent connection closed after {took:.1f} s")
+    finally:
+        n.kill()
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as work:
+        (flows if MODE == "flows" else refusals)(work)
+    print("ok")
