@@ -189,25 +189,17 @@ def refusals(work):
         logged("does not offer sip")
         c.close()
 
-        c = WsClient("127.0.0.1", ws_port)
-        c.send_raw(c.frame(1, b"OPTIONS", mask=False))
-        try:
-            c.recv()
-            raise AssertionError("an unmasked frame was accepted")
-        except Closed as e:
-            assert e.code == 1002, e.code
-        logged("Unmasked client frame")
-        c.close()
-
-        c = WsClient("127.0.0.1", ws_port)
-        c.send_raw(c.frame(1, b"x" * 70000))
-        try:
-            c.recv()
-            raise AssertionError("an oversize frame was accepted")
-        except Closed as e:
-            assert e.code == 1009, e.code
-        logged("frame too large")
-        c.close()
+        for frame, code, line in ((lambda c: c.frame(1, b"OPTIONS", mask=False), 1002, "Unmasked client frame"),
+                                  (lambda c: c.frame(1, b"x" * 70000), 1009, "frame too large")):
+            c = WsClient("127.0.0.1", ws_port)
+            c.send_raw(frame(c))
+            try:
+                c.recv()
+                raise AssertionError(line + ": accepted")
+            except Closed as e:
+                assert e.code == code, (line, e.code)
+            logged(line)
+            c.close()
 
         c = WsClient("127.0.0.1", ws_port)
         c.send_raw(c.frame(1, b"REGISTER sip:example.com SIP/2.0\r\n", fin=False))
