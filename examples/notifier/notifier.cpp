@@ -4,7 +4,8 @@
 //
 //   sipevents-notifier --bind udp:HOST:PORT [--bind tcp|tls|ws|wss:HOST:PORT ...] --domain DOMAIN
 //                      [--domain DOMAIN ...] [--cert FILE --key FILE [--client-ca FILE]]
-//                      [--handshake-timeout S] [--ws-ping S] [--min-expires N] [--max-watchers N]
+//                      [--handshake-timeout S] [--ws-ping S] [--max-connections N]
+//                      [--max-connections-per-source N] [--min-expires N] [--max-watchers N]
 //                      [--max-transactions N] [--users FILE [--auth-secret HEX]
 //                      [--auth-algorithms LIST] [--auth-no-uri-check]] [--db FILE [--db-sync full|normal]]
 //                      [--verbose | --quiet]
@@ -40,7 +41,11 @@
 // --bind tls:... and wss:... need --cert (the PEM chain) and --key; --client-ca asks
 // clients for a certificate and checks one that is sent against those CAs. A TLS
 // handshake or WebSocket upgrade not finished in --handshake-timeout seconds (default
-// 10) is closed. An idle WebSocket connection is pinged every --ws-ping seconds
+// 10) is closed, and so is a connection that has not sent a whole SIP message by then.
+// --max-connections (default 1024) bounds the TCP, TLS and WebSocket connections; when
+// they are all taken, the oldest that has sent nothing yet (else the longest idle)
+// makes room for a newcomer. --max-connections-per-source (default 128) bounds those
+// from one address. An idle WebSocket connection is pinged every --ws-ping seconds
 // (default 30, 0 never): browsers answer pings, and JsSIP and SIP.js send none. ws: and
 // wss: listeners speak SIP over WebSocket (RFC 7118) to browsers: a request, the
 // NOTIFYs of its subscriptions and a relayed MESSAGE reach a WebSocket (or TCP, TLS)
@@ -85,7 +90,8 @@ int usage() {
   std::fprintf(stderr,
                "usage: sipevents-notifier --bind udp:HOST:PORT [--bind tcp|tls|ws|wss:HOST:PORT ...] --domain DOMAIN\n"
                "                          [--domain DOMAIN ...] [--cert FILE --key FILE [--client-ca FILE]]\n"
-               "                          [--handshake-timeout S] [--ws-ping S] [--min-expires N] [--max-watchers N]\n"
+               "                          [--handshake-timeout S] [--ws-ping S] [--max-connections N]\n"
+               "                          [--max-connections-per-source N] [--min-expires N] [--max-watchers N]\n"
                "                          [--max-transactions N] [--users FILE [--auth-secret HEX]\n"
                "                          [--auth-algorithms MD5,SHA-256,...] [--auth-no-uri-check]]\n"
                "                          [--db FILE [--db-sync full|normal]] [--verbose | --quiet]\n"
@@ -141,6 +147,7 @@ int main(int argc, char** argv) {
   sr::registrar_config rcfg;
   std::size_t max_watchers = 0, max_transactions = 0;
   long handshake_timeout = 0, ws_ping = -1;
+  std::size_t max_connections = 0, max_per_source = 0;
   bool quiet = false, verbose = false, no_uri_check = false, dump = false;
   std::string users_file, auth_secret_hex, auth_algorithms, db_file, db_sync = "full";
   tools::tls_options tls;
@@ -168,6 +175,8 @@ int main(int argc, char** argv) {
     else if (a == "--max-transactions") max_transactions = std::strtoull(v.c_str(), nullptr, 10);
     else if (a == "--handshake-timeout") handshake_timeout = std::atol(v.c_str());
     else if (a == "--ws-ping") ws_ping = std::atol(v.c_str());
+    else if (a == "--max-connections") max_connections = std::strtoull(v.c_str(), nullptr, 10);
+    else if (a == "--max-connections-per-source") max_per_source = std::strtoull(v.c_str(), nullptr, 10);
     else if (a == "--users") users_file = v;
     else if (a == "--auth-secret") auth_secret_hex = v;
     else if (a == "--auth-algorithms") auth_algorithms = v;
@@ -254,6 +263,8 @@ int main(int argc, char** argv) {
   tools::tls_options::enable_websocket(cfg);
   if (handshake_timeout > 0) cfg.transport.handshake_timeout = std::chrono::seconds(handshake_timeout);
   if (ws_ping >= 0) cfg.transport.ws_ping_interval = std::chrono::seconds(ws_ping);
+  if (max_connections) cfg.transport.max_connections = max_connections;
+  if (max_per_source) cfg.transport.max_connections_per_source = max_per_source;
   st::runtime rt(cfg);
   {
     std::string err;

@@ -86,6 +86,8 @@ struct transport_set::connection {
   bool closing = false;      // close once the queue is written (WebSocket close, HTTP refusal)
   bool closed = false;       // dropped: handlers still queued for it do nothing
   bool counted = false;      // counted in handshaking_
+  bool accepted = false;     // theirs: counted in per_source_, held to the first-message deadline
+  bool proven = false;       // a whole SIP message has arrived on it
   steady::time_point opened = steady::now();
   steady::time_point last = opened;
   steady::time_point pinged = opened;
@@ -103,13 +105,44 @@ transport_set::~transport_set() {
   for (auto& [k, c] : conns_) c->io->socket().close(ec);
 }
 
+bool transport_set::evict_one() {
+  // The oldest connection that has proven nothing yet; else the one idle longest.
+  std::shared_ptr<connection> victim;
+  for (auto& [k, c] : conns_) {
+    if (c->accepted && !c->proven && (!victim || c->opened < victim->opened)) victim = c;
+  }
+  if (!victim) {
+    for (auto& [k, c] : conns_) {
+      if (c->writing || !c->wq.empty() || c->state != connection::phase::open) continue;
+      if (!victim || c->last < victim->last) victim = c;
+    }
+  }
+  if (!victim) return false;
+  drop(victim, {}, false, "evicted " + transaction::to_string(victim->remote) + " for a newcomer: " +
+                               std::to_string(conns_.size()) + " connections open");
+  return true;
+}
+
 bool transport_set::connected(const peer& p) const {
   auto it = conns_.find(connection_key(p));
   return it != conns_.end() && !it->second->closing && !it->second->closed;
 }
 
-void transport_set::notice(std::string_view text) const {
-  if (notice_) notice_(text);
+void transport_set::notice(std::string_view text) {
+  if (!notice_) return;
+  const auto now = steady::now();
+  if (now - notice_window_ >= std::chrono::seconds(1)) {
+    if (notices_suppressed_)
+      notice_(std::to_string(notices_suppressed_) + " more connection notices in the last second not shown");
+    notice_window_ = now;
+    notices_in_window_ = notices_suppressed_ = 0;
+  }
+  if (notices_in_window_ < cfg_.max_notices_per_second) {
+    ++notices_in_window_;
+    notice_(text);
+  } else {
+    ++notices_suppressed_;
+  }
 }
 
 std::error_code transport_set::listen(peer& bind) {
@@ -209,7 +242,12 @@ void transport_set::start_accept(const std::shared_ptr<listener>& l) {
       auto ep = c->io->socket().remote_endpoint(ig);
       c->remote = make_peer(kind, ep.address(), ep.port());
       const bool handshake = c->io->secure() || transaction::is_websocket(kind);
-      if (conns_.size() >= cfg_.max_connections) {
+      auto src = per_source_.find(c->remote.host);
+      if (src != per_source_.end() && src->second >= cfg_.max_connections_per_source) {
+        c->io->socket().close(ig);
+        notice("refused " + transaction::to_string(c->remote) + ": " + std::to_string(src->second) +
+               " connections from " + c->remote.host);
+      } else if (conns_.size() >= cfg_.max_connections && !evict_one()) {
         c->io->socket().close(ig);
         notice("refused " + transaction::to_string(c->remote) + ": " + std::to_string(conns_.size()) +
                " connections open");
@@ -220,6 +258,8 @@ void transport_set::start_accept(const std::shared_ptr<listener>& l) {
       } else {
         c->io->socket().set_option(tcp::no_delay(true), ig);
         c->websocket = transaction::is_websocket(kind);
+        c->accepted = true;
+        ++per_source_[c->remote.host];
         adopt(c);
         begin(c, true);
       }
@@ -314,7 +354,10 @@ bool transport_set::on_stream_bytes(const std::shared_ptr<connection>& c, std::s
            "closed " + transaction::to_string(c->remote) + ": " + e.reason());
       return false;
     }
-    if (!m.raw().empty()) on_receive_(m.raw(), c->remote);
+    if (!m.raw().empty()) {
+      c->proven = true;
+      on_receive_(m.raw(), c->remote);
+    }
     if (alive.expired() || !*alive.lock() || c->closed) return false;
   }
   // RFC 5626 4.4.1: each "\r\n\r\n" ping is answered with a "\r\n" pong.
@@ -368,6 +411,7 @@ bool transport_set::on_ws_bytes(const std::shared_ptr<connection>& c, std::strin
     switch (ev.what) {
       case ws::event::kind::message:
         // RFC 7118 5: each WebSocket message is one SIP message.
+        c->proven = true;
         on_receive_(ev.payload, c->remote);
         if (alive.expired() || !*alive.lock() || c->closed) return false;
         break;
@@ -499,6 +543,10 @@ void transport_set::drop(const std::shared_ptr<connection>& c, std::error_code e
     c->counted = false;
     --handshaking_;
   }
+  if (c->accepted) {
+    auto src = per_source_.find(c->remote.host);
+    if (src != per_source_.end() && --src->second == 0) per_source_.erase(src);
+  }
   std::error_code ig;
   c->io->socket().close(ig);
   auto it = conns_.find(c->key);
@@ -513,8 +561,10 @@ void transport_set::drop(const std::shared_ptr<connection>& c, std::error_code e
 void transport_set::sweep(steady::time_point now) {
   std::vector<std::shared_ptr<connection>> late, idle;
   for (auto& [k, c] : conns_) {
-    if (c->state != connection::phase::open && c->state != connection::phase::connecting) {
-      if (now - c->opened > cfg_.handshake_timeout) late.push_back(c);
+    const bool unproven = c->state == connection::phase::handshake || c->state == connection::phase::upgrade ||
+                          (c->accepted && !c->proven);
+    if (unproven && now - c->opened > cfg_.handshake_timeout) {
+      late.push_back(c);
       continue;
     }
     if (c->state != connection::phase::open) continue;
@@ -528,7 +578,8 @@ void transport_set::sweep(steady::time_point now) {
   }
   for (auto& c : late)
     drop(c, std::make_error_code(std::errc::timed_out), false,
-         "closed " + transaction::to_string(c->remote) + ": handshake not finished in " +
+         "closed " + transaction::to_string(c->remote) + ": " +
+             (c->state == connection::phase::open ? "no whole message" : "handshake not finished") + " in " +
              std::to_string(cfg_.handshake_timeout.count()) + " s");
   for (auto& c : idle) drop(c, {}, false);
 }

@@ -25,11 +25,18 @@ using transaction::transport_kind;
 
 struct transport_config {
   std::size_t max_message_size = 65535;      ///< datagram and framed message limit
-  std::size_t max_connections = 1024;        ///< open TCP, TLS and WebSocket connections, both directions
+  /// Open TCP, TLS and WebSocket connections, both directions. When the table is full
+  /// a newcomer is still taken: the oldest connection that has not yet sent a whole
+  /// message is closed for it, else the longest idle one.
+  std::size_t max_connections = 1024;
+  /// Connections accepted from one IP address at once; more are refused, so that one
+  /// source cannot fill the table.
+  std::size_t max_connections_per_source = 128;
   std::size_t max_connection_buffer = 1 << 20;  ///< unparsed bytes per connection
   std::chrono::seconds tcp_idle{64};         ///< idle connections close after this
-  /// A TLS handshake or WebSocket upgrade must finish within this, or the connection
-  /// is closed.
+  /// An accepted connection must finish its TLS handshake and WebSocket upgrade and
+  /// deliver its first whole SIP message within this, or it is closed (a connection
+  /// that sends nothing, or a byte a second, holds no slot for long).
   std::chrono::seconds handshake_timeout{10};
   /// TLS handshakes and WebSocket upgrades in progress at once; more are refused.
   std::size_t max_handshakes = 256;
@@ -37,6 +44,7 @@ struct transport_config {
   /// JsSIP and SIP.js send no keep-alive of their own). Zero turns it off.
   std::chrono::seconds ws_ping_interval{30};
   ws::ws_limits ws_limits;                   ///< WebSocket handshake, frame and message limits
+  std::size_t max_notices_per_second = 20;   ///< connection notices logged per second
   /// Sec-WebSocket-Accept for a client key (crypto::websocket_accept). ws and wss
   /// listeners need it.
   std::function<std::string(std::string_view key)> ws_accept;
@@ -85,7 +93,8 @@ class transport_set {
   /// Sending to `to` failed (unreachable, refused, reset, a TLS handshake or
   /// certificate failure): `detail` says why in words, for the log and the application.
   using error_fn = std::function<void(const peer& to, std::error_code, std::string_view detail)>;
-  /// Something a connection did that ended it or was refused, for the log.
+  /// Something a connection did that ended it or was refused, for the log. At most
+  /// `max_notices_per_second` a second; the rest are counted in a summary line.
   using notice_fn = std::function<void(std::string_view text)>;
 
   transport_set(asio::io_context& io, transport_config cfg, receive_fn on_receive, error_fn on_error);
@@ -137,7 +146,7 @@ class transport_set {
   /// error callback with `detail`; otherwise `detail`, when given, is a notice.
   void drop(const std::shared_ptr<connection>& c, std::error_code ec, bool report, std::string_view detail = {});
   void adopt(const std::shared_ptr<connection>& c);
-  void notice(std::string_view text) const;
+  void notice(std::string_view text);
 
   asio::io_context& io_;
   transport_config cfg_;
@@ -145,11 +154,17 @@ class transport_set {
   error_fn on_error_;
   notice_fn notice_;
   std::function<void()> on_connection_;
+  // Notices are limited per second: a flood of connections must not flood the log.
+  std::chrono::steady_clock::time_point notice_window_{};
+  std::size_t notices_in_window_ = 0, notices_suppressed_ = 0;
   std::shared_ptr<tls_provider> tls_;
   std::vector<std::shared_ptr<udp_socket>> udp_;
   std::vector<std::shared_ptr<listener>> listeners_;
   std::map<std::string, std::shared_ptr<connection>> conns_;  // by connection_key(peer)
   std::size_t handshaking_ = 0;
+  std::map<std::string, std::size_t, std::less<>> per_source_;  // accepted connections by remote host
+  /// Makes room for an accepted connection in a full table; false if nothing can go.
+  bool evict_one();
   std::shared_ptr<bool> alive_;
 };
 
