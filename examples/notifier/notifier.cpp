@@ -110,12 +110,20 @@ class registrar_driver final : public st::timed {
     r_.advance(now);
     publish();
   }
+  /// Registrations also feed presence: a user whose phone is registered is online.
+  void set_presence(sipevents::presence::presence_package* p) { presence_ = p; }
   void publish() {
     sr::binding_change c;
     while (r_.poll(c)) {
       if (!quiet_)
         std::printf("binding %s %s %s\n", c.aor.c_str(), std::string(sr::to_string(c.event)).c_str(), c.b.uri.c_str());
       agent_.changed("reg", pkg_.apply(c));
+      if (presence_) {
+        std::vector<std::string> contacts;
+        if (const auto* list = r_.lookup(c.aor))
+          for (const auto& b : *list) contacts.push_back(b.uri);
+        if (presence_->registered(c.aor, std::move(contacts))) agent_.changed("presence", c.aor);
+      }
     }
     std::fflush(stdout);
   }
@@ -125,6 +133,7 @@ class registrar_driver final : public st::timed {
   sipevents::reg::reg_package& pkg_;
   sa::event_agent& agent_;
   bool quiet_;
+  sipevents::presence::presence_package* presence_ = nullptr;
 };
 
 /// The bytes of an even-length hex string; false for anything else.
@@ -312,6 +321,7 @@ int main(int argc, char** argv) {
   sipevents::presence::presence_package presence(&esc, pcfg);
   esc.add_package(presence, pcfg.publications);
   agent.add_package(presence);
+  driver.set_presence(&presence);
   agent.serve_publications(esc, [&](const sipevents::events::publication_change& c) {
     if (!quiet) {
       std::printf("publication %s %s %s\n", c.resource.c_str(), std::string(to_string(c.kind)).c_str(),

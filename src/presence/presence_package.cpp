@@ -48,6 +48,16 @@ presence_document presence_package::compose(std::string_view resource) const {
       merge_unique(doc.extensions, d.extensions);
     }
   }
+  if (doc.tuples.empty() && doc.persons.empty() && cfg_.registrations_open) {
+    if (auto r = registered_.find(resource); r != registered_.end() && !r->second.empty()) {
+      tuple t;
+      t.id = "registered";
+      t.basic = basic_status::open;
+      t.contact = contact_address{r->second.front(), {}};
+      doc.tuples.push_back(std::move(t));
+      return doc;
+    }
+  }
   if (doc.tuples.empty() && doc.persons.empty() && cfg_.hard_state != basic_status::none) {
     tuple t;
     t.id = "offline";
@@ -61,14 +71,34 @@ bool presence_package::apply(const events::publication_change& c) {
   if (c.event != "presence") return false;
   // A refresh keeps the body and its place in the body-change order: nothing to compose.
   if (c.kind == events::publication_change_kind::refreshed) return false;
-  std::string now = encode(compose(c.resource));
-  auto& last = composed_[c.resource];
-  if (last == now) return false;
-  if (esc_ && esc_->publications("presence", c.resource).empty()) {
-    composed_.erase(c.resource);  // nothing kept for presentities nobody publishes for
+  return recompose(c.resource);
+}
+
+bool presence_package::registered(std::string_view resource, std::vector<std::string> contacts) {
+  auto it = registered_.find(resource);
+  if (contacts.empty()) {
+    if (it == registered_.end()) return false;
+    registered_.erase(it);
+  } else if (it == registered_.end()) {
+    registered_.emplace(std::string(resource), std::move(contacts));
+  } else {
+    it->second = std::move(contacts);
+  }
+  return recompose(resource);
+}
+
+bool presence_package::recompose(std::string_view resource) {
+  std::string now = encode(compose(resource));
+  auto it = composed_.find(resource);
+  if (it != composed_.end() && it->second == now) return false;
+  const bool published = esc_ && !esc_->publications("presence", resource).empty();
+  if (!published && registered_.find(resource) == registered_.end()) {
+    // Nothing kept for presentities nobody publishes for and nothing registers.
+    if (it != composed_.end()) composed_.erase(it);
     return true;
   }
-  last = std::move(now);
+  if (it == composed_.end()) composed_.emplace(std::string(resource), std::move(now));
+  else it->second = std::move(now);
   return true;
 }
 

@@ -619,3 +619,42 @@ TEST_CASE("epa: a refresh that fails without Retry-After is tried again while th
   CHECK(s[0].sip_if_match() == "E1");
   CHECK(s[0].body().empty());
 }
+
+TEST_CASE("presence package: a registered contact is open until something is published, and after") {
+  tokens ids;
+  ev::publication_server esc(ids.source());
+  pr::presence_package pkg(&esc);
+  esc.add_package(pkg, {3600, 60, 86400});
+  const std::string a = "sip:joe@example.com";
+  auto basic = [&] {
+    auto d = pkg.compose(a);
+    REQUIRE(d.tuples.size() == 1);
+    return std::string(pr::to_string(d.tuples[0].basic));
+  };
+  CHECK(basic() == "closed");  // hard state
+  CHECK(pkg.registered(a, {"sip:joe@192.0.2.4:5060"}));
+  CHECK(basic() == "open");
+  CHECK(pkg.compose(a).tuples[0].contact->uri == "sip:joe@192.0.2.4:5060");
+  CHECK_FALSE(pkg.registered(a, {"sip:joe@192.0.2.4:5060"}));  // the same: nothing to notify
+  // A publication wins over the registration, whatever it says.
+  sm::message r = build(esc.on_publish(publish(a, pidf(a, "t1", "closed", ""), 3600), t0));
+  REQUIRE(r.status() == 200);
+  ev::publication_change c;
+  REQUIRE(esc.poll(c));
+  CHECK(pkg.apply(c));
+  CHECK(basic() == "closed");
+  CHECK(pkg.compose(a).tuples[0].id == "t1");
+  // Unregistered: back to the hard state once the publication goes too.
+  CHECK_FALSE(pkg.registered(a, {}));  // the publication still decides
+  REQUIRE(build(esc.on_publish(publish(a, std::nullopt, 0, c.etag), t0 + std::chrono::seconds(1))).status() == 200);
+  REQUIRE(esc.poll(c));
+  CHECK(pkg.apply(c));
+  CHECK(basic() == "closed");
+  CHECK(pkg.compose(a).tuples[0].id == "offline");
+  // Turned off, a registration changes nothing.
+  pr::presence_config off;
+  off.registrations_open = false;
+  pr::presence_package quiet(&esc, off);
+  quiet.registered(a, {"sip:joe@192.0.2.4"});
+  CHECK(quiet.compose(a).tuples[0].basic == pr::basic_status::closed);
+}

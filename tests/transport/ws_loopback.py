@@ -7,8 +7,8 @@ speaks it, and the WebSocket input it must refuse.
 
 flows: a WebSocket client (Via SIP/2.0/WS with a .invalid host, Contact on .invalid)
 registers and gets its Contact back with ;expires; subscribes to bob's presence and
-gets the NOTIFYs (closed, then open when sipevents-publish publishes over UDP) over
-its own connection; receives a MESSAGE a UDP client sends it, relayed over that
+gets the NOTIFYs over its own connection (open while bob's UA is registered, then
+closed when sipevents-publish publishes that over UDP); receives a MESSAGE a UDP client sends it, relayed over that
 connection; sends a MESSAGE to a UDP UA registered as bob; and answers the server's
 WebSocket pings. None of it is ever sent to the .invalid address.
 
@@ -138,15 +138,18 @@ def flows(work):
                       extra="Event: presence\r\nAccept: application/pidf+xml\r\nExpires: 300")
         ok = alice.expect(lambda m: status(m) and "SUBSCRIBE" in header(m, "CSeq"), "the answer to SUBSCRIBE")
         assert status(ok) in (200, 202), ok
+        # bob publishes nothing but is registered: open, with his contact (RFC 3856 6.6).
         first = alice.expect(lambda m: m.startswith("NOTIFY"), "the first NOTIFY")
-        assert "closed" in first, first
+        assert "<basic>open</basic>" in first and "sip:bob@127.0.0.1" in first, first
         assert header(first, "Via").startswith("SIP/2.0/WS"), header(first, "Via")
         conn.send(answer(first))
+        # What he publishes wins over his registration.
         rc, out = run([tool("sipevents-publish"), "--from", "sip:bob@example.com", "--server", f"udp:127.0.0.1:{udp}",
-                       "--status", "open", "--duration", "2"])
+                       "--status", "closed", "--note", "in a meeting", "--duration", "2"])
         assert rc == 0, out
-        opened = alice.expect(lambda m: m.startswith("NOTIFY") and "<basic>open</basic>" in m, "the NOTIFY open")
-        conn.send(answer(opened))
+        closed = alice.expect(lambda m: m.startswith("NOTIFY") and "<basic>closed</basic>" in m, "the NOTIFY closed")
+        assert "in a meeting" in closed, closed
+        conn.send(answer(closed))
         # A page from a UDP client to alice is relayed over her WebSocket connection.
         pager = Proc([tool("sipevents-message"), "send", "--from", "sip:carol@example.com", "--to",
                       "sip:alice@example.com", "--via", f"udp:127.0.0.1:{udp}", "hello browser"])
@@ -171,7 +174,7 @@ def flows(work):
         assert conn.pings >= 1, "no WebSocket ping from the server"
         log = "\n".join(n.get())
         assert ".invalid" not in "".join(l for l in n.get() if "transport error" in l), log
-        print(f"{KIND}: register, subscribe (closed, open), page both ways over the flow, {conn.pings} ping(s)")
+        print(f"{KIND}: register, subscribe (open by registration, closed by PUBLISH), page both ways over the flow, {conn.pings} ping(s)")
         conn.close()
     finally:
         n.kill()

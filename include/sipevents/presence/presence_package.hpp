@@ -1,8 +1,8 @@
 // The presence event package (RFC 3856) on the RFC 6665 framework, with the state of
 // each presentity composed from what its devices PUBLISHed (RFC 3903) to a
 // publication_server: the union of their tuples and persons, a newer publication
-// replacing the same id, and hard state (default: one closed tuple) when nothing is
-// published. Watchers get full PIDF documents; a composed state that did not change
+// replacing the same id; when nothing is published, an open tuple for a registered
+// contact (registrations_open), else hard state (default: one closed tuple). Watchers get full PIDF documents; a composed state that did not change
 // sends no NOTIFY.
 #pragma once
 #include <string>
@@ -19,6 +19,10 @@ struct presence_config {
   events::expiry_policy publications{3600, 60, 86400};
   /// What watchers see of a presentity nobody publishes for; none: no tuple at all.
   basic_status hard_state = basic_status::closed;
+  /// A presentity that publishes nothing but has a registered contact is open, with
+  /// that contact (RFC 3856 6.6: registrations are a presence source). Softphones and
+  /// browser clients that never PUBLISH then still come online. Needs registered().
+  bool registrations_open = true;
 };
 
 class presence_package : public events::package {
@@ -39,6 +43,10 @@ class presence_package : public events::package {
   /// Feed every change the publication_server reports. True when the composed
   /// document of that resource changed: call the notifier's changed("presence", r).
   bool apply(const events::publication_change& c);
+  /// The contacts `resource` (an AoR) has registered now, after a registrar change;
+  /// empty when it has none. True when the composed document changed: call the
+  /// notifier's changed("presence", resource).
+  bool registered(std::string_view resource, std::vector<std::string> contacts);
   /// The composed document of a resource.
   presence_document compose(std::string_view resource) const;
   const presence_config& config() const noexcept { return cfg_; }
@@ -46,8 +54,12 @@ class presence_package : public events::package {
  private:
   const events::publication_server* esc_;
   presence_config cfg_;
+  /// Recomputes `resource`'s document; true when it changed.
+  bool recompose(std::string_view resource);
   // resource -> last document
   std::unordered_map<std::string, std::string, events::string_hash, std::equal_to<>> composed_;
+  // resource -> registered contacts (only AoRs that have some)
+  std::unordered_map<std::string, std::vector<std::string>, events::string_hash, std::equal_to<>> registered_;
 };
 
 }  // namespace sipevents::presence
