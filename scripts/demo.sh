@@ -117,3 +117,6 @@ wait "$listener"
 pids=()
 rm -rf "$tmp"
 echo "== demo done"
+echo "The buddy list in a browser (examples/web, JsSIP over WSS): see \"The web page\" in README.md:"
+echo "  (cd examples/web && npm ci && npm run build) and open examples/web/dist/index.html?user=alice&buddies=bob"
+echo "  with $bin/sipevents-notifier --bind wss:127.0.0.1:8443 --cert CERT --key KEY --domain example.com"

@@ -20,6 +20,17 @@ if ! command -v tshark >/dev/null; then
     { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tshark; }
 fi
 
+# A real browser and the JavaScript SIP stacks for the web example's test: Debian's
+# chromium, nodejs and npm (JsSIP and SIP.js come from npm, pinned by the lock file).
+need=()
+command -v chromium >/dev/null || need+=(chromium fonts-dejavu-core)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
+if [ ${#need[@]} -gt 0 ]; then
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" ||
+    { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"; }
+fi
+
 echo "== gcc build and tests"
 CXX=g++ cmake -S . -B build/gcc -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIPEVENTS_WERROR=ON \
   -DSIPEVENTS_SHARED_DIR="$shared" >/dev/null

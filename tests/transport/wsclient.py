@@ -21,7 +21,7 @@ class Closed(Exception):
 
 
 class WsClient:
-    def __init__(self, host, port, ca=None, protocol="sip", timeout=10):
+    def __init__(self, host, port, ca=None, protocol="sip", timeout=10, path="/"):
         raw = socket.create_connection((host, port), timeout=timeout)
         if ca:
             ctx = ssl.create_default_context(cafile=ca)
@@ -36,7 +36,7 @@ class WsClient:
         self.host = host
         self.port = port
         key = base64.b64encode(os.urandom(16)).decode()
-        req = (f"GET / HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        req = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: http://{host}\r\n")
         if protocol:
             req += f"Sec-WebSocket-Protocol: {protocol}\r\n"
@@ -48,7 +48,8 @@ class WsClient:
         if self.status == 101:
             want = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
             assert self.headers.get("sec-websocket-accept") == want, self.headers
-            assert self.headers.get("sec-websocket-protocol") == "sip", self.headers
+            if protocol:
+                assert self.headers.get("sec-websocket-protocol") == protocol, self.headers
         # The domain of the connection's "address": RFC 7118's .invalid host.
         self.via_host = uuid.uuid4().hex[:12] + ".invalid"
 
