@@ -22,6 +22,8 @@ class tls_options {
     else return false;
     return true;
   }
+  /// --require-client-cert: clients without a certificate are refused.
+  void require_client_cert() { cfg_.require_client_cert = true; }
   bool has_certificate() const { return !cfg_.cert_file.empty(); }
   /// WebSocket listeners answer upgrades with OpenSSL's SHA-1 and base64.
   static void enable_websocket(sipevents::transport::runtime_config& cfg) {

@@ -1,6 +1,6 @@
 // sipevents-message: send or receive RFC 3428 pages.
 //
-//   sipevents-message send --from URI --to URI [--via udp|tcp|tls:HOST:PORT] [--ca FILE]
+//   sipevents-message send --from URI --to URI [--via udp|tcp|tls:HOST:PORT] [--ca FILE] [--cert F --key F]
 //                          [--content-type T] [--timeout-ms N] [--user NAME --password PW] TEXT
 //   sipevents-message listen --bind udp:HOST:PORT [--bind tcp|tls:HOST:PORT ...] [--count N]
 //                            [--cert FILE --key FILE] [--ca FILE]
@@ -10,6 +10,7 @@
 // Over TLS the server's certificate must name the domain of the --to URI (send) or of
 // the AoR (listen), or the address when that is a number (RFC 5922); --ca names the CAs
 // it must chain to (default: the system's). A sips: --to without --via goes over TLS.
+// --cert and --key are the client certificate sent when the server asks for one.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -36,7 +37,7 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: sipevents-message send --from URI --to URI [--via udp|tcp|tls:HOST:PORT] [--ca FILE]\n"
+               "usage: sipevents-message send --from URI --to URI [--via udp|tcp|tls:HOST:PORT] [--ca FILE] [--cert F --key F]\n"
                "                              [--content-type T] [--user NAME --password PW] TEXT\n"
                "       sipevents-message listen --bind udp:HOST:PORT [--bind tcp|tls:HOST:PORT ...] [--count N]\n"
                "                                [--cert FILE --key FILE] [--ca FILE]\n"
@@ -67,7 +68,7 @@ int send_main(std::vector<std::string> args) {
     else if (a == "--content-type") { if (!val(ctype)) return usage(); }
     else if (a == "--timeout-ms") { if (!val(n)) return usage(); timeout_ms = std::atol(n.c_str()); }
     else if (a == "--user" || a == "--password") { if (!val(n)) return usage(); login.take(a, n); }
-    else if (a == "--ca") { if (!val(n)) return usage(); tls.take(a, n); }
+    else if (a == "--ca" || a == "--cert" || a == "--key") { if (!val(n)) return usage(); tls.take(a, n); }
     else if (!a.empty() && a[0] == '-' && a != "-") return usage();
     else text = text.empty() ? a : text + " " + a;
   }

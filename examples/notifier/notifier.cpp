@@ -3,7 +3,7 @@
 // (RFC 3428) to registered contacts, in one process.
 //
 //   sipevents-notifier --bind udp:HOST:PORT [--bind tcp|tls|ws|wss:HOST:PORT ...] --domain DOMAIN
-//                      [--domain DOMAIN ...] [--cert FILE --key FILE [--client-ca FILE]]
+//                      [--domain DOMAIN ...] [--cert FILE --key FILE [--client-ca FILE [--require-client-cert]]]
 //                      [--handshake-timeout S] [--ws-ping S] [--max-connections N]
 //                      [--max-connections-per-source N] [--min-expires N] [--max-watchers N]
 //                      [--max-transactions N] [--users FILE [--auth-secret HEX]
@@ -39,7 +39,8 @@
 // request naming the user and algorithm.
 //
 // --bind tls:... and wss:... need --cert (the PEM chain) and --key; --client-ca asks
-// clients for a certificate and checks one that is sent against those CAs. A TLS
+// clients for a certificate and checks one that is sent against those CAs;
+// --require-client-cert refuses clients that send none. A TLS
 // handshake or WebSocket upgrade not finished in --handshake-timeout seconds (default
 // 10) is closed, and so is a connection that has not sent a whole SIP message by then.
 // --max-connections (default 1024) bounds the TCP, TLS and WebSocket connections; when
@@ -89,7 +90,7 @@ namespace {
 int usage() {
   std::fprintf(stderr,
                "usage: sipevents-notifier --bind udp:HOST:PORT [--bind tcp|tls|ws|wss:HOST:PORT ...] --domain DOMAIN\n"
-               "                          [--domain DOMAIN ...] [--cert FILE --key FILE [--client-ca FILE]]\n"
+               "                          [--domain DOMAIN ...] [--cert FILE --key FILE [--client-ca FILE [--require-client-cert]]]\n"
                "                          [--handshake-timeout S] [--ws-ping S] [--max-connections N]\n"
                "                          [--max-connections-per-source N] [--min-expires N] [--max-watchers N]\n"
                "                          [--max-transactions N] [--users FILE [--auth-secret HEX]\n"
@@ -172,6 +173,10 @@ int main(int argc, char** argv) {
     }
     if (a == "--auth-no-uri-check") {
       no_uri_check = true;
+      continue;
+    }
+    if (a == "--require-client-cert") {
+      tls.require_client_cert();
       continue;
     }
     if (i + 1 >= argc) return usage();

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The client tools against sipevents-notifier over TLS, and what TLS must refuse.
 
-  tls_loopback.py BIN_DIR flows|refusals
+  tls_loopback.py BIN_DIR flows|refusals|client-certs
 
 flows: the notifier listens on UDP and TLS with a certificate for example.com signed
 by a test CA. Over TLS (the server checked as RFC 5922 says): a watcher sees alice go
@@ -14,6 +14,10 @@ one from a CA we were not given, a certificate naming the domain only as a sip: 
 (accepted), and an IP literal against an IP SAN (accepted). On the server side, clear
 text sent to the TLS port, and a handshake that never finishes (closed after the
 deadline), are logged and leave the notifier serving.
+
+client-certs: the notifier with --client-ca asks for a certificate: a client without
+one is served (certificates are optional), one with a certificate from that CA is
+served, one with a certificate from another CA is refused in the handshake.
 
 With SIPEVENTS_CAPTURE_DIR set (the tshark fixture), the TLS secrets go to
 DIR/keys.log and the TLS ports to DIR/decode-as, so the capture check reads inside.
@@ -178,7 +182,41 @@ def refusals(work):
         n.kill()
 
 
+def client_certs(work):
+    ca = certs.CA(work)
+    other_ca = certs.CA(os.path.join(work, "other"), "another CA")
+    server, server_key = ca.leaf("server", "example.com", ["DNS:example.com"])
+    ours, ours_key = ca.leaf("client", "alice.example.com", ["DNS:alice.example.com"])
+    theirs, theirs_key = other_ca.leaf("stranger", "mallory.example.com", ["DNS:mallory.example.com"])
+    n, udp, tls = notifier(work, ca, server, server_key, extra=("--client-ca", ca.cert))
+    try:
+        def page(*cert):
+            return run([tool("sipevents-message"), "send", "--from", "sip:alice@example.com", "--to",
+                        "sip:nobody@example.com", "--via", f"tls:127.0.0.1:{tls}", "--ca", ca.cert, *cert,
+                        "--timeout-ms", "8000", "x"])
+        rc, out = page()
+        assert "SIP/2.0 404" in "\n".join(out), ("without a certificate", out)
+        rc, out = page("--cert", ours, "--key", ours_key)
+        assert "SIP/2.0 404" in "\n".join(out), ("with ours", out)
+        rc, out = page("--cert", theirs, "--key", theirs_key)
+        text = "\n".join(out)
+        assert rc != 0 and "SIP/2.0" not in text, ("with a stranger's", text)
+        wait_for(lambda: any("TLS handshake with" in l and "failed" in l for l in n.get()), "the refusal in the log")
+    finally:
+        n.kill()
+    n, udp, tls = notifier(work, ca, server, server_key, extra=("--client-ca", ca.cert, "--require-client-cert"))
+    try:
+        rc, out = page()
+        assert rc != 0 and "SIP/2.0" not in "\n".join(out), ("required, none sent", out)
+        rc, out = page("--cert", ours, "--key", ours_key)
+        assert "SIP/2.0 404" in "\n".join(out), ("required, ours", out)
+        print("client certificates: none (served; refused when required), from our CA (served), "
+              "from another CA (refused in the handshake)")
+    finally:
+        n.kill()
+
+
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as work:
-        (flows if MODE == "flows" else refusals)(work)
+        {"flows": flows, "refusals": refusals, "client-certs": client_certs}[MODE](work)
     print("ok")
