@@ -16,12 +16,14 @@
       baresip and linphonec register to sipevents-notifier and watch bob, whom
       sipevents-publish publishes there: both show bob Online, then Offline when
       the publication is removed.
-  presence_interop.py ua-peers      BINDIR INTEROP udp|tcp
+  presence_interop.py ua-peers      BINDIR INTEROP udp|tcp|tls
       baresip (alice) and linphonec (carol) register to sipevents-notifier and watch
       each other through it: linphonec's own PUBLISH shows carol Online at baresip;
       baresip's presence_online / presence_offline show alice Online / Offline at
       linphonec; then MESSAGE both ways through our relay (linphonec also sends its
-      IMDN back through it).
+      IMDN back through it). Over tls both register over TLS with the test CA;
+      baresip 1.0.0 sends PUBLISH and MESSAGE over UDP whatever its AoR says, so
+      there alice is online by registration and only linphonec's page is checked.
   presence_interop.py ua-peers-auth BINDIR INTEROP udp|tcp [ALGORITHMS]
       ua-peers with digest authentication: sipevents-notifier --users challenges
       every REGISTER, SUBSCRIBE, PUBLISH and relayed MESSAGE (in the order of
@@ -76,9 +78,16 @@ def dump(name, p):
         print("\n".join(f"[{name}] " + l[:400] for l in p.get()))
 
 
-def start_notifier(bindir, port, domain="127.0.0.1", auth=(), db=None):
+def start_notifier(bindir, port, domain="127.0.0.1", auth=(), db=None, tls=None):
+    """With tls=(port, cert, key) it also listens on TLS there."""
+    extra = ["--bind", f"tls:127.0.0.1:{tls[0]}", "--cert", tls[1], "--key", tls[2]] if tls else []
+    capture = os.environ.get("SIPEVENTS_CAPTURE_DIR", "")
+    if tls and capture:  # the tshark check reads inside with our key log
+        os.environ["SSLKEYLOGFILE"] = os.path.join(capture, "keys.log")
+        with open(os.path.join(capture, "decode-as"), "a") as f:
+            f.write(f"tcp.port=={tls[0]},tls\ntls.port=={tls[0]},sip\n")
     n = Proc([exe(bindir, "sipevents-notifier"), "--bind", f"udp:127.0.0.1:{port}", "--bind", f"tcp:127.0.0.1:{port}",
-              "--domain", domain] + list(auth) + (["--db", db] if db else []))
+              "--domain", domain] + extra + list(auth) + (["--db", db] if db else []))
     wait_for(lambda: any(l.startswith("listening on tcp") for l in n.get()), "notifier")
     return n
 
@@ -156,7 +165,8 @@ def baresip_publishes(bindir, interop, transport):
         assert not any("parse_error" in d for d in docs(watcher)), docs(watcher)
         log = notifier.get()
         assert any(l.startswith("publication sip:alice@127.0.0.1 created") for l in log), log
-        assert any(l.startswith("publication sip:alice@127.0.0.1 modified") for l in log), log
+        if transport != "tls":
+            assert any(l.startswith("publication sip:alice@127.0.0.1 modified") for l in log), log
         print("OK")
     finally:
         dump("notifier", procs[0] if procs else None)
@@ -193,7 +203,18 @@ class UAs:
                 f.write("".join(f"{u}:{pw}\n" for u, pw in self.PASSWORDS.items()))
             auth = ["--users", users, "--verbose"] + (["--auth-algorithms", algorithms] if algorithms else [])
         self.db = os.path.join(self.work, "state.db") if db else None
-        self.notifier = start_notifier(bindir, self.port, auth=auth, db=self.db)
+        # Over TLS the notifier also listens on its own port with a test CA's certificate
+        # for 127.0.0.1 (DNS and IP names: linphonec checks the first, we the second).
+        self.tls = None
+        self.server_port = self.port
+        if transport == "tls":
+            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "transport"))
+            import certs
+            self.ca = certs.CA(self.work)
+            cert, key = self.ca.leaf("notifier", "127.0.0.1", ["DNS:127.0.0.1", "IP:127.0.0.1"])
+            self.server_port = free_port()
+            self.tls = (self.server_port, cert, key)
+        self.notifier = start_notifier(bindir, self.port, auth=auth, db=self.db, tls=self.tls)
         self.procs.append(self.notifier)
 
     def restart_notifier(self):
@@ -201,15 +222,18 @@ class UAs:
         self.notifier.p.send_signal(signal.SIGKILL)
         self.notifier.p.wait(5)
         dump("notifier before the kill", self.notifier)
-        self.notifier = start_notifier(self.bindir, self.port, db=self.db)
+        self.notifier = start_notifier(self.bindir, self.port, db=self.db, tls=self.tls)
         self.procs.append(self.notifier)
         return self.notifier
 
     def baresip(self, contacts, pubint):
         d = os.path.join(self.work, "bs")
         ctrl = free_port()
-        acc = self.bsctl.write_config(d, "alice", free_port(), ctrl, registrar=f"127.0.0.1:{self.port}",
+        acc = self.bsctl.write_config(d, "alice", free_port(), ctrl, registrar=f"127.0.0.1:{self.server_port}",
                                       contacts=contacts, pubint=pubint, transport=self.transport)
+        if self.tls:
+            with open(os.path.join(d, "config"), "a") as f:
+                f.write(f"sip_cafile\t\t{self.ca.cert}\n")
         if self.auth:
             with open(os.path.join(d, "accounts"), "w") as f:
                 f.write(acc + ";auth_pass=" + self.PASSWORDS["alice"] + "\n")
@@ -218,8 +242,15 @@ class UAs:
 
     def linphonec(self, friends):
         d = os.path.join(self.work, "lp")
-        self.lpctl.write_config(d, "carol", free_port(), registrar=f"127.0.0.1:{self.port}", friends=friends,
+        self.lpctl.write_config(d, "carol", free_port(), registrar=f"127.0.0.1:{self.server_port}", friends=friends,
                                 transport=self.transport)
+        if self.tls:
+            # A random local TLS port, and the server checked against the test CA.
+            rc = os.path.join(d, "linphonerc")
+            text = open(rc).read().replace("sip_tls_port=0", "sip_tls_port=-1")
+            text = text.replace("[sip]\n", f"[sip]\nroot_ca={self.ca.cert}\nverify_server_certs=1\nverify_server_cn=1\n", 1)
+            with open(rc, "w") as f:
+                f.write(text)
         if self.auth:
             with open(os.path.join(d, "linphonerc"), "a") as f:
                 f.write("\n[auth_info_0]\nusername=carol\npasswd=" + self.PASSWORDS["carol"] +
@@ -291,7 +322,8 @@ def ua_restart(bindir, interop, transport):
 
 def ua_peers(bindir, interop, transport, algorithms=None):
     u = UAs(bindir, interop, transport, "sipevents-ua-peers-", algorithms)
-    carol_bs = f"sip:carol@127.0.0.1:{u.port}"  # baresip SUBSCRIBEs and sends MESSAGE to the contact URI
+    # baresip SUBSCRIBEs and sends MESSAGE to the contact URI itself (over TLS too).
+    carol_bs = f"sip:carol@127.0.0.1:{u.server_port}" + (";transport=tls" if transport == "tls" else "")
     alice = "sip:alice@127.0.0.1"
     try:
         lp = u.linphonec([alice])
@@ -300,22 +332,39 @@ def ua_peers(bindir, interop, transport, algorithms=None):
         assert bs.wait_registered(10), bs.log()
         # linphonec PUBLISHes open once registered; baresip watches carol through us.
         wait_for(lambda: bs.contacts().get(carol_bs) == "Online", "baresip sees carol Online", 15)
-        bs.cmd("presence_online")
-        wait_for(lambda: lp.friend_status(alice) == "Online", "linphonec sees alice Online", 15)
-        bs.cmd("presence_offline")
-        wait_for(lambda: lp.friend_status(alice) == "Offline", "linphonec sees alice Offline", 15)
+        if transport == "tls":
+            # baresip 1.0.0 sends its PUBLISH over UDP to the TLS port (it drops the AoR's
+            # transport=tls for PUBLISH), where nothing listens: alice is online to
+            # linphonec by her TLS registration (RFC 3856 6.6) instead.
+            wait_for(lambda: lp.friend_status(alice) == "Online", "linphonec sees alice Online (registered)", 15)
+        else:
+            bs.cmd("presence_online")
+            wait_for(lambda: lp.friend_status(alice) == "Online", "linphonec sees alice Online", 15)
+            bs.cmd("presence_offline")
+            wait_for(lambda: lp.friend_status(alice) == "Offline", "linphonec sees alice Offline", 15)
         # MESSAGE both ways through the relay.
         k = lp.mark()
-        bs.cmd("message", "hello-carol-from-baresip")
-        assert lp.wait_console(r"Message received from [^\n]*alice[^\n]*: hello-carol-from-baresip", 10, k), \
-            lp.output()[k:]
+        if transport != "tls":  # baresip 1.0.0 sends MESSAGE over UDP too, whatever the contact says
+            bs.cmd("message", "hello-carol-from-baresip")
+            assert lp.wait_console(r"Message received from [^\n]*alice[^\n]*: hello-carol-from-baresip", 10, k), \
+                lp.output()[k:]
         lp.cmd(f"chat {alice} hello-alice-from-linphonec")
         assert bs.wait_log(r'carol[^\n]*: "hello-alice-from-linphonec"', 10), bs.log()[-2000:]
         log = u.notifier.get()
-        assert any(l.startswith("MESSAGE sip:carol@127.0.0.1") for l in log), log
+        if transport != "tls":
+            assert any(l.startswith("MESSAGE sip:carol@127.0.0.1") for l in log), log
         assert any(l.startswith("MESSAGE sip:alice@127.0.0.1") for l in log), log
         assert any(l.startswith("publication sip:carol@127.0.0.1 created") for l in log), log
-        assert any(l.startswith("publication sip:alice@127.0.0.1 modified") for l in log), log
+        if transport != "tls":
+            assert any(l.startswith("publication sip:alice@127.0.0.1 modified") for l in log), log
+        if u.tls:
+            # Everything of theirs came over TLS: no request from them over UDP or TCP.
+            clear = [l for l in log if re.match(r"(REGISTER|SUBSCRIBE|PUBLISH|MESSAGE) sip:\S+ from (udp|tcp):", l)
+                     and "sip:bob" not in l]
+            assert not clear, clear
+            print("baresip and linphonec over TLS: both register; linphonec subscribes, publishes and pages "
+                  "over TLS, and its page reaches baresip over baresip's TLS connection; baresip subscribes "
+                  "over TLS (its PUBLISH and MESSAGE go over UDP in 1.0.0)")
         if u.auth:
             # Every request of theirs was challenged and then answered: who, with what.
             used = {}
