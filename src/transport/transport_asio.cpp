@@ -80,7 +80,7 @@ struct transport_set::connection {
   std::size_t keepalives_answered = 0;  // "\r\n\r\n" pings answered (RFC 5626 4.4.1)
   std::string upgrade;                  // WebSocket: the HTTP request so far
   std::unique_ptr<ws::frame_decoder> frames;
-  std::array<char, 16384> rbuf{};
+  std::array<char, 4096> rbuf{};  // per connection, idle ones too: one page, not a record
   std::deque<std::string> wq;
   bool writing = false;
   bool closing = false;      // close once the queue is written (WebSocket close, HTTP refusal)

@@ -213,6 +213,9 @@ std::shared_ptr<openssl_tls> openssl_tls::create(const tls_config& cfg, std::str
   I.client.set_options(opts, ec);
   SSL_CTX_set_options(I.server.native_handle(), SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_options(I.client.native_handle(), SSL_OP_NO_RENEGOTIATION);
+  // An idle connection (most of a registrar's) gives its record buffers back.
+  SSL_CTX_set_mode(I.server.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_mode(I.client.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   ERR_clear_error();
   if (!cfg.cert_file.empty() || !cfg.key_file.empty()) {
     if (cfg.cert_file.empty() || cfg.key_file.empty()) {

@@ -7,6 +7,7 @@
 #   KAM_USERS_FILE: a file of user:password lines instead (for load runs)
 #   KAM_PERSIST=through|back: registrations and subscriptions written through to the
 #   SQLite file, or flushed to it by a timer
+#   KAM_TLS_PORT, KAM_TLS_CERT, KAM_TLS_KEY: also listen on TLS there (the tls module)
 # Stop it with ../../../../shared/interop/kamailio/stop.sh and the same KAM_RUN_DIR.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -40,6 +41,12 @@ rm -f "$PIDFILE" "$DB"
 set -- -f "$HERE/kamailio.cfg" -P "$PIDFILE" -w "$RUN" -E -DD -m "${KAM_SHM:-128}" -M 8 \
     -A "SIP_PORT=$PORT" -A "SELF_URI=\"sip:127.0.0.1:$PORT\"" -A "DBURL=\"sqlite:///$DB\"" \
     -A "CTL_SOCK=\"unix:$RUN/kamailio_ctl\"" -A "AUTH_ALG=\"$ALG\"" -A "LOGLEVEL=${KAM_DEBUG:-2}"
+if [ -n "${KAM_TLS_PORT:-}" ]; then
+    printf '%s\n' '[server:default]' 'method = TLSv1.2+' 'verify_certificate = no' 'require_certificate = no' \
+        "certificate = ${KAM_TLS_CERT}" "private_key = ${KAM_TLS_KEY}" '' '[client:default]' 'method = TLSv1.2+' \
+        'verify_certificate = no' 'require_certificate = no' >"$RUN/tls.cfg"
+    set -- "$@" -A WITH_TLS -A "TLS_PORT=$KAM_TLS_PORT" -A "TLS_CFG=\"$RUN/tls.cfg\""
+fi
 case "${KAM_PERSIST:-}" in
     through) set -- "$@" -A WITH_PERSIST ;;
     back) set -- "$@" -A WITH_PERSIST -A WRITE_BACK ;;
