@@ -117,6 +117,14 @@ std::error_code head_size(std::string_view buffer, const ws_limits& limits, std:
   return {};
 }
 
+/// The head at the start of `buffer`, split: need_more, too large, a bad line, or ok
+/// with `size` bytes (blank line included) read into `h`.
+std::error_code read_head(std::string_view buffer, const ws_limits& limits, head& h, std::size_t& size) {
+  if (std::error_code ec = head_size(buffer, limits, size)) return ec;
+  if (!split_head(buffer.substr(0, size - 4), h)) return errc::bad_header_line;
+  return {};
+}
+
 bool base64_key(std::string_view k) noexcept {
   // 16 bytes encode to 22 symbols and "==" (RFC 6455 4.1).
   if (k.size() != 24 || k[22] != '=' || k[23] != '=') return false;
@@ -155,9 +163,8 @@ bool upgrade_request::offers(std::string_view protocol) const {
 upgrade_result parse_upgrade(std::string_view buffer, upgrade_request& out, const ws_limits& limits) {
   upgrade_result r;
   std::size_t size = 0;
-  if ((r.ec = head_size(buffer, limits, size))) return r;
   head h;
-  if (!split_head(buffer.substr(0, size - 4), h)) return {errc::bad_header_line, 0};
+  if ((r.ec = read_head(buffer, limits, h, size))) return r;
   // request-line = method SP request-target SP HTTP-version
   std::string_view line = h.first;
   std::size_t sp1 = line.find(' ');
@@ -235,9 +242,8 @@ std::string client_request(std::string_view host, std::string_view target, std::
 upgrade_result parse_accept(std::string_view buffer, std::string_view expected_accept, const ws_limits& limits) {
   upgrade_result r;
   std::size_t size = 0;
-  if ((r.ec = head_size(buffer, limits, size))) return r;
   head h;
-  if (!split_head(buffer.substr(0, size - 4), h)) return {errc::bad_header_line, 0};
+  if ((r.ec = read_head(buffer, limits, h, size))) return r;
   std::string_view line = h.first;
   std::size_t sp = line.find(' ');
   if (sp == std::string_view::npos || !http11_or_later(line.substr(0, sp)) || line.size() < sp + 4)
