@@ -113,15 +113,23 @@ void runtime::start(std::string text, const peer& dest, pending p, bool resend, 
   }
   const peer* local = transports_->local(to.transport, v6);
   // A UA that connects out over TLS need not accept TLS itself: its Via names another
-  // of its addresses, and the answers come back over the connection (18.2.2).
-  if (!local && to.transport == transport_kind::tls) local = transports_->local(transport_kind::tcp, v6);
-  if (!local && to.transport == transport_kind::tls) local = transports_->local(transport_kind::udp, v6);
+  // of its addresses, and the answers come back over the connection (18.2.2). The
+  // alias parameter (RFC 5923) asks the server to send its own requests for that
+  // address (a NOTIFY to our Contact) over this connection too, as Kamailio does with
+  // tcp_accept_aliases: nothing of ours listens for TLS there.
+  bool alias = false;
+  if (!local && to.transport == transport_kind::tls) {
+    local = transports_->local(transport_kind::tcp, v6);
+    if (!local) local = transports_->local(transport_kind::udp, v6);
+    alias = local != nullptr;
+  }
   if (!local) {
     fail_async(fmt::format("no {} transport for {}", transaction::to_string(to.transport), to.host));
     return;
   }
-  std::string via = fmt::format("Via: SIP/2.0/{} {}{}{}:{};branch={};rport\r\n", transaction::via_token(to.transport),
-                                v6 ? "[" : "", local->host, v6 ? "]" : "", local->port, layer_.new_branch());
+  std::string via = fmt::format("Via: SIP/2.0/{} {}{}{}:{};branch={};rport{}\r\n", transaction::via_token(to.transport),
+                                v6 ? "[" : "", local->host, v6 ? "]" : "", local->port, layer_.new_branch(),
+                                alias ? ";alias" : "");
   if (!cfg_.user_agent.empty() && add_user_agent) via += "User-Agent: " + cfg_.user_agent + "\r\n";
   insert_headers(text, via);
   sm::message m;
