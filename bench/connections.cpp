@@ -11,6 +11,13 @@
 //       message), then holds them until stdin closes. Prints "idle N" once they are
 //       all up, so a caller can measure the server.
 //
+//   connections subscribe tls HOST PORT SECONDS CONNECTIONS DEPTH
+//       SUBSCRIBE (Event: presence, a fresh presentity each) + its NOTIFY answered 200,
+//       DEPTH of them in flight on each of CONNECTIONS TLS connections, for SECONDS.
+//       Prints completed SUBSCRIBE+NOTIFY pairs per second. The Via carries ;alias
+//       (RFC 5923), so a server that sends the NOTIFY to the Contact (Kamailio with
+//       tcp_accept_aliases) uses the same connection, as sipevents-notifier does by flow.
+//
 // Certificates are not checked: this measures the server's cost, not our client.
 #include <asio.hpp>
 #include <asio/ssl.hpp>
@@ -22,12 +29,16 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <unordered_map>
+
+#include "sipevents/message/framer.hpp"
 #include "sipevents/ws/ws_codec.hpp"
 
 namespace {
@@ -134,10 +145,129 @@ class conn : public std::enable_shared_from_this<conn> {
   unsigned long serial_ = 0;
 };
 
+/// One TLS connection keeping `depth` SUBSCRIBE+NOTIFY pairs in flight.
+class subscriber : public std::enable_shared_from_this<subscriber> {
+ public:
+  subscriber(asio::io_context& io, asio::ssl::context& ctx, const target& t, int id, int depth,
+             std::atomic<unsigned long>& done, std::atomic<unsigned long>& failed)
+      : s_(io, ctx), t_(t), id_(id), depth_(depth), done_(done), failed_(failed) {}
+
+  void start() {
+    auto self = shared_from_this();
+    s_.next_layer().async_connect(t_.ep, [self](std::error_code ec) {
+      if (ec) return self->fail("connect: " + ec.message());
+      std::error_code ig;
+      self->s_.next_layer().set_option(tcp::no_delay(true), ig);
+      self->s_.async_handshake(asio::ssl::stream_base::client, [self](std::error_code e2) {
+        if (e2) return self->fail("handshake: " + e2.message());
+        for (int i = 0; i < self->depth_; ++i) self->subscribe();
+        self->read();
+      });
+    });
+  }
+
+ private:
+  struct pending {
+    bool answered = false, notified = false;
+  };
+
+  void subscribe() {
+    const unsigned long n = ++serial_;
+    const std::string cid = "sub-" + std::to_string(id_) + "-" + std::to_string(n);
+    const std::string res = "sip:p" + std::to_string(id_) + "x" + std::to_string(n) + "@" + t_.host;
+    std::string m = "SUBSCRIBE " + res + " SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:9;branch=z9hG4bKs" + cid +
+                    ";alias;rport\r\nMax-Forwards: 70\r\nFrom: <sip:bench@" + t_.host + ">;tag=f" + cid +
+                    "\r\nTo: <" + res + ">\r\nCall-ID: " + cid + "\r\nCSeq: 1 SUBSCRIBE\r\n" +
+                    "Contact: <sip:bench@127.0.0.1:9;transport=tls>\r\nEvent: presence\r\n" +
+                    "Accept: application/pidf+xml\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n";
+    pending_[cid] = {};
+    write(std::move(m));
+  }
+
+  void write(std::string bytes) {
+    wq_.push_back(std::move(bytes));
+    if (wq_.size() == 1) write_next();
+  }
+  void write_next() {
+    auto self = shared_from_this();
+    asio::async_write(s_, asio::buffer(wq_.front()), [self](std::error_code ec, std::size_t) {
+      if (ec) return self->fail("write: " + ec.message());
+      self->wq_.pop_front();
+      if (!self->wq_.empty()) self->write_next();
+    });
+  }
+
+  void read() {
+    auto self = shared_from_this();
+    s_.async_read_some(asio::buffer(rbuf_), [self](std::error_code ec, std::size_t n) {
+      if (ec) return self->fail("read: " + ec.message());
+      self->framer_.feed(std::string_view(self->rbuf_.data(), n));
+      sipevents::message::message m;
+      for (;;) {
+        auto e = self->framer_.next(m);
+        if (e.code == sipevents::message::errc::need_more) break;
+        if (self->framer_.fatal()) return self->fail("framing");
+        if (!e) self->handle(m);
+      }
+      self->read();
+    });
+  }
+
+  void handle(const sipevents::message::message& m) {
+    const std::string cid(m.call_id());
+    auto it = pending_.find(cid);
+    if (m.is_request()) {
+      // Answer the NOTIFY: its Via, From, To, Call-ID and CSeq back.
+      std::string r = "SIP/2.0 200 OK\r\n";
+      for (const auto& h : m.headers()) {
+        using sipevents::message::hdr;
+        if (h.id == hdr::via || h.id == hdr::from || h.id == hdr::to || h.id == hdr::call_id || h.id == hdr::cseq)
+          r.append(sipevents::message::canonical_name(h.id)).append(": ").append(h.value).append("\r\n");
+      }
+      r += "Content-Length: 0\r\n\r\n";
+      write(std::move(r));
+      if (it != pending_.end()) it->second.notified = true;
+    } else if (it != pending_.end()) {
+      if (m.status() < 200) return;
+      if (m.status() >= 300) {
+        ++failed_;
+        pending_.erase(it);
+        subscribe();
+        return;
+      }
+      it->second.answered = true;
+    }
+    if (it != pending_.end() && it->second.answered && it->second.notified) {
+      ++done_;
+      pending_.erase(it);
+      subscribe();
+    }
+  }
+
+  void fail(const std::string& why) {
+    if (!failed_reported_) std::fprintf(stderr, "connection %d: %s\n", id_, why.c_str());
+    failed_reported_ = true;
+    ++failed_;
+  }
+
+  asio::ssl::stream<tcp::socket> s_;
+  const target& t_;
+  int id_, depth_;
+  std::atomic<unsigned long>& done_;
+  std::atomic<unsigned long>& failed_;
+  std::deque<std::string> wq_;
+  std::array<char, 16384> rbuf_{};
+  sipevents::message::stream_framer framer_;
+  std::unordered_map<std::string, pending> pending_;
+  unsigned long serial_ = 0;
+  bool failed_reported_ = false;
+};
+
 int usage() {
   std::fprintf(stderr,
                "usage: connections handshakes tls|wss HOST PORT SECONDS CONCURRENCY\n"
-               "       connections idle tls|wss HOST PORT COUNT [WINDOW]\n");
+               "       connections idle tls|wss HOST PORT COUNT [WINDOW]\n"
+               "       connections subscribe tls HOST PORT SECONDS CONNECTIONS DEPTH\n");
   return 2;
 }
 }  // namespace
@@ -171,6 +301,31 @@ int main(int argc, char** argv) {
     std::printf("%s handshakes: %lu in %.1f s = %.0f/s (%lu failed), %d concurrent\n", kind.c_str(), done.load(), took,
                 done / took, failed.load(), concurrency);
     return done > 0 ? 0 : 1;
+  }
+  if (mode == "subscribe" && argc >= 8) {
+    const double seconds = std::atof(argv[5]);
+    const int nconn = std::atoi(argv[6]), depth = std::atoi(argv[7]);
+    std::vector<std::shared_ptr<subscriber>> subs;
+    for (int i = 0; i < nconn; ++i) {
+      subs.push_back(std::make_shared<subscriber>(io, ctx, t, i, depth, done, failed));
+      subs.back()->start();
+    }
+    // Count from the first second on, so connection set-up is not in the rate.
+    asio::steady_timer warm(io, std::chrono::seconds(1)), end(io);
+    unsigned long at_start = 0;
+    clock_type::time_point t0;
+    warm.async_wait([&](std::error_code) {
+      at_start = done;
+      t0 = clock_type::now();
+      end.expires_after(std::chrono::milliseconds(static_cast<long>(seconds * 1000)));
+      end.async_wait([&](std::error_code) { io.stop(); });
+    });
+    io.run();
+    const double took = std::chrono::duration<double>(clock_type::now() - t0).count();
+    const unsigned long n = done - at_start;
+    std::printf("subscribe+notify over tls: %lu in %.1f s = %.0f/s (%lu failed), %d connections x %d in flight\n", n,
+                took, n / took, failed.load(), nconn, depth);
+    return n > 0 ? 0 : 1;
   }
   if (mode == "idle") {
     const unsigned long count = std::strtoul(argv[5], nullptr, 10);

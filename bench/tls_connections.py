@@ -4,7 +4,9 @@ one run, with bench/connections as the client.
 
   bench/tls_connections.py [--build build/release] [--seconds 5] [--idle 2000]
 
-Prints, per server: new TLS handshakes per second (each a connect, a handshake, one
+Prints, per server: SUBSCRIBE+NOTIFY pairs per second over TLS (4 connections, 16
+in flight on each, a fresh presentity per SUBSCRIBE, the NOTIFY answered: SIPp would
+be the tool, but Debian 12's sip-tester has no TLS); new TLS handshakes per second (each a connect, a handshake, one
 OPTIONS and its answer, a close) with 1 and 16 connections at once, and the memory
 (PSS, summed over the server's processes) held per idle TLS and WSS connection, from
 IDLE connections that each sent one OPTIONS (opened 32 at a time, one at a time
@@ -14,7 +16,6 @@ Both servers use the same test certificate (ECDSA P-256) and TLS 1.3.
 """
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,16 @@ def handshakes(client, kind, port, seconds, concurrency):
     except (IndexError, ValueError):
         return 0.0, -1, line
     return rate, failed, line
+
+
+def subscribes(client, port, seconds, conns=4, depth=16):
+    r = subprocess.run([client, "subscribe", "tls", "127.0.0.1", str(port), str(seconds), str(conns), str(depth)],
+                       capture_output=True, text=True, timeout=seconds + 30)
+    line = r.stdout.strip()
+    try:
+        return float(line.split("= ")[1].split("/s")[0]), int(line.split("(")[1].split(" failed")[0])
+    except (IndexError, ValueError):
+        return 0.0, -1
 
 
 def idle_cost(client, kind, port, count, pids, window=32):
@@ -100,6 +111,7 @@ def main():
         # A fresh process for each figure: what one measurement freed and the allocator
         # kept must not make the next look cheaper.
         r = {"server": "sipevents"}
+        r["sub"], r["sub_failed"] = notifier_run(lambda n, tls, wss: subscribes(client, tls, a.seconds))
         r["hs1"], r["f1"], _ = notifier_run(lambda n, tls, wss: handshakes(client, "tls", tls, a.seconds, 1))
         r["hs16"], r["f16"], _ = notifier_run(lambda n, tls, wss: handshakes(client, "tls", tls, a.seconds, 16))
         r["wss16"], _, _ = notifier_run(lambda n, tls, wss: handshakes(client, "wss", wss, a.seconds, 16))
@@ -108,39 +120,48 @@ def main():
         r["idle_wss"], r["up_wss"] = notifier_run(
             lambda n, tls, wss: idle_cost(client, "wss", wss, a.idle, lambda: [n.p.pid]))
         rows.append(r)
-        kport, ktls = free_port(), free_port()
-        run = os.path.join(work, "kamailio")
-        env = dict(os.environ, KAM_PORT=str(kport), KAM_RUN_DIR=run, KAM_TLS_PORT=str(ktls), KAM_TLS_CERT=cert,
-                   KAM_TLS_KEY=key)
         start = os.path.join(ROOT, "tests", "interop", "kamailio_auth", "start.sh")
         stop = os.path.join(ROOT, "..", "shared", "interop", "kamailio", "stop.sh")
-        if subprocess.run(["sh", start], env=env).returncode == 0:
+
+        def kamailio_run(measure):
+            """A fresh Kamailio for one figure; None when it did not start."""
+            kport, ktls = free_port(), free_port()
+            run = os.path.join(work, f"kamailio-{kport}")
+            # Without authentication (the notifier has none here either), and enough
+            # shared memory for the subscriptions a run leaves behind.
+            env = dict(os.environ, KAM_PORT=str(kport), KAM_RUN_DIR=run, KAM_TLS_PORT=str(ktls), KAM_TLS_CERT=cert,
+                       KAM_TLS_KEY=key, KAM_NOAUTH="1", KAM_SHM="1024")
+            if subprocess.run(["sh", start], env=env, stdout=subprocess.DEVNULL).returncode != 0:
+                return None
             pid = int(open(os.path.join(run, "kamailio.pid")).read())
             try:
-                r = {"server": "kamailio"}
-                # One handshake at a time: Kamailio 5.6.3's tls module with Debian 12's
-                # OpenSSL 3 corrupts its shared memory under concurrent handshakes
-                # (kamailio/kamailio#3791; tls_threads_mode, the fix, came in 5.7).
-                r["hs1"], r["f1"], _ = handshakes(client, "tls", ktls, a.seconds, 1)
-                r["idle_tls"], r["up_tls"] = idle_cost(client, "tls", ktls, a.idle, lambda: family(pid), window=1)
-                alive = os.path.exists(f"/proc/{pid}")
-                r["hs16"], r["f16"], _ = handshakes(client, "tls", ktls, a.seconds, 16) if alive else (0, -1, "")
-                r["crashed"] = not os.path.exists(f"/proc/{pid}")
-                rows.append(r)
+                result = measure(pid, ktls)
+                return result + (not os.path.exists(f"/proc/{pid}"),)
             finally:
                 subprocess.run(["sh", stop], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                except OSError:
-                    pass
-    print(f"{'server':10} {'TLS hs/s x1':>12} {'TLS hs/s x16':>13} {'WSS hs/s x16':>13} "
+
+        r = {"server": "kamailio"}
+        r["sub"], r["sub_failed"], _ = kamailio_run(lambda pid, ktls: subscribes(client, ktls, a.seconds))
+        # One handshake at a time first: Kamailio 5.6.3's tls module with Debian 12's
+        # OpenSSL 3 corrupts its shared memory under concurrent handshakes
+        # (kamailio/kamailio#3791; tls_threads_mode, the fix, came in 5.7).
+        r["hs1"], r["f1"], _, _ = kamailio_run(lambda pid, ktls: handshakes(client, "tls", ktls, a.seconds, 1))
+        r["hs16"], r["f16"], _, r["crashed"] = kamailio_run(
+            lambda pid, ktls: handshakes(client, "tls", ktls, a.seconds, 16))
+        r["idle_tls"], r["up_tls"], _ = kamailio_run(
+            lambda pid, ktls: idle_cost(client, "tls", ktls, a.idle, lambda: family(pid), window=1))
+        rows.append(r)
+    print(f"{'server':10} {'SUB+NOTIFY/s':>13} {'TLS hs/s x1':>12} {'TLS hs/s x16':>13} {'WSS hs/s x16':>13} "
           f"{'B/idle TLS':>11} {'B/idle WSS':>11}")
     for r in rows:
         hs16 = f"{r['hs16']:.0f}" + (" (crashed)" if r.get("crashed") else "")
         wss = f"{r['wss16']:.0f}" if "wss16" in r else "-"
         iw = f"{r['idle_wss']:.0f}" if "idle_wss" in r else "-"
-        print(f"{r['server']:10} {r['hs1']:>12.0f} {hs16:>13} {wss:>13} {r['idle_tls']:>11.0f} {iw:>11}"
+        print(f"{r['server']:10} {r['sub']:>13.0f} {r['hs1']:>12.0f} {hs16:>13} {wss:>13} {r['idle_tls']:>11.0f} {iw:>11}"
               f"   ({r['up_tls']} idle TLS up)")
+    if len(rows) == 2 and rows[1]["sub"]:
+        print(f"ratio sipevents/kamailio, SUBSCRIBE+NOTIFY over TLS (4 connections x 16 in flight): "
+              f"{rows[0]['sub'] / rows[1]['sub']:.2f}")
     if len(rows) == 2 and rows[1]["hs1"]:
         print(f"ratio sipevents/kamailio, TLS handshakes/s one at a time: {rows[0]['hs1'] / rows[1]['hs1']:.2f}")
 

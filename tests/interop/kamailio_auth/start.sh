@@ -8,6 +8,7 @@
 #   KAM_PERSIST=through|back: registrations and subscriptions written through to the
 #   SQLite file, or flushed to it by a timer
 #   KAM_TLS_PORT, KAM_TLS_CERT, KAM_TLS_KEY: also listen on TLS there (the tls module)
+#   KAM_NOAUTH=1: REGISTER, SUBSCRIBE and PUBLISH without a challenge
 # Stop it with ../../../../shared/interop/kamailio/stop.sh and the same KAM_RUN_DIR.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -47,6 +48,7 @@ if [ -n "${KAM_TLS_PORT:-}" ]; then
         'verify_certificate = no' 'require_certificate = no' >"$RUN/tls.cfg"
     set -- "$@" -A WITH_TLS -A "TLS_PORT=$KAM_TLS_PORT" -A "TLS_CFG=\"$RUN/tls.cfg\""
 fi
+[ -n "${KAM_NOAUTH:-}" ] && set -- "$@" -A WITH_NOAUTH
 case "${KAM_PERSIST:-}" in
     through) set -- "$@" -A WITH_PERSIST ;;
     back) set -- "$@" -A WITH_PERSIST -A WRITE_BACK ;;
