@@ -422,6 +422,9 @@ bool transport_set::on_ws_bytes(const std::shared_ptr<connection>& c, std::strin
         break;
       case ws::event::kind::close:
         // Echo the code (RFC 6455 5.5.1), then close once it is written.
+        if (c->frames->in_message())
+          notice("WebSocket " + transaction::to_string(c->remote) + " closed in mid-message (code " +
+                 std::to_string(ev.close_code) + ")");
         c->closing = true;
         queue(c, ws::encode_close(ev.close_code ? ev.close_code : 1000));
         return false;

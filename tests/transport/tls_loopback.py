@@ -8,6 +8,9 @@ by a test CA. Over TLS (the server checked as RFC 5922 says): a watcher sees ali
 from closed to open as she publishes; bob registers and gets a MESSAGE relayed over his
 TLS connection (the flow), sent by alice over TLS; a sips: --to goes over TLS unasked.
 
+It also checks RFC 5626 CRLF keep-alive pongs over TCP and TLS, and that a relayed
+MESSAGE takes a registration's TLS flow while it is open and its Contact after.
+
 refusals: each ends the request with an error naming the name and the certificate,
 and never falls back to clear text: a certificate for another name, an expired one,
 one from a CA we were not given, a certificate naming the domain only as a sip: URI
@@ -24,6 +27,7 @@ DIR/keys.log and the TLS ports to DIR/decode-as, so the capture check reads insi
 """
 import os
 import socket
+import ssl
 import sys
 import tempfile
 import time
@@ -65,8 +69,9 @@ def notifier(work, ca, cert, key, extra=()):
     udp, tls = free_port(), free_port()
     note_tls_port(tls)
     os.environ.update(env_with_keylog())
-    n = Proc([tool("sipevents-notifier"), "--bind", f"udp:127.0.0.1:{udp}", "--bind", f"tls:127.0.0.1:{tls}",
-              "--domain", "example.com", "--cert", cert, "--key", key, *extra])
+    # TCP on the UDP port as well, for the CRLF keep-alive check.
+    n = Proc([tool("sipevents-notifier"), "--bind", f"udp:127.0.0.1:{udp}", "--bind", f"tcp:127.0.0.1:{udp}",
+              "--bind", f"tls:127.0.0.1:{tls}", "--domain", "example.com", "--cert", cert, "--key", key, *extra])
     wait_for(lambda: any("sipevents-notifier:" in l for l in n.get()), "the notifier to start")
     return n, udp, tls
 
@@ -106,9 +111,65 @@ def flows(work):
         rc, out = run([tool("sipevents-message"), "send", "--from", "sip:alice@example.com", "--to",
                        f"sips:nobody@127.0.0.1:{tls}", "--ca", ca.cert, "to nobody"])
         assert "SIP/2.0 404" in "\n".join(out), out
+        keepalive_and_dead_flow(ca, udp, tls, n)
         print("flows over TLS: register, watch closed->open, publish, page relayed over the flow, sips: URI")
     finally:
         n.kill()
+
+
+def tls_socket(ca, port):
+    ctx = ssl.create_default_context(cafile=ca.cert)
+    ctx.check_hostname = False  # the name check is the tools' business; this is a raw peer
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5))
+    s.settimeout(5)
+    return s
+
+
+def keepalive_and_dead_flow(ca, udp, tls, n):
+    """RFC 5626 4.4.1 pongs over TCP and TLS; a relayed MESSAGE takes the flow while it
+    is open and the Contact once it is gone."""
+    with socket.create_connection(("127.0.0.1", udp), timeout=5) as t:
+        t.sendall(b"\r\n\r\n")
+        assert t.recv(16) == b"\r\n", "no CRLF pong over TCP"
+    s = tls_socket(ca, tls)
+    s.sendall(b"\r\n\r\n")
+    assert s.recv(16) == b"\r\n", "no CRLF pong over TLS"
+    # dora registers over TLS with a UDP Contact.
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    u.settimeout(10)
+    uport = u.getsockname()[1]
+    s.sendall((f"REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:{uport};branch=z9hG4bKdora1\r\n"
+               f"Max-Forwards: 70\r\nFrom: <sip:dora@example.com>;tag=d1\r\nTo: <sip:dora@example.com>\r\n"
+               f"Call-ID: dora-reg\r\nCSeq: 1 REGISTER\r\nContact: <sip:dora@127.0.0.1:{uport}>\r\n"
+               f"Expires: 300\r\nContent-Length: 0\r\n\r\n").encode())
+    assert s.recv(4096).startswith(b"SIP/2.0 200"), "dora's REGISTER"
+
+    def page(text):
+        return Proc([tool("sipevents-message"), "send", "--from", "sip:alice@example.com", "--to",
+                     "sip:dora@example.com", "--via", f"udp:127.0.0.1:{udp}", text])
+
+    def answer(raw):
+        head = raw.split(b"\r\n\r\n", 1)[0].decode()
+        keep = [l for l in head.split("\r\n")[1:] if l.split(":")[0].lower() in ("via", "from", "to", "call-id", "cseq")]
+        return ("SIP/2.0 200 OK\r\n" + "\r\n".join(keep) + "\r\nContent-Length: 0\r\n\r\n").encode()
+
+    # While the TLS connection is open, the page comes over it (the flow).
+    p = page("over the flow")
+    raw = s.recv(65536)
+    assert raw.startswith(b"MESSAGE ") and raw.endswith(b"over the flow"), raw
+    s.sendall(answer(raw))
+    assert p.wait(20) == 0, p.get()
+    # The connection goes: the next page takes the Contact (UDP).
+    s.close()
+    time.sleep(0.3)
+    p = page("to the contact")
+    raw, src = u.recvfrom(65536)
+    assert raw.startswith(b"MESSAGE ") and raw.endswith(b"to the contact"), raw
+    u.sendto(answer(raw), src)
+    assert p.wait(20) == 0, p.get()
+    u.close()
+    print("CRLF pongs over TCP and TLS; a page over dora's TLS flow, then to her Contact once the flow is gone")
 
 
 def refusals(work):

@@ -13,8 +13,8 @@ connection; sends a MESSAGE to a UDP UA registered as bob; and answers the serve
 WebSocket pings. None of it is ever sent to the .invalid address.
 
 refusals: an upgrade without the sip protocol (400), an unmasked client frame (close
-1002), an oversize frame (close 1009), a connection cut in mid-message, and one that
-never upgrades (closed at the deadline): each is logged, and a good client is still
+1002), an oversize frame (close 1009), a connection cut in mid-message, a close frame
+in mid-message (echoed), and one that never upgrades (closed at the deadline): each is logged, and a good client is still
 served afterwards.
 """
 import os
@@ -209,6 +209,18 @@ def refusals(work):
         time.sleep(0.2)
         c.close()
         logged("closed before its message ended")
+
+        # A close frame between the fragments of a message: echoed, then closed, logged.
+        c = WsClient("127.0.0.1", ws_port)
+        c.send_raw(c.frame(1, b"REGISTER sip:example.com SIP/2.0\r\n", fin=False) +
+                   c.frame(8, b"\x03\xe8going away"))
+        try:
+            c.recv()
+            raise AssertionError("no close came back")
+        except Closed as e:
+            assert e.code == 1000, e.code
+        logged("closed in mid-message (code 1000)")
+        c.close()
 
         silent = socket.create_connection(("127.0.0.1", ws_port))
         silent.settimeout(10)
