@@ -1,9 +1,12 @@
 // sipevents-welcome: RFC 3680's welcome notice. Watches the registration state of
 // some AoRs (Event: reg) and greets every contact that becomes active with a MESSAGE.
 //
-//   sipevents-welcome --server udp:HOST:PORT --from URI [--text TEXT] [--count N]
-//                     [--user NAME --password PW] --watch AOR...
+//   sipevents-welcome --server udp|tcp|tls:HOST:PORT --from URI [--text TEXT] [--count N]
+//                     [--ca FILE] [--user NAME --password PW] --watch AOR...
 //
+// --via is another name for --server. Over tls: the server's certificate must name the
+// domain of --from (RFC 5922), chained to --ca or the system's CAs; the welcomes go
+// through the server too (the contacts are not ours to reach over TLS).
 // Prints one line per event: the NOTIFY states, each contact that became active, and
 // the status of each welcome MESSAGE. With --count it exits 0 after N welcomes got 2xx.
 #include <cstdio>
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "../common/net.hpp"
+#include "../common/tls.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/pager/pager.hpp"
 #include "sipevents/reg/reg_package.hpp"
@@ -28,6 +32,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> watch;
   long count = -1;
   tools::login login;
+  tools::tls_options tls;
   bool bad = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -35,9 +40,11 @@ int main(int argc, char** argv) {
       login.take(a, argv[++i]);
     } else if (a == "--watch") {
       while (i + 1 < argc && argv[i + 1][0] != '-') watch.push_back(argv[++i]);
-    } else if (i + 1 < argc && (a == "--server" || a == "--from" || a == "--text" || a == "--count")) {
+    } else if (i + 1 < argc && a == "--ca") {
+      tls.take(a, argv[++i]);
+    } else if (i + 1 < argc && (a == "--server" || a == "--via" || a == "--from" || a == "--text" || a == "--count")) {
       std::string v = argv[++i];
-      if (a == "--server") server = v;
+      if (a == "--server" || a == "--via") server = v;
       else if (a == "--from") from = v;
       else if (a == "--text") text = v;
       else count = std::atol(v.c_str());
@@ -47,13 +54,18 @@ int main(int argc, char** argv) {
   }
   peer srv;
   if (bad || from.empty() || watch.empty() || !sipevents::transaction::parse_peer(server, srv) || !login.complete()) {
-    std::fprintf(stderr, "usage: sipevents-welcome --server udp:HOST:PORT --from URI [--text TEXT] [--count N] "
-                         "[--user NAME --password PW] --watch AOR...\n");
+    std::fprintf(stderr, "usage: sipevents-welcome --server udp|tcp|tls:HOST:PORT --from URI [--text TEXT] [--count N] "
+                         "[--ca FILE] [--user NAME --password PW] --watch AOR...\n");
     return 2;
   }
+  tools::expect_name(srv, from);
 
   st::runtime rt;
   login.attach(rt);
+  if (std::string err; !tls.attach(rt, err)) {
+    std::fprintf(stderr, "%s\n", err.c_str());
+    return 2;
+  }
   std::string local = tools::local_address_for(srv.host);
   // UDP and TCP on one port, so the Contact names the transport the server was asked
   // for: Kamailio, say, sends NOTIFY over TCP only back to a TCP contact.
@@ -74,13 +86,16 @@ int main(int argc, char** argv) {
   int rc = count > 0 ? 1 : 0;
 
   auto welcome = [&](const rg::contact_change& c) {
-    // To the contact itself when it names an address, else through the server.
+    // To the contact itself when it names an address, else through the server. Over TLS
+    // always through the server: it holds the contact's flow, we hold no certificate
+    // that could name the contact.
     peer to = srv;
-    sa::peer_from_uri(c.contact.uri, to);
+    if (srv.transport != sipevents::transaction::transport_kind::tls) sa::peer_from_uri(c.contact.uri, to);
     sipevents::pager::page pg;
     pg.from = from;
     pg.to = c.aor;
-    pg.request_uri = c.contact.uri;
+    // Through the server over TLS: to the AoR, which it relays over the contact's flow.
+    pg.request_uri = srv.transport == sipevents::transaction::transport_kind::tls ? c.aor : c.contact.uri;
     pg.body = text;
     auto msg = pager.build(pg);
     rt.send_request(msg, to, [&, uri = c.contact.uri](const st::request_result& r) {
@@ -98,8 +113,7 @@ int main(int argc, char** argv) {
     p.event = "reg";
     p.from = from;
     p.to = aor;
-    p.contact = "sip:welcome@" + host + ":" + std::to_string(me.port) +
-                (srv.transport == sipevents::transaction::transport_kind::tcp ? ";transport=tcp" : "");
+    p.contact = "sip:welcome@" + host + ":" + std::to_string(me.port) + tools::transport_param(srv);
     p.accept = {std::string(rg::reginfo_type)};
     agent.subscribe(p, [&](std::uint64_t id, const ev::client_event& e) {
       if (e.what == ev::client_event::kind::terminated) {

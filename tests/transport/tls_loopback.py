@@ -112,7 +112,17 @@ def flows(work):
                        f"sips:nobody@127.0.0.1:{tls}", "--ca", ca.cert, "to nobody"])
         assert "SIP/2.0 404" in "\n".join(out), out
         keepalive_and_dead_flow(ca, udp, tls, n)
-        print("flows over TLS: register, watch closed->open, publish, page relayed over the flow, sips: URI")
+        # RFC 3680's welcome notice over TLS: sipevents-welcome watches joe's registration
+        # and greets him through the notifier, which relays over joe's TLS connection.
+        welcome = Proc([tool("sipevents-welcome"), "--server", via, "--ca", ca.cert, "--from",
+                        "sip:welcome@example.com", "--count", "1", "--watch", "sip:joe@example.com"])
+        wait_for(lambda: any(l.startswith("NOTIFY sip:joe@example.com") for l in welcome.get()), "the reg NOTIFY")
+        joe = Proc([tool("sipevents-message"), "listen", "--bind", "udp:127.0.0.1:0", "--count", "1",
+                    "--register", "sip:joe@example.com", "--registrar", via, "--ca", ca.cert])
+        assert welcome.wait(30) == 0, welcome.get()
+        assert joe.wait(20) == 0 and any("Welcome" in l for l in joe.get()), joe.get()
+        print("flows over TLS: register, watch closed->open, publish, page relayed over the flow, sips: URI, "
+              "welcome notice")
     finally:
         n.kill()
 
