@@ -379,7 +379,11 @@ int main(int argc, char** argv) {
     fwd.body({}, r.msg.body());
     st::incoming_request orig = r;
     rt.send_request(fwd, to, [&rt, orig](const st::request_result& res) {
-      if (res.status >= 200) rt.respond(orig, res.status, res.reason);
+      // No answer because the contact could not be reached (its connection is gone, a
+      // WebSocket client's only way in): the user is registered but not reachable now.
+      if (!res.response && (res.status == 0 || res.status == 503))
+        rt.respond(orig, 480, "Temporarily Unavailable");
+      else if (res.status >= 200) rt.respond(orig, res.status, res.reason);
       else rt.respond(orig, 503, "Service Unavailable");
     });
   });

@@ -174,8 +174,14 @@ def flows(work):
         assert conn.pings >= 1, "no WebSocket ping from the server"
         log = "\n".join(n.get())
         assert ".invalid" not in "".join(l for l in n.get() if "transport error" in l), log
-        print(f"{KIND}: register, subscribe (open by registration, closed by PUBLISH), page both ways over the flow, {conn.pings} ping(s)")
         conn.close()
+        # Her connection is gone: a page to her is answered 480, not sent to .invalid.
+        time.sleep(0.3)
+        rc, out = run([tool("sipevents-message"), "send", "--from", "sip:carol@example.com", "--to",
+                       "sip:alice@example.com", "--via", f"udp:127.0.0.1:{udp}", "anyone there?"])
+        assert "SIP/2.0 480" in "\n".join(out), out
+        print(f"{KIND}: register, subscribe (open by registration, closed by PUBLISH), page both ways over the flow, "
+              f"{conn.pings} ping(s), 480 once the connection is gone")
     finally:
         n.kill()
 
