@@ -35,12 +35,12 @@ def main():
     run_dir = tempfile.mkdtemp(prefix="kamailio-auth-")
     env = dict(os.environ, KAM_PORT=str(kport), KAM_RUN_DIR=run_dir, KAM_ALG="" if alg == "MD5" else alg,
                KAM_USERS="alice:alice-pw bob:bob-pw")
-    start = subprocess.run(["sh", os.path.join(HERE, "kamailio_auth", "start.sh")], env=env, capture_output=True,
-                           text=True, timeout=60)
-    assert start.returncode == 0, start.stderr
     srv = f"{transport}:127.0.0.1:{kport}"
     procs = []
     try:
+        start = subprocess.run(["sh", os.path.join(HERE, "kamailio_auth", "start.sh")], env=env, capture_output=True,
+                               text=True, timeout=60)
+        assert start.returncode == 0, start.stderr
         ua = Proc([exe("sipevents-message"), "listen", "--bind", f"{transport}:127.0.0.1:{ua_port}", "--register",
                    "sip:alice@127.0.0.1", "--registrar", srv, "--user", "alice", "--password", "alice-pw",
                    "--count", "1"])

@@ -55,7 +55,15 @@ case "${KAM_PERSIST:-}" in
 esac
 kamailio -c "$@" >"$RUN/check.log" 2>&1 || { cat "$RUN/check.log" >&2; exit 1; }
 setsid kamailio "$@" >"$LOG" 2>&1 </dev/null &
-python3 - "$PORT" <<'PY' || { echo "start.sh: no answer to OPTIONS; see $LOG" >&2; tail -20 "$LOG" >&2; exit 1; }
+KPID=$!
+# A Kamailio that never answers is not left behind: its whole session goes.
+give_up() {
+    echo "start.sh: no answer to OPTIONS; see $LOG" >&2
+    tail -20 "$LOG" >&2
+    kill -KILL -- "-$KPID" 2>/dev/null || kill -KILL "$KPID" 2>/dev/null
+    exit 1
+}
+python3 - "$PORT" <<'PY' || give_up
 import socket, sys, time
 port = int(sys.argv[1])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
