@@ -81,6 +81,8 @@ bool presence_package::registered(std::string_view resource, std::vector<std::st
     registered_.erase(it);
   } else if (it == registered_.end()) {
     registered_.emplace(std::string(resource), std::move(contacts));
+  } else if (it->second == contacts) {
+    return false;  // a refresh: nothing to compose (a REGISTER refresh is the common case)
   } else {
     it->second = std::move(contacts);
   }
