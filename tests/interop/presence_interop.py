@@ -308,6 +308,8 @@ def ua_restart(bindir, interop, transport):
         wait_for(lambda: bs.contacts().get(bob_bs) == "Online", "baresip sees bob Online", 15)
         time.sleep(0.5)  # the last commits of the first life
         n2 = u.restart_notifier()
+        # "listening" comes before the restore ends: wait for its summary line.
+        wait_for(lambda: any(l.startswith("restored from") for l in n2.get()), "the restore summary", 10)
         assert any(l.startswith("restored from") and " 1 subscriptions;" in l for l in n2.get()), n2.get()
         pub.p.terminate()  # removes the publication with its ETag: 200 from the new process
         assert pub.wait(15) == 0 and pub.get()[-1] == "removed", pub.get()
