@@ -40,14 +40,26 @@ std::string publication_server::key(std::string_view event, std::string_view res
   return k;
 }
 
+std::optional<publication_change_kind> publication_change_from(std::string_view s) noexcept {
+  for (int i = 0; i <= static_cast<int>(publication_change_kind::expired); ++i)
+    if (to_string(static_cast<publication_change_kind>(i)) == s) return static_cast<publication_change_kind>(i);
+  return std::nullopt;
+}
+
 void publication_server::persist(const publication& p) {
-  if (journal_)
+  if (journal_ && !remote_)
     journal_->put(store::publication_record{p.etag, p.event, p.resource, p.publisher, p.content_type, p.body,
                                             p.expires_at, p.modified});
 }
 
-void publication_server::forget(const std::string& etag) {
-  if (journal_) journal_->erase(store::record_kind::publication, etag);
+void publication_server::forget(const publication& p, publication_change_kind why) {
+  if (journal_ && !remote_)
+    journal_->erase(store::record_kind::publication, p.etag, p.resource, std::string(to_string(why)),
+                    why == publication_change_kind::expired);
+}
+
+void publication_server::forget_replaced(const publication& p) {
+  if (journal_ && !remote_) journal_->erase(store::record_kind::publication, p.etag, p.resource, "replaced");
 }
 
 bool publication_server::restore(const store::publication_record& r, time_point now) {
@@ -61,7 +73,8 @@ bool publication_server::restore(const store::publication_record& r, time_point 
     ok = ok && d.ok;
   }
   if (!ok) {
-    forget(r.etag);
+    if (journal_)
+      journal_->erase(store::record_kind::publication, r.etag, r.resource, "expired", r.expires_at <= now);
     return false;
   }
   publication p{r.etag, r.event, r.resource, r.publisher, r.content_type, r.body, std::move(d.state),
@@ -72,6 +85,75 @@ bool publication_server::restore(const store::publication_record& r, time_point 
   changes_.push({publication_change_kind::created, r.event, r.resource, r.etag, {}});
   by_etag_.emplace(r.etag, std::move(p));
   return true;
+}
+
+bool publication_server::apply_remote(const store::publication_record& r, time_point now,
+                                      transaction::clock::duration hold) {
+  if (r.expires_at + hold <= now) return false;
+  auto pk = packages_.find(r.event);
+  if (pk == packages_.end()) return false;
+  const std::string k = key(r.event, r.resource);
+  auto it = by_etag_.find(r.etag);
+  if (it != by_etag_.end() && it->second.expires_at == r.expires_at && it->second.body == r.body &&
+      it->second.publisher == r.publisher) {
+    it->second.hold = hold;  // the same write delivered again
+    return true;
+  }
+  // The publication this write continues: itself (the same tag), or one the writer
+  // replaced with this tag.
+  std::optional<publication> before;
+  if (it != by_etag_.end()) {
+    before = std::move(it->second);
+    by_etag_.erase(it);
+  } else if (auto rp = replaced_.find(k); rp != replaced_.end()) {
+    before = std::move(rp->second);
+    replaced_.erase(rp);
+  }
+  decoded d;
+  if (!before || before->body != r.body) {
+    sm::media_type mt;
+    if (sm::parse_media_type(r.content_type, mt)) return false;
+    d = pk->second.pkg->decode(mt, r.body);
+    if (!d.ok) return false;
+  } else {
+    d.state = std::move(before->state);
+  }
+  publication p{r.etag, r.event, r.resource, r.publisher, r.content_type, r.body, std::move(d.state),
+                r.expires_at, r.modified, hold};
+  seq_ = std::max(seq_, r.modified);
+  auto& list = by_entity_[k];
+  publication_change c{publication_change_kind::created, r.event, r.resource, r.etag, {}};
+  if (before) {
+    c.kind = before->body == r.body ? publication_change_kind::refreshed : publication_change_kind::modified;
+    c.old_etag = before->etag;
+    std::replace(list.begin(), list.end(), before->etag, r.etag);
+    if (std::find(list.begin(), list.end(), r.etag) == list.end()) list.push_back(r.etag);
+  } else {
+    list.push_back(r.etag);
+  }
+  timers_.push({p.acts_at(), p.etag});
+  changes_.push(std::move(c));
+  by_etag_.insert_or_assign(r.etag, std::move(p));
+  return true;
+}
+
+void publication_server::apply_remote_erase(std::string_view etag, std::string_view reason) {
+  auto it = by_etag_.find(etag);
+  if (it == by_etag_.end()) return;
+  remote_ = true;
+  if (reason == "replaced") {
+    const std::string k = key(it->second.event, it->second.resource);
+    if (auto e = by_entity_.find(k); e != by_entity_.end()) {
+      // Kept in the list (the new tag takes its place) unless no write follows.
+      std::erase(e->second, it->first);
+      if (e->second.empty()) by_entity_.erase(e);
+    }
+    replaced_.insert_or_assign(k, std::move(it->second));
+    by_etag_.erase(it);
+  } else {
+    remove(it, publication_change_from(reason).value_or(publication_change_kind::removed));
+  }
+  remote_ = false;
 }
 
 std::string publication_server::new_etag() {
@@ -197,6 +279,8 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
   }
   publication p = std::move(it->second);
   by_etag_.erase(it);
+  forget_replaced(p);
+  p.hold = {};  // refreshed here: its expiry is ours to act on now
   p.etag = new_etag();
   p.publisher = publisher;
   p.expires_at = now + seconds(expires);
@@ -214,12 +298,11 @@ sm::message_builder publication_server::on_publish(const sm::message& req, time_
   if (timers_.size() > 2 * by_etag_.size() + 64) {
     // Refreshes leave stale entries; rebuild so a fast refresher cannot grow the heap.
     std::vector<timer> live;
-    for (const auto& [t, pub] : by_etag_) live.emplace_back(pub.expires_at, t);
+    for (const auto& [t, pub] : by_etag_) live.emplace_back(pub.acts_at(), t);
     live.emplace_back(p.expires_at, p.etag);
     timers_ = decltype(timers_)(std::greater<>(), std::move(live));
   }
   changes_.push({kind, event, resource, p.etag, old});
-  forget(old);
   persist(p);
   auto& stored = by_etag_[p.etag] = std::move(p);
   return ok(stored.etag, expires);
@@ -233,7 +316,7 @@ void publication_server::remove(etag_map::iterator it, publication_change_kind w
     if (e->second.empty()) by_entity_.erase(e);
   }
   changes_.push({why, it->second.event, it->second.resource, it->first, {}});
-  forget(it->first);
+  forget(it->second, why);
   by_etag_.erase(it);
 }
 
@@ -242,13 +325,13 @@ void publication_server::advance(time_point now) {
     auto [at, etag] = timers_.top();
     timers_.pop();
     auto it = by_etag_.find(etag);
-    if (it == by_etag_.end() || it->second.expires_at != at) continue;
+    if (it == by_etag_.end() || it->second.acts_at() != at) continue;
     remove(it, publication_change_kind::expired);
   }
   // Drop stale heads so next_deadline() names a live one.
   while (!timers_.empty()) {
     auto it = by_etag_.find(timers_.top().second);
-    if (it != by_etag_.end() && it->second.expires_at == timers_.top().first) break;
+    if (it != by_etag_.end() && it->second.acts_at() == timers_.top().first) break;
     timers_.pop();
   }
 }

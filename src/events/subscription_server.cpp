@@ -273,7 +273,7 @@ std::uint64_t subscription_server::restore(const store::subscription_record& r, 
   const std::string key = usage_key(r.call_id, r.local_tag, r.remote_tag, r.package, r.event_id);
   if (pit == packages_.end() || r.state == static_cast<std::uint8_t>(sub_state::terminated) || by_key_.count(key) ||
       r.key.empty()) {
-    if (journal_) journal_->erase(store::record_kind::subscription, r.key);
+    if (journal_) journal_->erase(store::record_kind::subscription, r.key, r.resource, "terminated");
     return 0;
   }
   // Continue above every CSeq the reservation allowed before the restart.
@@ -418,7 +418,8 @@ void subscription_server::remove(std::uint64_t id, events::reason why, std::uint
     v.erase(std::remove(v.begin(), v.end(), id), v.end());
     if (v.empty()) by_resource_.erase(rit);
   }
-  if (journal_) journal_->erase(store::record_kind::subscription, s.store_key);
+  if (journal_)
+    journal_->erase(store::record_kind::subscription, s.store_key, std::string(resource_of(s)), "terminated");
   dialogs_.release(did);
   s.pkg->watcher_gone(id);
   subs_.erase(it);

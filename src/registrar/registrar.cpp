@@ -22,6 +22,12 @@ std::string_view to_string(binding_event e) noexcept {
   return "";
 }
 
+std::optional<binding_event> binding_event_from(std::string_view s) noexcept {
+  for (int i = 0; i <= static_cast<int>(binding_event::rejected); ++i)
+    if (to_string(static_cast<binding_event>(i)) == s) return static_cast<binding_event>(i);
+  return std::nullopt;
+}
+
 std::uint32_t binding::expires_in(time_point now) const {
   if (expires_at <= now) return 0;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(expires_at - now).count();
@@ -61,15 +67,16 @@ binding from_record(const store::binding_record& r) {
   return b;
 }
 
-void registrar::report(const std::string& aor, const binding& b, binding_event e) {
-  if (journal_) {
+void registrar::report(const std::string& aor, const binding& b, binding_event e, bool journaled) {
+  if (journal_ && journaled) {
     switch (e) {
       case binding_event::registered: case binding_event::created: case binding_event::refreshed:
       case binding_event::shortened:
         journal_->put(to_record(aor, b));
         break;
       default:
-        journal_->erase(store::record_kind::binding, b.id);
+        journal_->erase(store::record_kind::binding, b.id, aor, std::string(to_string(e)),
+                        e == binding_event::expired);
         break;
     }
   }
@@ -78,7 +85,7 @@ void registrar::report(const std::string& aor, const binding& b, binding_event e
 
 void registrar::restore(const store::binding_record& r, time_point now) {
   if (r.expires_at <= now || r.aor.empty()) {
-    if (journal_) journal_->erase(store::record_kind::binding, r.id);
+    if (journal_) journal_->erase(store::record_kind::binding, r.id, r.aor, "expired", true);
     return;
   }
   std::vector<binding>& v = aors_[r.aor];
@@ -86,6 +93,45 @@ void registrar::restore(const store::binding_record& r, time_point now) {
   v.push_back(from_record(r));
   sort(v);
   schedule(r.aor);
+}
+
+void registrar::apply_remote(const store::binding_record& r, time_point now, transaction::clock::duration hold) {
+  if (r.aor.empty() || r.expires_at + hold <= now) return;
+  std::vector<binding>& v = aors_[r.aor];
+  binding nb = from_record(r);
+  nb.hold = hold;
+  auto it = std::find_if(v.begin(), v.end(), [&](const binding& b) { return b.id == r.id; });
+  binding_event ev = binding_event::registered;
+  if (it != v.end()) {
+    // The same write delivered again (a catch-up re-reading what was applied).
+    if (it->expires_at == nb.expires_at && it->cseq == nb.cseq && it->call_id == nb.call_id && it->uri == nb.uri &&
+        it->params == nb.params && it->q == nb.q) {
+      it->hold = hold;
+      return;
+    }
+    ev = nb.expires_at < it->expires_at ? binding_event::shortened : binding_event::refreshed;
+    *it = nb;
+  } else {
+    v.push_back(nb);
+  }
+  sort(v);
+  schedule(r.aor);
+  auto b = std::find_if(v.begin(), v.end(), [&](const binding& x) { return x.id == r.id; });
+  report(r.aor, *b, ev, false);
+}
+
+bool registrar::apply_remote_erase(std::string_view aor, std::string_view id, binding_event why) {
+  auto it = aors_.find(aor);
+  if (it == aors_.end()) return false;
+  auto& v = it->second;
+  auto b = std::find_if(v.begin(), v.end(), [&](const binding& x) { return x.id == id; });
+  if (b == v.end()) return false;
+  binding gone = std::move(*b);
+  v.erase(b);
+  std::string key = it->first;
+  if (v.empty()) aors_.erase(it);
+  report(key, gone, why, false);
+  return true;
 }
 
 void registrar::sort(std::vector<binding>& v) {
@@ -98,7 +144,7 @@ void registrar::schedule(const std::string& aor) {
   auto it = aors_.find(aor);
   if (it == aors_.end() || it->second.empty()) return;
   time_point t = time_point::max();
-  for (const auto& b : it->second) t = std::min(t, b.expires_at);
+  for (const auto& b : it->second) t = std::min(t, b.acts_at());
   timers_.push({t, aor});
 }
 
@@ -256,6 +302,7 @@ sm::message_builder registrar::on_register(const sm::message& req, time_point no
         b.call_id = call_id;
         b.cseq = cseq;
         b.expires_at = at;
+        b.hold = {};  // refreshed here: its expiry is ours to act on now
         b.q = p.c->q;
         b.params = contact_params(p.c->value);
         b.display_name = std::string(p.c->value.display);
@@ -331,7 +378,7 @@ void registrar::advance(time_point now) {
     auto& v = it->second;
     std::vector<binding> kept;
     for (auto& b : v) {
-      if (b.expires_at <= now) report(aor, b, binding_event::expired);
+      if (b.acts_at() <= now) report(aor, b, binding_event::expired);
       else kept.push_back(std::move(b));
     }
     if (kept.empty()) {
@@ -350,7 +397,7 @@ time_point registrar::next_deadline() const {
     auto it = aors_.find(t.aor);
     if (it != aors_.end()) {
       for (const auto& b : it->second)
-        if (b.expires_at == t.at) return t.at;
+        if (b.acts_at() == t.at) return t.at;
     }
     timers_.pop();
   }

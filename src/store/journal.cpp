@@ -36,6 +36,16 @@ time_point expiry_of(const record& r) noexcept {
   return std::visit(visitor{}, r);
 }
 
+std::string group_of(const record& r) {
+  struct visitor {
+    std::string operator()(const binding_record& x) const { return x.aor; }
+    std::string operator()(const publication_record& x) const { return x.resource; }
+    std::string operator()(const subscription_record& x) const { return x.resource; }
+    std::string operator()(const meta_record&) const { return {}; }
+  };
+  return std::visit(visitor{}, r);
+}
+
 void journal::add(entry e, bool newer) {
   auto [it, fresh] = index_.try_emplace({e.kind, e.key}, entries_.size());
   if (fresh) {
@@ -51,11 +61,14 @@ void journal::put(record r) {
   entry e;
   e.kind = kind_of(r);
   e.key = key_of(r);
+  e.group = group_of(r);
   e.value = std::move(r);
   add(std::move(e), true);
 }
 
-void journal::erase(record_kind k, std::string key) { add(entry{k, std::move(key), std::nullopt}, true); }
+void journal::erase(record_kind k, std::string key, std::string group, std::string reason, bool if_expired) {
+  add(entry{k, std::move(key), std::nullopt, std::move(group), std::move(reason), if_expired}, true);
+}
 
 std::vector<entry> journal::take() {
   index_.clear();

@@ -199,6 +199,10 @@ stored to_stored(const entry& e, const clock_pair& clocks) {
   stored s;
   s.kind = e.kind;
   s.key = e.key;
+  s.group = e.group;
+  s.reason = e.reason;
+  s.if_expired = e.if_expired;
+  s.now_wall_ms = clocks.wall_ms;
   if (e.value) {
     s.value = encode(*e.value, clocks);
     time_point x = expiry_of(*e.value);

@@ -74,12 +74,12 @@ void runtime::on_bytes(std::string_view bytes, const peer& from) {
 
 void runtime::send_request(const sm::message_builder& request, const peer& dest, result_handler done,
                            std::function<void(const sm::message&)> provisional) {
-  if (commit_posted_) {
+  if (holding()) {
     // Behind the responses this turn holds (a NOTIFY must not overtake the 200 of
     // its SUBSCRIBE, and its CSeq reservation is committed first).
     held_.push_back({0, {}, [this, request, dest, done = std::move(done), provisional = std::move(provisional)] {
                        send_request(request, dest, done, provisional);
-                     }});
+                     }, turn_});
     return;
   }
   pending p;
@@ -209,9 +209,9 @@ bool runtime::finish(const sm::message_builder& response, sm::message& m) const 
 bool runtime::respond(const incoming_request& req, const sm::message_builder& response) {
   sm::message m;
   if (!finish(response, m)) return false;
-  if (commit_posted_) {
+  if (holding()) {
     // What this turn wrote is not durable yet: the answer waits for the commit.
-    held_.push_back({req.txn, std::move(m), {}});
+    held_.push_back({req.txn, std::move(m), {}, turn_});
     return true;
   }
   return send_response(req.txn, m);
@@ -236,6 +236,7 @@ void runtime::set_store(store::journal* j, store::state_store* s, store_policy p
   store_policy_ = std::move(p);
   if (!journal_) return;
   journal_->on_first([this] {
+    ++turn_;
     // Once per turn; while the store fails, the retry timer commits instead.
     if (commit_posted_ || !store_healthy_) return;
     commit_posted_ = true;
@@ -249,7 +250,7 @@ void runtime::set_store(store::journal* j, store::state_store* s, store_policy p
 bool runtime::flush_store() {
   if (!journal_) return true;
   commit_store();
-  return store_healthy_;
+  return store_healthy_ && !in_flight_;
 }
 
 bool runtime::store_gated(const sm::message& m) const {
@@ -258,9 +259,11 @@ bool runtime::store_gated(const sm::message& m) const {
 }
 
 namespace {
-/// A 500 in place of a 2xx whose state could not be stored (same transaction headers).
-sm::message unstored(const sm::message& ok, std::uint32_t retry_after, const sm::parse_limits& limits) {
-  auto b = sm::message_builder::response(500, "Server Error: State Not Stored");
+/// The policy's answer in place of a 2xx whose state could not be stored (same
+/// transaction headers).
+sm::message unstored(const sm::message& ok, const store_policy& p, const sm::parse_limits& limits) {
+  auto b = sm::message_builder::response(p.status, p.status == 503 ? "Service Unavailable: State Not Stored"
+                                                                    : "Server Error: State Not Stored");
   for (const sm::header_field& h : ok.headers()) {
     switch (h.id) {
       case sm::hdr::via: case sm::hdr::from: case sm::hdr::to: case sm::hdr::call_id: case sm::hdr::cseq:
@@ -271,7 +274,7 @@ sm::message unstored(const sm::message& ok, std::uint32_t retry_after, const sm:
         break;
     }
   }
-  b.header(sm::hdr::retry_after, std::to_string(retry_after));
+  b.header(sm::hdr::retry_after, std::to_string(p.retry_after));
   sm::message m;
   (void)sm::parse_framed(b.text(), m, limits);
   return m;
@@ -280,46 +283,71 @@ sm::message unstored(const sm::message& ok, std::uint32_t retry_after, const sm:
 
 void runtime::commit_store() {
   commit_posted_ = false;
-  if (!journal_) return;
-  const auto now = transaction::clock::now();
+  if (!journal_ || in_flight_) return;  // the commit in flight starts the next when it ends
   std::vector<store::entry> taken = journal_->take();
-  std::error_code ec;
-  if (!taken.empty()) {
-    const store::clock_pair clocks = clocks_now();
-    std::vector<store::stored> batch;
-    batch.reserve(taken.size());
-    for (const store::entry& e : taken) batch.push_back(store::to_stored(e, clocks));
-    ec = store_->commit(batch);
+  const std::uint64_t covers = turn_;
+  if (taken.empty()) {
+    committed({}, {}, covers);
+    return;
   }
-  std::vector<held_response> held = std::move(held_);
-  held_.clear();
+  const store::clock_pair clocks = clocks_now();
+  std::vector<store::stored> batch;
+  batch.reserve(taken.size());
+  for (const store::entry& e : taken) batch.push_back(store::to_stored(e, clocks));
+  in_flight_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  store_->commit_async(std::move(batch), [this, alive, taken = std::move(taken), covers](std::error_code ec) mutable {
+    if (!alive.expired()) committed(ec, std::move(taken), covers);
+  });
+}
+
+void runtime::committed(std::error_code ec, std::vector<store::entry> taken, std::uint64_t covers) {
+  in_flight_ = false;
+  const auto now = transaction::clock::now();
   if (ec) {
     const std::size_t n = taken.size();
     journal_->restore(std::move(taken));
     ++store_failures_;
     if (store_healthy_ || now - store_logged_at_ >= store_policy_.retry_interval) {
-      log(log_level::error, fmt::format("store: {} records not stored ({} failed commits): {}; answering 500 "
+      log(log_level::error, fmt::format("store: {} records not stored ({} failed commits): {}; answering {} "
                                         "to {} until it can be written",
-                                        n, store_failures_, store_->last_error(),
+                                        n, store_failures_, store_->last_error(), store_policy_.status,
                                         transaction::join(store_policy_.methods)));
       store_logged_at_ = now;
       store_failures_ = 0;
     }
     store_healthy_ = false;
     store_retry_at_ = now + store_policy_.retry_interval;
-    for (held_response& h : held)
-      if (!h.request && h.msg.status() >= 200 && h.msg.status() < 300 && store_gated(h.msg))
-        h.msg = unstored(h.msg, store_policy_.retry_after, cfg_.layer.limits);
+    for (held_response& h : held_)
+      if (h.turn <= covers && !h.request && h.msg.status() >= 200 && h.msg.status() < 300 && store_gated(h.msg))
+        h.msg = unstored(h.msg, store_policy_, cfg_.layer.limits);
   } else if (!store_healthy_) {
     store_healthy_ = true;
     store_retry_at_ = transaction::time_point::max();
     log(log_level::warning, fmt::format("store: writable again ({} records stored)", taken.size()));
   }
+  // What waited for this commit leaves, in the order it was made; while the store
+  // fails, everything does (nothing is held then).
   std::weak_ptr<bool> alive = alive_;
-  for (const held_response& h : held) {
+  while (!held_.empty() && (held_.front().turn <= covers || !store_healthy_)) {
+    held_response h = std::move(held_.front());
+    held_.pop_front();
+    releasing_ = true;
     if (h.request) h.request();
     else send_response(h.txn, h.msg);
     if (alive.expired()) return;
+    releasing_ = false;
+  }
+  // Turns that wrote while this commit was in flight go in the next.
+  if (store_healthy_ && !journal_->empty() && !commit_posted_) {
+    commit_posted_ = true;
+    asio::post(io_, [this, alive] {
+      if (!alive.expired()) commit_store();
+    });
+  } else if (!held_.empty() && !commit_posted_ && !in_flight_) {
+    // Held behind a turn that wrote nothing after all (its entries coalesced away).
+    committed({}, {}, turn_);
+    return;
   }
   rearm();
 }
@@ -389,7 +417,10 @@ void runtime::pump() {
         if (server_auth_ && !authenticate(r)) break;
         if (!store_healthy_ && store_gated(r.msg)) {
           // What this request would change cannot be stored now.
-          auto b = sm::message_builder::response_to(r.msg, 500, "Server Error: State Not Stored", r.to_tag);
+          auto b = sm::message_builder::response_to(
+              r.msg, store_policy_.status,
+              store_policy_.status == 503 ? "Service Unavailable: State Not Stored" : "Server Error: State Not Stored",
+              r.to_tag);
           b.header(sm::hdr::retry_after, std::to_string(store_policy_.retry_after));
           pumping_ = false;
           respond(r, b);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -30,10 +31,15 @@ struct publication {
   std::any state;             ///< the body as the package decoded it (package::decode)
   time_point expires_at{};
   std::uint64_t modified = 0; ///< order of the last body change among all publications
+  /// How long after expires_at this server acts on the expiry: zero for publications
+  /// made here, a grace for those another node of a cluster wrote (it acts first).
+  transaction::clock::duration hold{};
+  time_point acts_at() const noexcept { return expires_at + hold; }
 };
 
 enum class publication_change_kind : std::uint8_t { created, modified, refreshed, removed, expired };
 std::string_view to_string(publication_change_kind k) noexcept;
+std::optional<publication_change_kind> publication_change_from(std::string_view s) noexcept;
 
 struct publication_change {
   publication_change_kind kind = publication_change_kind::created;
@@ -86,6 +92,15 @@ class publication_server {
   /// whose package or body is no longer understood, is erased from the store instead.
   /// Returns whether it was taken.
   bool restore(const store::publication_record& r, time_point now);
+  /// Another node's write of a publication (a cluster sharing a store): taken in and
+  /// queued as the change it was there (created, modified, refreshed; nothing when it
+  /// is what this server holds already), without a journal write. Its expiry is acted
+  /// on here `hold` after it is due. False when its package or body is not understood.
+  bool apply_remote(const store::publication_record& r, time_point now, transaction::clock::duration hold);
+  /// Another node's erase of a publication for `reason` (a publication_change_kind, or
+  /// "replaced" when a refresh or modification gave it a new tag: the write of the new
+  /// one follows and is reported as that refresh or modification).
+  void apply_remote_erase(std::string_view etag, std::string_view reason);
 
   /// Expires publications whose time has come.
   void advance(time_point now);
@@ -121,7 +136,12 @@ class publication_server {
   std::uint64_t seq_ = 0;
   store::journal* journal_ = nullptr;
   void persist(const publication& p);
-  void forget(const std::string& etag);
+  void forget(const publication& p, publication_change_kind why);
+  void forget_replaced(const publication& p);
+  bool remote_ = false;  // applying another node's write: nothing is journaled
+  // Publications another node replaced, by event + ' ' + resource: the write of the
+  // new tag that follows is reported as their refresh or modification.
+  std::unordered_map<std::string, publication, string_hash, std::equal_to<>> replaced_;
 };
 
 }  // namespace sipevents::events

@@ -31,6 +31,11 @@ struct binding {
   std::string received;  ///< where the REGISTER came from ("udp:192.0.2.1:5060"): the flow
   time_point expires_at{};
   time_point registered_at{};
+  /// How long after expires_at this registrar acts on the expiry: zero for bindings
+  /// made here, a grace for those another node of a cluster wrote (that node acts
+  /// first; this one only when it is gone).
+  transaction::clock::duration hold{};
+  time_point acts_at() const noexcept { return expires_at + hold; }
   /// Seconds left at `now`, rounded up so a live binding never shows 0.
   std::uint32_t expires_in(time_point now) const;
 };
@@ -48,6 +53,8 @@ enum class binding_event : std::uint8_t {
   rejected,     ///< removed by policy
 };
 std::string_view to_string(binding_event e) noexcept;
+/// The event named `s` (to_string's words); nullopt for anything else.
+std::optional<binding_event> binding_event_from(std::string_view s) noexcept;
 
 struct binding_change {
   std::string aor;
@@ -85,6 +92,13 @@ class registrar {
   /// Takes back a binding stored before a restart. One that expired meanwhile is
   /// erased from the store instead (its watchers get full state when restored).
   void restore(const store::binding_record& r, time_point now);
+  /// Another node's write of a binding (a cluster sharing a store): taken in and
+  /// reported like a local change (registered, refreshed, shortened; nothing when it
+  /// is what this registrar holds already), without a journal write. Its expiry is
+  /// acted on here `hold` after it is due.
+  void apply_remote(const store::binding_record& r, time_point now, transaction::clock::duration hold);
+  /// Another node's removal of a binding, reported with `why`, without a journal write.
+  bool apply_remote_erase(std::string_view aor, std::string_view id, binding_event why);
 
   /// Expires bindings whose time has come.
   void advance(time_point now);
@@ -106,7 +120,7 @@ class registrar {
     std::string aor;
     bool operator>(const timer_item& o) const noexcept { return at > o.at; }
   };
-  void report(const std::string& aor, const binding& b, binding_event e);
+  void report(const std::string& aor, const binding& b, binding_event e, bool journaled = true);
   void schedule(const std::string& aor);
   void sort(std::vector<binding>& v);
 

@@ -18,7 +18,19 @@ struct entry {
   record_kind kind = record_kind::meta;
   std::string key;
   std::optional<record> value;  ///< nullopt: erase
+  /// The resource the record belongs to (AoR, presentity; empty for meta): what a
+  /// shared store partitions by and other nodes find the record under.
+  std::string group;
+  /// For an erase: why, in the words of the layer that made it (a binding_event,
+  /// a publication_change_kind), so that other nodes report it alike.
+  std::string reason;
+  /// For an erase: only when the stored record has expired. An expiry acted on here
+  /// must not remove what a refresh made elsewhere has just stored.
+  bool if_expired = false;
 };
+
+/// The group of a record: its AoR or resource.
+std::string group_of(const record& r);
 
 class journal {
  public:
@@ -27,7 +39,9 @@ class journal {
   void on_first(std::function<void()> wake) { wake_ = std::move(wake); }
 
   void put(record r);
-  void erase(record_kind k, std::string key);
+  /// Erases (k, key) of `group` (see entry) for `reason`.
+  void erase(record_kind k, std::string key, std::string group = {}, std::string reason = {},
+             bool if_expired = false);
 
   bool empty() const noexcept { return entries_.empty(); }
   std::size_t size() const noexcept { return entries_.size(); }

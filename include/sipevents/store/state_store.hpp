@@ -31,6 +31,10 @@ struct stored {
   std::string key;
   std::optional<std::string> value;  ///< nullopt: erase
   std::int64_t expires_wall_ms = 0;  ///< for the adapter's own clean-up and indexes; 0: never
+  std::string group;                 ///< entry::group
+  std::string reason;                ///< entry::reason
+  bool if_expired = false;           ///< entry::if_expired
+  std::int64_t now_wall_ms = 0;      ///< when it was written: what if_expired compares with
 };
 
 /// Record <-> bytes. The first byte is the format version, so a newer program reads
@@ -54,6 +58,13 @@ class state_store {
   /// Writes every entry in one transaction: all of it is durable when this returns
   /// no error, none of it otherwise.
   virtual std::error_code commit(std::span<const stored> batch) = 0;
+  /// Writes `batch` and calls `done` with the outcome, on the caller's thread: at once
+  /// for an embedded store (the default calls commit), later for one behind a server.
+  /// An error means the batch may be stored in part or not at all, never that it is
+  /// durable; writing it again must be harmless.
+  virtual void commit_async(std::vector<stored> batch, std::function<void(std::error_code)> done) {
+    done(commit(batch));
+  }
   /// Calls `each` for every stored value of `kind`.
   virtual std::error_code load(record_kind kind,
                                const std::function<void(std::string_view key, std::string_view value)>& each) = 0;

@@ -8,6 +8,7 @@
 // Callbacks may call back into the runtime (send, respond) freely.
 #pragma once
 #include <asio.hpp>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -50,9 +51,12 @@ store::clock_pair clocks_now();
 /// How the runtime keeps a store (set_store).
 struct store_policy {
   /// Requests whose 2xx acknowledges stored state: held until it is committed, and
-  /// answered 500 with Retry-After while the store cannot be written.
+  /// answered `status` with Retry-After while the store cannot be written.
   std::vector<std::string> methods{"REGISTER", "PUBLISH", "SUBSCRIBE"};
-  std::uint32_t retry_after = 10;  ///< seconds, on those 500s
+  /// 500 for a store of this process (its disk is the fault); 503 for one a server
+  /// keeps (the service is degraded, another node or a later try may do).
+  std::uint16_t status = 500;
+  std::uint32_t retry_after = 10;  ///< seconds, on those answers
   /// While the store fails, a commit is tried again this often; failures are logged
   /// at most this often.
   std::chrono::milliseconds retry_interval{1000};
@@ -147,12 +151,16 @@ class runtime {
   /// Commits what the core writes to `j` into `s` (neither owned; nullptr turns it
   /// off). The records of one event-loop turn go in one transaction at its end, and
   /// every response and request of that turn waits for it: a 2xx is sent only once what it
-  /// acknowledges is durable. When a commit fails, the 2xx of the policy's methods
-  /// become 500 with Retry-After, those methods are answered so at once until a retried
-  /// commit succeeds, and the failure is logged at most once per retry interval.
+  /// acknowledges is durable. With a store that commits asynchronously, one commit is
+  /// in flight at a time; what later turns write goes in the next, and what they send
+  /// waits behind the answers held before it, in order. When a commit fails, the 2xx
+  /// of the policy's methods become its status with Retry-After, those methods are
+  /// answered so at once until a retried commit succeeds, and the failure is logged at
+  /// most once per retry interval.
   void set_store(store::journal* j, store::state_store* s, store_policy p = {});
   /// Commits what the journal holds now (e.g. at start, before the first request
-  /// leaves). False when the commit failed.
+  /// leaves). False when the commit failed; with an asynchronous store, also while it
+  /// is still in flight (what it holds back leaves when it ends).
   bool flush_store();
   /// False while the store cannot be written.
   bool store_healthy() const noexcept { return store_healthy_; }
@@ -223,14 +231,23 @@ class runtime {
     transaction::txn_id txn = 0;
     message::message msg;
     std::function<void()> request;  ///< set for a request: sends it
+    std::uint64_t turn = 0;         ///< leaves once the commit covering this turn ends
   };
+  /// Whether what is sent now must wait behind a commit.
+  bool holding() const noexcept {
+    return store_healthy_ && (commit_posted_ || in_flight_ || (!held_.empty() && !releasing_));
+  }
   void commit_store();
+  void committed(std::error_code ec, std::vector<store::entry> taken, std::uint64_t covers);
   bool store_gated(const message::message& req) const;
   bool send_response(transaction::txn_id txn, const message::message& m);
   store::journal* journal_ = nullptr;
   store::state_store* store_ = nullptr;
   store_policy store_policy_;
-  std::vector<held_response> held_;
+  std::deque<held_response> held_;
+  std::uint64_t turn_ = 0;  // numbers the turns that write: what a held item waits for
+  bool in_flight_ = false;
+  bool releasing_ = false;  // sending what a commit held: the next held item is not overtaken
   bool commit_posted_ = false;
   bool store_healthy_ = true;
   transaction::time_point store_retry_at_ = transaction::time_point::max();
