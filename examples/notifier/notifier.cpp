@@ -8,6 +8,7 @@
 //                      [--max-connections-per-source N] [--min-expires N] [--max-watchers N]
 //                      [--max-transactions N] [--users FILE [--auth-secret HEX]
 //                      [--auth-algorithms LIST] [--auth-no-uri-check]] [--db FILE [--db-sync full|normal]]
+//                      [--redis HOST:PORT [--node-id ID] [--lease S] [--redis-prefix P] [--redis-partitions N]]
 //                      [--verbose | --quiet]
 //   sipevents-notifier --db FILE --dump
 //
@@ -23,6 +24,18 @@
 // newer version wrote, is refused at start (exit 2) and left untouched.
 // --dump prints the stored bindings, publications and subscriptions as JSON lines
 // and exits without serving.
+//
+// --redis makes this notifier one node of a service: every notifier with the same
+// Redis and --redis-prefix (default "sipevents:" + the first --domain + ":") shares
+// its bindings, publications (an ETag from one node is good on all), subscriptions
+// and nonce key. A REGISTER or PUBLISH on any node reaches the watchers on every
+// node; each subscription is NOTIFYed by the node that owns it, once per change. A
+// node renews a lease every --lease/3 seconds (default 5); when a node's lease
+// lapses, another claims its subscriptions and NOTIFYs each watcher from its own
+// Contact. --node-id (default: the host name) names the node; a node restarted with
+// its id takes its subscriptions back at once. While Redis cannot be written,
+// REGISTER, PUBLISH and SUBSCRIBE get 503 with Retry-After; the rest goes on from
+// memory, and the node carries on when Redis is back. docs/scale-out.md has the design.
 //
 // --users turns digest authentication on for every request it serves: REGISTER,
 // SUBSCRIBE and PUBLISH are challenged with 401, relayed MESSAGEs with 407, in the
@@ -66,6 +79,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
 #include "sipevents/agent/event_agent.hpp"
@@ -75,6 +90,7 @@
 #include "sipevents/reg/reg_package.hpp"
 #include "sipevents/registrar/registrar.hpp"
 #include "sipevents/store_sqlite/sqlite_store.hpp"
+#include "notifier_cluster.hpp"
 #include "notifier_store.hpp"
 
 namespace st = sipevents::transport;
@@ -95,7 +111,9 @@ int usage() {
                "                          [--max-connections-per-source N] [--min-expires N] [--max-watchers N]\n"
                "                          [--max-transactions N] [--users FILE [--auth-secret HEX]\n"
                "                          [--auth-algorithms MD5,SHA-256,...] [--auth-no-uri-check]]\n"
-               "                          [--db FILE [--db-sync full|normal]] [--verbose | --quiet]\n"
+               "                          [--db FILE [--db-sync full|normal]]\n"
+               "                          [--redis HOST:PORT [--node-id ID] [--lease S] [--redis-prefix P]\n"
+               "                          [--redis-partitions N]] [--verbose | --quiet]\n"
                "       sipevents-notifier --db FILE --dump\n");
   return 2;
 }
@@ -160,6 +178,8 @@ int main(int argc, char** argv) {
   std::size_t max_connections = 0, max_per_source = 0;
   bool quiet = false, verbose = false, no_uri_check = false, dump = false;
   std::string users_file, auth_secret_hex, auth_algorithms, db_file, db_sync = "full";
+  std::string redis_addr, node_id, redis_prefix;
+  long lease_s = 5, redis_partitions = 16;
   tools::tls_options tls;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -196,6 +216,11 @@ int main(int argc, char** argv) {
     else if (a == "--auth-algorithms") auth_algorithms = v;
     else if (a == "--db") db_file = v;
     else if (a == "--db-sync") db_sync = v;
+    else if (a == "--redis") redis_addr = v;
+    else if (a == "--node-id") node_id = v;
+    else if (a == "--lease") lease_s = std::atol(v.c_str());
+    else if (a == "--redis-prefix") redis_prefix = v;
+    else if (a == "--redis-partitions") redis_partitions = std::atol(v.c_str());
     else return usage();
   }
   if (dump) return db_file.empty() ? usage() : tools::dump_store(db_file);
@@ -214,9 +239,46 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (binds.empty() || rcfg.domains.empty() || (quiet && verbose) ||
+  if (binds.empty() || rcfg.domains.empty() || (quiet && verbose) || (!redis_addr.empty() && db) ||
+      lease_s <= 0 || redis_partitions <= 0 || redis_partitions > 16384 ||
+      ((!node_id.empty() || !redis_prefix.empty()) && redis_addr.empty()) ||
       ((!auth_secret_hex.empty() || !auth_algorithms.empty() || no_uri_check) && users_file.empty()))
     return usage();
+
+  asio::io_context io(1);
+  std::unique_ptr<sipevents::store_redis::redis_store> redis;
+  std::vector<sipevents::store::stored> shared;  // what the service held when this node joined
+  if (!redis_addr.empty()) {
+    sipevents::store_redis::redis_config rc;
+    if (!tools::parse_redis_address(redis_addr, rc.link)) return usage();
+    if (node_id.empty()) {
+      char host[256] = {};
+      gethostname(host, sizeof host - 1);
+      node_id = host;
+    }
+    rc.node = node_id;
+    rc.prefix = redis_prefix.empty() ? "sipevents:" + rcfg.domains.front() + ":" : redis_prefix;
+    rc.lease = std::chrono::seconds(lease_s);
+    rc.partitions = static_cast<unsigned>(redis_partitions);
+    redis = std::make_unique<sipevents::store_redis::redis_store>(io, rc);
+    redis->start();
+    if (!tools::run_until(io, *redis, [&] { return redis->healthy(); }, std::chrono::seconds(5))) {
+      std::fprintf(stderr, "sipevents-notifier: cannot reach Redis at %s\n", redis_addr.c_str());
+      return 2;
+    }
+    bool joined = false;
+    std::error_code jec;
+    redis->join([&](std::error_code ec, std::vector<sipevents::store_redis::held_record> held) {
+      jec = ec;
+      shared = tools::as_stored(std::move(held));
+      joined = true;
+    });
+    if (!tools::run_until(io, *redis, [&] { return joined; }, std::chrono::seconds(30)) || jec) {
+      std::fprintf(stderr, "sipevents-notifier: cannot join the service on Redis at %s: %s\n", redis_addr.c_str(),
+                   joined ? redis->last_error().c_str() : "timed out");
+      return 2;
+    }
+  }
 
   sipevents::auth::user_table users;
   bool new_secret = false;
@@ -252,7 +314,24 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "sipevents-notifier: --auth-secret takes an even number of hex digits\n");
       return 2;
     }
-    if (auth_secret_hex.empty() && db) {
+    if (auth_secret_hex.empty() && redis) {
+      // One nonce key for the service: the first node makes it, the others take it.
+      std::array<std::uint8_t, 32> key{};
+      sipevents::crypto::default_crypto().random(key);
+      bool got = false;
+      std::error_code sec;
+      redis->put_meta_once("auth.secret", std::string(reinterpret_cast<const char*>(key.data()), key.size()),
+                           [&](std::error_code ec, std::string v) {
+                             sec = ec;
+                             acfg.secret = std::move(v);
+                             got = true;
+                           });
+      if (!tools::run_until(io, *redis, [&] { return got; }, std::chrono::seconds(5)) || sec || acfg.secret.empty()) {
+        std::fprintf(stderr, "sipevents-notifier: cannot share the nonce key on Redis: %s\n",
+                     redis->last_error().c_str());
+        return 2;
+      }
+    } else if (auth_secret_hex.empty() && db) {
       // Nonces handed out before a restart stay good: the key is kept with the state.
       acfg.secret = std::string(sipevents::store::meta_value(stored, "auth.secret"));
       if (acfg.secret.empty()) {
@@ -279,7 +358,7 @@ int main(int argc, char** argv) {
   if (ws_ping >= 0) cfg.transport.ws_ping_interval = std::chrono::seconds(ws_ping);
   if (max_connections) cfg.transport.max_connections = max_connections;
   if (max_per_source) cfg.transport.max_connections_per_source = max_per_source;
-  st::runtime rt(cfg);
+  st::runtime rt(io, cfg);
   {
     std::string err;
     if (!tls.attach(rt, err)) {
@@ -422,11 +501,66 @@ int main(int argc, char** argv) {
     stored = {};  // the core holds it now; a copy for the life of the process is waste
   }
 
+  std::optional<sipevents::cluster::replica> replica;
+  if (redis) {
+    registrar.set_journal(&journal);
+    esc.set_journal(&journal);
+    agent.notifier().set_journal(&journal);
+    replica.emplace(&registrar, &esc,
+                    sipevents::cluster::replica_config{std::chrono::seconds(lease_s), acfg.server.contact});
+    const auto now = sipevents::transaction::clock::now();
+    replica->load(shared, st::clocks_now(), now);
+    driver.publish();
+    agent.pump();
+    std::printf("joined the service on Redis %s as %s: %zu bindings, %zu publications\n", redis_addr.c_str(),
+                redis->incarnation().c_str(), registrar.binding_count(), esc.size());
+    shared = {};
+    st::store_policy policy;
+    policy.status = 503;  // the service is degraded: a client may try another node or later
+    policy.retry_after = 5;
+    rt.set_store(&journal, redis.get(), policy);
+    redis->on_deadline([&rt] { rt.rearm(); });
+    rt.add_timed(*redis);
+    auto* rs = redis.get();
+    redis->follow(
+        [&](const sipevents::store_redis::remote_change& c) {
+          replica->apply(c.entries, st::clocks_now(), sipevents::transaction::clock::now());
+          driver.publish();
+          agent.pump();
+          rt.rearm();
+        },
+        [&, rs](unsigned partition, std::vector<sipevents::store_redis::held_record> held) {
+          const auto recs = tools::as_stored(std::move(held));
+          replica->resync(recs, [rs, partition](std::string_view g) { return rs->partition_of(g) == partition; },
+                          st::clocks_now(), sipevents::transaction::clock::now());
+          rt.log(st::log_level::warning, "cluster: partition " + std::to_string(partition) +
+                                             " read again (changes were trimmed from its stream)");
+          driver.publish();
+          agent.pump();
+        });
+    redis->on_claimed([&](const std::string& dead, std::vector<sipevents::store_redis::held_record> held) {
+      const auto t0 = std::chrono::steady_clock::now();
+      std::size_t n = 0;
+      for (const auto& rec : replica->take_over(tools::as_stored(std::move(held)), st::clocks_now()))
+        n += agent.restore(rec) != 0;
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+      rt.log(st::log_level::warning, "cluster: took over " + std::to_string(n) + " subscriptions of " + dead +
+                                         " (" + std::to_string(us.count()) + " us)");
+    });
+    redis->on_lease_lost([&](std::vector<std::string> kept) {
+      const std::size_t gone = agent.notifier().release_except(kept);
+      rt.log(st::log_level::error, "cluster: this node's lease had lapsed; " + std::to_string(gone) +
+                                       " subscriptions were taken over by other nodes and are no longer served here");
+    });
+  }
+
   std::printf("sipevents-notifier: registrar, reg notifier, presence server and MESSAGE relay for");
   for (const auto& d : rcfg.domains) std::printf(" %s", d.c_str());
   if (authenticator) std::printf(" (digest authentication, %zu users)", users.size());
+  if (redis) std::printf(" (node %s of a service on Redis)", node_id.c_str());
   std::printf("\n");
   std::fflush(stdout);
+  io.restart();
   rt.run();
   return 0;
 }

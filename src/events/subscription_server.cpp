@@ -1,5 +1,7 @@
 #include "sipevents/events/subscription_server.hpp"
 
+#include <unordered_set>
+
 #include <algorithm>
 
 #include "sipevents/transaction/transaction_layer.hpp"
@@ -403,6 +405,17 @@ bool subscription_server::terminate(std::uint64_t id, events::reason why, time_p
   if (it == subs_.end() || it->second.ending) return false;
   send_notify(id, it->second, now, why, retry_after);
   return true;
+}
+
+std::size_t subscription_server::release_except(const std::vector<std::string>& kept) {
+  std::unordered_set<std::string_view> keep(kept.begin(), kept.end());
+  std::vector<std::uint64_t> gone;
+  for (const auto& [id, s] : subs_)
+    if (!s.store_key.empty() && !keep.count(s.store_key)) gone.push_back(id);
+  store::journal* j = std::exchange(journal_, nullptr);
+  for (std::uint64_t id : gone) remove(id, events::reason::none, 0);
+  journal_ = j;
+  return gone.size();
 }
 
 void subscription_server::remove(std::uint64_t id, events::reason why, std::uint16_t status) {

@@ -87,6 +87,9 @@ class event_agent final : public transport::timed {
   void serve_publications(events::publication_server& esc, publication_handler h);
   /// Takes back a stored publication into the ESC; the handler hears it as created.
   bool restore(const store::publication_record& r);
+  /// Hands on what the cores queued outside the agent's own calls (another node's
+  /// writes applied to the ESC): the handler hears each change, NOTIFYs leave.
+  void pump() { flush(); }
 
   // ---- timed -----------------------------------------------------------------------
   transaction::time_point next_deadline() const override;

@@ -111,6 +111,10 @@ class publication_server {
   std::vector<const publication*> publications(std::string_view event, std::string_view resource) const;
   const publication* find(std::string_view etag) const;
   std::size_t size() const noexcept { return by_etag_.size(); }
+  /// Calls `f` for every live publication.
+  void for_each(const std::function<void(const publication&)>& f) const {
+    for (const auto& [etag, p] : by_etag_) f(p);
+  }
 
  private:
   struct registered {

@@ -125,6 +125,11 @@ class subscription_server {
   /// its new id, 0 when it was dropped (unknown package, ended, a duplicate).
   std::uint64_t restore(const store::subscription_record& r, time_point now);
 
+  /// Another node of a cluster took these subscriptions over: every stored one whose
+  /// key is not in `kept` is forgotten here, without a NOTIFY or a journal write (its
+  /// new owner serves it). Returns how many.
+  std::size_t release_except(const std::vector<std::string>& kept);
+
   void advance(time_point now);
   time_point next_deadline() const;
   bool poll(server_event& out);

@@ -109,6 +109,11 @@ class registrar {
   /// or nullptr when it has none.
   const std::vector<binding>* lookup(std::string_view aor) const;
   std::size_t aor_count() const noexcept { return aors_.size(); }
+  /// Calls `f` for every binding of every AoR.
+  void for_each(const std::function<void(const std::string& aor, const binding& b)>& f) const {
+    for (const auto& [aor, list] : aors_)
+      for (const auto& b : list) f(aor, b);
+  }
   /// Bindings of every AoR.
   std::size_t binding_count() const noexcept;
   bool serves(std::string_view domain) const;
