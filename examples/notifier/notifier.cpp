@@ -11,6 +11,7 @@
 //                      [--redis HOST:PORT [--node-id ID] [--lease S] [--redis-prefix P] [--redis-partitions N]]
 //                      [--verbose | --quiet]
 //   sipevents-notifier --db FILE --dump
+//   sipevents-notifier --redis HOST:PORT --domain DOMAIN [--redis-prefix P] --dump
 //
 // --db keeps every binding, publication and subscription in an SQLite file (WAL),
 // so a restart, even after kill -9, loses nothing that was acknowledged: a 2xx to
@@ -22,8 +23,8 @@
 // crash of the process but not of the machine (default full). With --users and no
 // --auth-secret the nonce key is kept there too. A file that is not ours, or that a
 // newer version wrote, is refused at start (exit 2) and left untouched.
-// --dump prints the stored bindings, publications and subscriptions as JSON lines
-// and exits without serving.
+// --dump prints the stored bindings, publications and subscriptions (of the file, or
+// of the service on Redis) as JSON lines and exits without serving.
 //
 // --redis makes this notifier one node of a service: every notifier with the same
 // Redis and --redis-prefix (default "sipevents:" + the first --domain + ":") shares
@@ -114,7 +115,8 @@ int usage() {
                "                          [--db FILE [--db-sync full|normal]]\n"
                "                          [--redis HOST:PORT [--node-id ID] [--lease S] [--redis-prefix P]\n"
                "                          [--redis-partitions N]] [--verbose | --quiet]\n"
-               "       sipevents-notifier --db FILE --dump\n");
+               "       sipevents-notifier --db FILE --dump\n"
+               "       sipevents-notifier --redis HOST:PORT --domain DOMAIN [--redis-prefix P] --dump\n");
   return 2;
 }
 
@@ -223,7 +225,7 @@ int main(int argc, char** argv) {
     else if (a == "--redis-partitions") redis_partitions = std::atol(v.c_str());
     else return usage();
   }
-  if (dump) return db_file.empty() ? usage() : tools::dump_store(db_file);
+  if (dump && redis_addr.empty()) return db_file.empty() ? usage() : tools::dump_store(db_file);
   if (db_sync != "full" && db_sync != "normal") return usage();
   std::unique_ptr<sipevents::store_sqlite::sqlite_store> db;
   sipevents::store::loaded stored;
@@ -239,7 +241,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (binds.empty() || rcfg.domains.empty() || (quiet && verbose) || (!redis_addr.empty() && db) ||
+  if ((binds.empty() && !dump) || rcfg.domains.empty() || (quiet && verbose) || (!redis_addr.empty() && db) ||
       lease_s <= 0 || redis_partitions <= 0 || redis_partitions > 16384 ||
       ((!node_id.empty() || !redis_prefix.empty()) && redis_addr.empty()) ||
       ((!auth_secret_hex.empty() || !auth_algorithms.empty() || no_uri_check) && users_file.empty()))
@@ -266,6 +268,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "sipevents-notifier: cannot reach Redis at %s\n", redis_addr.c_str());
       return 2;
     }
+    if (dump) return tools::dump_redis(io, *redis);
     bool joined = false;
     std::error_code jec;
     redis->join([&](std::error_code ec, std::vector<sipevents::store_redis::held_record> held) {
@@ -520,6 +523,7 @@ int main(int argc, char** argv) {
     policy.retry_after = 5;
     rt.set_store(&journal, redis.get(), policy);
     redis->on_deadline([&rt] { rt.rearm(); });
+    redis->on_notice([&rt](const std::string& s) { rt.log(st::log_level::warning, "cluster: " + s); });
     rt.add_timed(*redis);
     auto* rs = redis.get();
     redis->follow(

@@ -13,6 +13,7 @@
 #include "sipevents/cluster/cluster_replica.hpp"
 #include "sipevents/store_redis/redis_store.hpp"
 #include "sipevents/transport/runtime.hpp"
+#include "notifier_store.hpp"
 
 namespace tools {
 
@@ -55,6 +56,42 @@ inline bool parse_redis_address(const std::string& a, sipevents::store_redis::li
   out.host = host;
   out.port = port;
   return true;
+}
+
+/// --redis --dump: every record of the service as JSON lines (print_loaded), read
+/// without joining.
+inline int dump_redis(asio::io_context& io, sipevents::store_redis::redis_store& store) {
+  namespace ss = sipevents::store;
+  bool done = false;
+  std::error_code ec;
+  std::vector<sipevents::store_redis::held_record> held;
+  store.read_all([&](std::error_code e, std::vector<sipevents::store_redis::held_record> h) {
+    ec = e;
+    held = std::move(h);
+    done = true;
+  });
+  if (!run_until(io, store, [&] { return done; }, std::chrono::seconds(60)) || ec) {
+    std::fprintf(stderr, "sipevents-notifier: cannot read Redis: %s\n", done ? store.last_error().c_str() : "timed out");
+    return 2;
+  }
+  const ss::clock_pair clocks = sipevents::transport::clocks_now();
+  ss::loaded l;
+  for (const auto& h : held) {
+    ss::record r;
+    if (!ss::decode(h.kind, h.value, clocks, r)) {
+      ++l.unreadable;
+      continue;
+    }
+    std::visit([&](auto& x) {
+      using T = std::decay_t<decltype(x)>;
+      if constexpr (std::is_same_v<T, ss::binding_record>) l.bindings.push_back(std::move(x));
+      else if constexpr (std::is_same_v<T, ss::publication_record>) l.publications.push_back(std::move(x));
+      else if constexpr (std::is_same_v<T, ss::subscription_record>) l.subscriptions.push_back(std::move(x));
+      else l.meta.push_back(std::move(x));
+    }, r);
+  }
+  print_loaded(l, clocks);
+  return 0;
 }
 
 }  // namespace tools

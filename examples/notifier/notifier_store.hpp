@@ -22,22 +22,9 @@ inline std::string utc(std::int64_t wall_ms) {
   return buf;
 }
 
-/// Prints every stored binding, publication and subscription as one JSON object per
-/// line; the file is opened but not created, and nothing is written to it.
-inline int dump_store(const std::string& path) {
+/// Prints every binding, publication and subscription of `l` as one JSON object per line.
+inline void print_loaded(const sipevents::store::loaded& l, const sipevents::store::clock_pair& clocks) {
   namespace ss = sipevents::store;
-  std::string err;
-  auto db = sipevents::store_sqlite::sqlite_store::open(path, {.create = false}, err);
-  if (!db) {
-    std::fprintf(stderr, "sipevents-notifier: %s\n", err.c_str());
-    return 2;
-  }
-  const ss::clock_pair clocks = sipevents::transport::clocks_now();
-  ss::loaded l;
-  if (ss::load_all(*db, clocks, l)) {
-    std::fprintf(stderr, "sipevents-notifier: %s: %s\n", path.c_str(), db->last_error().c_str());
-    return 2;
-  }
   auto when = [&](ss::time_point t, nlohmann::json& j, const char* name) {
     const std::int64_t ms = clocks.to_wall(t);
     j[name] = utc(ms);
@@ -75,6 +62,25 @@ inline int dump_store(const std::string& path) {
     line(j);
   }
   if (l.unreadable) std::fprintf(stderr, "sipevents-notifier: %zu records in an unknown format\n", l.unreadable);
+}
+
+/// Prints every stored binding, publication and subscription as one JSON object per
+/// line; the file is opened but not created, and nothing is written to it.
+inline int dump_store(const std::string& path) {
+  namespace ss = sipevents::store;
+  std::string err;
+  auto db = sipevents::store_sqlite::sqlite_store::open(path, {.create = false}, err);
+  if (!db) {
+    std::fprintf(stderr, "sipevents-notifier: %s\n", err.c_str());
+    return 2;
+  }
+  const ss::clock_pair clocks = sipevents::transport::clocks_now();
+  ss::loaded l;
+  if (ss::load_all(*db, clocks, l)) {
+    std::fprintf(stderr, "sipevents-notifier: %s: %s\n", path.c_str(), db->last_error().c_str());
+    return 2;
+  }
+  print_loaded(l, clocks);
   return 0;
 }
 

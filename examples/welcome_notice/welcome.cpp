@@ -2,8 +2,10 @@
 // some AoRs (Event: reg) and greets every contact that becomes active with a MESSAGE.
 //
 //   sipevents-welcome --server udp|tcp|tls:HOST:PORT --from URI [--text TEXT] [--count N]
-//                     [--ca FILE] [--user NAME --password PW] --watch AOR...
+//                     [--relay udp|tcp|tls:HOST:PORT] [--ca FILE] [--user NAME --password PW] --watch AOR...
 //
+// --relay sends the welcomes to the AoR through that server (another node of the
+// service, a proxy) instead of to the contact itself.
 // --via is another name for --server. Over tls: the server's certificate must name the
 // domain of --from (RFC 5922), chained to --ca or the system's CAs; the welcomes go
 // through the server too (the contacts are not ours to reach over TLS).
@@ -28,7 +30,7 @@ namespace st = sipevents::transport;
 using sipevents::transaction::peer;
 
 int main(int argc, char** argv) {
-  std::string server, from, text = "Welcome to the example.com service!";
+  std::string server, from, relay, text = "Welcome to the example.com service!";
   std::vector<std::string> watch;
   long count = -1;
   tools::login login;
@@ -42,20 +44,23 @@ int main(int argc, char** argv) {
       while (i + 1 < argc && argv[i + 1][0] != '-') watch.push_back(argv[++i]);
     } else if (i + 1 < argc && a == "--ca") {
       tls.take(a, argv[++i]);
-    } else if (i + 1 < argc && (a == "--server" || a == "--via" || a == "--from" || a == "--text" || a == "--count")) {
+    } else if (i + 1 < argc && (a == "--server" || a == "--via" || a == "--from" || a == "--text" || a == "--count" ||
+                               a == "--relay")) {
       std::string v = argv[++i];
       if (a == "--server" || a == "--via") server = v;
       else if (a == "--from") from = v;
       else if (a == "--text") text = v;
+      else if (a == "--relay") relay = v;
       else count = std::atol(v.c_str());
     } else {
       bad = true;
     }
   }
-  peer srv;
-  if (bad || from.empty() || watch.empty() || !sipevents::transaction::parse_peer(server, srv) || !login.complete()) {
+  peer srv, relay_peer;
+  if (bad || from.empty() || watch.empty() || !sipevents::transaction::parse_peer(server, srv) || !login.complete() ||
+      (!relay.empty() && !sipevents::transaction::parse_peer(relay, relay_peer))) {
     std::fprintf(stderr, "usage: sipevents-welcome --server udp|tcp|tls:HOST:PORT --from URI [--text TEXT] [--count N] "
-                         "[--ca FILE] [--user NAME --password PW] --watch AOR...\n");
+                         "[--relay udp|tcp|tls:HOST:PORT] [--ca FILE] [--user NAME --password PW] --watch AOR...\n");
     return 2;
   }
   tools::expect_name(srv, from);
@@ -89,13 +94,14 @@ int main(int argc, char** argv) {
     // To the contact itself when it names an address, else through the server. Over TLS
     // always through the server: it holds the contact's flow, we hold no certificate
     // that could name the contact.
-    peer to = srv;
-    if (srv.transport != sipevents::transaction::transport_kind::tls) sa::peer_from_uri(c.contact.uri, to);
+    const bool through = !relay.empty() || srv.transport == sipevents::transaction::transport_kind::tls;
+    peer to = relay.empty() ? srv : relay_peer;
+    if (!through) sa::peer_from_uri(c.contact.uri, to);
     sipevents::pager::page pg;
     pg.from = from;
     pg.to = c.aor;
-    // Through the server over TLS: to the AoR, which it relays over the contact's flow.
-    pg.request_uri = srv.transport == sipevents::transaction::transport_kind::tls ? c.aor : c.contact.uri;
+    // Through a server: to the AoR, which it relays to the contact (over its flow).
+    pg.request_uri = through ? c.aor : c.contact.uri;
     pg.body = text;
     auto msg = pager.build(pg);
     rt.send_request(msg, to, [&, uri = c.contact.uri](const st::request_result& r) {

@@ -215,13 +215,20 @@ redis_store::redis_store(asio::io_context& io, redis_config cfg)
   if (cfg_.partitions == 0) cfg_.partitions = 1;
   for (const char* s : scripts) sha_.push_back(sha1_hex(s));
   positions_.assign(cfg_.partitions, "0-0");
-  main_.on_connect([this] { load_scripts(); });
+  main_.on_connect([this] {
+    load_scripts();
+    if (joined_) notice("Redis: store connection made again");
+  });
+  main_.on_disconnect([this](const std::string& why) { notice("Redis: store connection lost: " + why); });
   feed_.on_connect([this] {
     feed_fresh_ = true;
     feed_reading_ = false;
     if (following_) catch_up();
   });
-  feed_.on_disconnect([this](const std::string&) { feed_reading_ = false; });
+  feed_.on_disconnect([this](const std::string& why) {
+    feed_reading_ = false;
+    if (following_) notice("Redis: change feed lost (" + why + "); reading on from where it stopped once back");
+  });
 }
 
 redis_store::~redis_store() { *alive_ = false; }
@@ -409,22 +416,26 @@ void redis_store::join(std::function<void(std::error_code, std::vector<held_reco
             renew_at_ = now + cfg_.lease / 3;
             check_at_ = now;  // an earlier incarnation of this node is claimed at once
             if (on_deadline_) on_deadline_();
-            struct all {
-              std::size_t left;
-              std::error_code ec;
-              std::vector<held_record> out;
-              std::function<void(std::error_code, std::vector<held_record>)> done;
-            };
-            auto st = std::make_shared<all>(all{cfg_.partitions, {}, {}, std::move(done)});
-            for (unsigned p = 0; p < cfg_.partitions; ++p) {
-              read_partition(p, [this, st, p](std::error_code e, std::string id, std::vector<held_record> recs) {
-                if (e && !st->ec) st->ec = e;
-                positions_[p] = std::move(id);
-                for (auto& h : recs) st->out.push_back(std::move(h));
-                if (--st->left == 0) st->done(st->ec, st->ec ? std::vector<held_record>{} : std::move(st->out));
-              });
-            }
+            read_all(std::move(done));
           });
+}
+
+void redis_store::read_all(std::function<void(std::error_code, std::vector<held_record>)> done) {
+  struct all {
+    std::size_t left;
+    std::error_code ec;
+    std::vector<held_record> out;
+    std::function<void(std::error_code, std::vector<held_record>)> done;
+  };
+  auto st = std::make_shared<all>(all{cfg_.partitions, {}, {}, std::move(done)});
+  for (unsigned p = 0; p < cfg_.partitions; ++p) {
+    read_partition(p, [this, st, p](std::error_code e, std::string id, std::vector<held_record> recs) {
+      if (e && !st->ec) st->ec = e;
+      positions_[p] = std::move(id);
+      for (auto& h : recs) st->out.push_back(std::move(h));
+      if (--st->left == 0) st->done(st->ec, st->ec ? std::vector<held_record>{} : std::move(st->out));
+    });
+  }
 }
 
 void redis_store::follow(std::function<void(const remote_change&)> on_change,
@@ -456,6 +467,9 @@ void redis_store::catch_up() {
         }
       }
       if (--st->left) return;
+      notice("Redis: change feed back; " +
+             (st->gaps.empty() ? std::string("catching up from the stream positions it had")
+                               : std::to_string(st->gaps.size()) + " partitions trimmed past its position are read again"));
       for (unsigned gp : st->gaps) {
         ++fstats_.resyncs;
         read_partition(gp, [this, gp](std::error_code e, std::string id, std::vector<held_record> recs) {
@@ -558,6 +572,7 @@ void redis_store::renew(transaction::time_point now) {
           [this](std::error_code ec, const redis_reply& r) {
             renewing_ = false;
             if (ec || r.integer != 0) return;
+            notice("Redis: this node's lease had lapsed; taken again");
             // The lease had lapsed: another node may have claimed our subscriptions.
             // Ask which are still ours (SMEMBERS per partition) and tell the owner.
             struct st_t {

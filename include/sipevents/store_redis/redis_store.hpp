@@ -76,6 +76,8 @@ class redis_store final : public store::state_store, public transport::timed {
   /// partition. `done` gets everything held (or an error); the change streams are
   /// read from that instant on once follow() is called.
   void join(std::function<void(std::error_code, std::vector<held_record>)> done);
+  /// Reads every partition without joining (a dump, a check): nothing is written.
+  void read_all(std::function<void(std::error_code, std::vector<held_record>)> done);
   /// Reads other nodes' changes for ever from the positions join() took; after a
   /// reconnect it reads on where it stopped, or (when the streams were trimmed past
   /// it) hands the whole partition to `resync`.
@@ -89,6 +91,9 @@ class redis_store final : public store::state_store, public transport::timed {
   /// Called when this node's own lease was found lapsed (others may have claimed
   /// its subscriptions): with the subscription keys it still owns.
   void on_lease_lost(std::function<void(std::vector<std::string> still_owned)> f) { on_lease_lost_ = std::move(f); }
+  /// Hears what an operator wants to know: a connection lost and back, a catch-up, a
+  /// partition read again, a lease found lapsed.
+  void on_notice(std::function<void(const std::string&)> f) { on_notice_ = std::move(f); }
   /// Sets a meta record unless one is there; `done` gets the value that is.
   void put_meta_once(const std::string& name, const std::string& bytes,
                      std::function<void(std::error_code, std::string)> done);
@@ -146,6 +151,10 @@ class redis_store final : public store::state_store, public transport::timed {
   std::function<void(const std::string&, std::vector<held_record>)> on_claimed_;
   std::function<void(std::vector<std::string>)> on_lease_lost_;
   std::function<void()> on_deadline_;
+  std::function<void(const std::string&)> on_notice_;
+  void notice(const std::string& s) const {
+    if (on_notice_) on_notice_(s);
+  }
   transaction::time_point renew_at_ = transaction::time_point::max();
   transaction::time_point check_at_ = transaction::time_point::max();
   bool renewing_ = false, checking_ = false;
