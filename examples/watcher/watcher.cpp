@@ -2,9 +2,12 @@
 //
 //   sipevents-watcher --event PKG --from URI --server udp|tcp|tls:HOST:PORT [--ca FILE]
 //                     [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]
-//                     [--user NAME --password PW]
+//                     [--direct] [--user NAME --password PW]
 //                     TARGET-URI
 //
+// The SUBSCRIBE goes to --server; its refreshes and the unsubscribe go there too (an
+// outbound proxy), or with --direct to the notifier's Contact, as a UA without a proxy
+// sends them: a notifier node that takes the subscription over moves them to itself.
 // --via is another name for --server. Over tls: the server's certificate must name the
 // domain of TARGET-URI (RFC 5922), chained to --ca or the system's CAs.
 //
@@ -42,7 +45,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: sipevents-watcher --event PKG --from URI --server udp|tcp|tls:HOST:PORT [--ca FILE]\n"
                "                         [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]\n"
-               "                         [--user NAME --password PW]\n"
+               "                         [--direct] [--user NAME --password PW]\n"
                "                         TARGET-URI\n");
   return 2;
 }
@@ -169,7 +172,7 @@ int main(int argc, char** argv) {
   std::string server;
   long count = -1;
   double duration = -1;
-  bool text = false;
+  bool text = false, direct = false;
   tools::login login;
   tools::tls_options tls;
   for (int i = 1; i < argc; ++i) {
@@ -190,6 +193,7 @@ int main(int argc, char** argv) {
     else if (a == "--count") { if (!val(n)) return usage(); count = std::atol(n.c_str()); }
     else if (a == "--duration") { if (!val(n)) return usage(); duration = std::atof(n.c_str()); }
     else if (a == "--text") text = true;
+    else if (a == "--direct") direct = true;
     else if (a == "--user" || a == "--password") { if (!val(n)) return usage(); login.take(a, n); }
     else if (!a.empty() && a[0] == '-') return usage();
     else p.to = a;
@@ -218,6 +222,7 @@ int main(int argc, char** argv) {
   p.contact = "sip:watcher@" + tools::bracket(local) + ":" + std::to_string(bound.port) + tools::transport_param(srv);
   sa::agent_config cfg;
   cfg.outbound = srv;
+  cfg.outbound_in_dialog = !direct;
   sa::event_agent agent(rt, cfg);
 
   int rc = 1;

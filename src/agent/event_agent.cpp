@@ -68,7 +68,7 @@ event_agent::~event_agent() {
 void event_agent::send(const ev::request_out& r, bool from_client,
                        std::function<void(const transport::request_result&)> done) {
   peer to;
-  if (from_client && cfg_.outbound) {
+  if (from_client && cfg_.outbound && (cfg_.outbound_in_dialog || !r.in_dialog)) {
     to = *cfg_.outbound;
   } else if (!route_to(r.next_hop, r.flow, rt_, to)) {
     rt_.log(transport::log_level::warning, fmt::format("cannot route to {}: no numeric host", r.next_hop));

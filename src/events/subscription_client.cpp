@@ -143,7 +143,7 @@ void subscription_client::unsubscribe(time_point now) {
     l.refresh_at = time_point::max();
     l.notify_by = now + 64 * cfg_.timers.t1;
     client_event e;
-    e.request = {k, std::move(b), d->next_hop(), {}};
+    e.request = {k, std::move(b), d->next_hop(), {}, true};
     out_.push_back(std::move(e));
   }
   last_reason_ = reason::unsubscribed;
@@ -334,7 +334,7 @@ void subscription_client::send_refresh(const std::string& tag, leg& l) {
   pending_[k] = {purpose::refresh, tag};
   l.in_flight = k;
   client_event e;
-  e.request = {k, std::move(b), d->next_hop(), {}};
+  e.request = {k, std::move(b), d->next_hop(), {}, true};
   out_.push_back(std::move(e));
 }
 

@@ -354,7 +354,7 @@ void subscription_server::send_notify(std::uint64_t id, sub& s, time_point now, 
   server_event e;
   e.what = server_event::kind::send;
   e.sub = id;
-  e.request = {key, std::move(b), d->next_hop(), s.flow};
+  e.request = {key, std::move(b), d->next_hop(), s.flow, true};
   out_.push_back(std::move(e));
   reschedule(id, s);
 }

@@ -64,13 +64,13 @@ class Redis:
 class Node:
     """One sipevents-notifier of the service, on UDP and TCP at one port."""
 
-    def __init__(self, bindir, name, redis, extra=()):
+    def __init__(self, bindir, name, redis, extra=(), domain="example.com"):
         self.name = name
         self.port = free_port()
         self.addr = ("127.0.0.1", self.port)
         self.udp = f"udp:127.0.0.1:{self.port}"
         self.argv = [os.path.join(bindir, "sipevents-notifier"), "--bind", self.udp, "--bind",
-                     f"tcp:127.0.0.1:{self.port}", "--domain", "example.com", "--min-expires", "1",
+                     f"tcp:127.0.0.1:{self.port}", "--domain", domain, "--min-expires", "1",
                      "--redis", f"127.0.0.1:{redis.port}", "--node-id", name, *extra]
         self.p = None
         self.start()

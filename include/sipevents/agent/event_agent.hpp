@@ -25,6 +25,11 @@ struct agent_config {
   /// Where client requests go (an outbound proxy, e.g. the PBX); without it they go
   /// to their next hop URI, which must then carry a numeric host (no RFC 3263 DNS).
   std::optional<transaction::peer> outbound;
+  /// Whether requests within a dialog go to `outbound` too. False: they go to the
+  /// dialog's next hop (the notifier's Contact, RFC 3261 12.2.1.1), as a UA without a
+  /// proxy does; a NOTIFY naming a new Contact (a node that took the subscription
+  /// over) moves the refreshes there.
+  bool outbound_in_dialog = true;
   /// NOTIFYs sent per turn of the event loop. A change seen by thousands of watchers
   /// is sent in slices, so their 200s (and other requests) are read in between
   /// instead of overflowing the socket buffer and coming back as retransmissions.

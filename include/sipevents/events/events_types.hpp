@@ -19,6 +19,9 @@ struct request_out {
   /// When set, the connection to send over instead ("tls:192.0.2.1:50312"): the flow
   /// the peer's own requests use (RFC 5626).
   std::string flow;
+  /// Sent within a dialog (a refresh, an unsubscribe, a NOTIFY): its next hop is the
+  /// dialog's route set or remote target.
+  bool in_dialog = false;
 };
 
 /// RFC 6665 4.1.3 / 8.3 reason codes, plus what a subscriber observes locally.
