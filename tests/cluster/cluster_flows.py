@@ -137,8 +137,6 @@ def baresip(bindir, interop):
         watcher = Proc([exe("sipevents-watcher"), "--event", "reg", "--from", "sip:app@127.0.0.1", "--server", B.udp, aor])
         procs.append(watcher)
         wait_for(lambda: docs(watcher), "init NOTIFY from B")
-        ua = bsctl.Baresip(work, free_port())
-        bsctl.write_config(work, "alice", free_port(), ua.ctrl_port if hasattr(ua, "ctrl_port") else 0)
         ua_port, ctrl = free_port(), free_port()
         bsctl.write_config(work, "alice", ua_port, ctrl, registrar=f"127.0.0.1:{A.port}", pubint=0)
         ua = bsctl.Baresip(work, ctrl).start()
