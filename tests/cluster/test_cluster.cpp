@@ -78,7 +78,7 @@ ss::stored erase(ss::record_kind k, std::string key, std::string group, std::str
 
 }  // namespace
 
-TEST_CASE("registrar: another node's write is reported as the change it was, once; its expiry waits the hold") {
+TEST_CASE("registrar: another node's write is reported as the change it was, once, its expiry waits the hold") {
   tokens ids;
   sr::registrar r(ids.source());
   r.apply_remote(joe("b1", t0 + 60s), t0, hold);
@@ -105,7 +105,7 @@ TEST_CASE("registrar: another node's write is reported as the change it was, onc
   CHECK(c[0].event == sr::binding_event::expired);
 }
 
-TEST_CASE("registrar: another node's erase carries its reason; a refresh here makes the expiry ours again") {
+TEST_CASE("registrar: another node's erase carries its reason, a refresh here makes the expiry ours again") {
   tokens ids;
   sr::registrar r(ids.source());
   ss::journal j;
@@ -179,7 +179,7 @@ TEST_CASE("ESC: another node's publication arrives created, a new tag for it mod
   CHECK(esc.size() == 0);
 }
 
-TEST_CASE("replica: writes decoded and applied in order; unreadable ones counted; a takeover carries our Contact") {
+TEST_CASE("replica: writes decoded and applied in order, unreadable ones counted, a takeover carries our Contact") {
   tokens ids;
   sr::registrar r(ids.source());
   ev::publication_server esc(ids.source());
@@ -264,7 +264,7 @@ std::string register_text(int n, std::uint16_t port) {
 }
 }  // namespace
 
-TEST_CASE("runtime: with an asynchronous store one commit is in flight; answers wait for theirs, in order; a failure "
+TEST_CASE("runtime: with an asynchronous store one commit is in flight, answers wait for theirs, in order, a failure "
           "turns the 2xx into the policy's 503") {
   sipevents::transport::runtime rt;
   sipevents::transport::peer bound;
