@@ -36,7 +36,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "load"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "cluster"))
 import sipp_maxrate as sm  # noqa: E402
-from cluster_env import Endpoint, Redis, pidf  # noqa: E402
+from cluster_env import Endpoint, Redis, free_port, pidf  # noqa: E402
 
 SCEN = {"register": "register.xml", "subscribe": "subscribe.xml", "publish": "publish.xml"}
 LADDER = [2000, 4000, 6000, 8000, 10000, 12000, 14000, 16000, 20000, 24000, 28000, 32000, 40000]
@@ -80,7 +80,7 @@ class Setup:
             self.redis = Redis(work=tempfile.mkdtemp(dir=self.work))
         self.nodes = []
         for i in range(n):
-            port = sm.free_port()
+            port = free_port()
             argv = [self.notifier, "--bind", f"udp:127.0.0.1:{port}", "--domain", "127.0.0.1", "--quiet",
                     "--max-transactions", str(limit)]
             if self.redis:

@@ -13,7 +13,8 @@ namespace ss = sipevents::store;
 namespace {
 
 // Writes one partition's share of a commit, and appends what took effect to the
-// partition's change stream, atomically. A conditional erase (x) takes effect only
+// partition's change stream, atomically. Subscriptions stay off the stream: only
+// their owner serves them, and a node taking them over reads them from the hash. A conditional erase (x) takes effect only
 // when the stored record has expired by the writer's clock: a refresh stored by
 // another node meanwhile wins. Subscriptions (fields s:...) are listed in the
 // writer's owner set, which a takeover moves.
@@ -28,10 +29,13 @@ for i = 4, #ARGV, 4 do
   local sub = string.byte(f, 1) == 115
   if op == 'p' then
     redis.call('HSET', KEYS[1], f, inc .. '|' .. x .. '|' .. v)
-    if sub then redis.call('SADD', KEYS[3], f) end
-    n = n + 1
-    xadd[#xadd+1] = 'p' .. f
-    xadd[#xadd+1] = v
+    if sub then
+      redis.call('SADD', KEYS[3], f)
+    else
+      n = n + 1
+      xadd[#xadd+1] = 'p' .. f
+      xadd[#xadd+1] = v
+    end
   else
     local cur = redis.call('HGET', KEYS[1], f)
     local ok = cur ~= false
@@ -41,10 +45,13 @@ for i = 4, #ARGV, 4 do
     end
     if ok then
       redis.call('HDEL', KEYS[1], f)
-      if sub then redis.call('SREM', KEYS[3], f) end
-      n = n + 1
-      xadd[#xadd+1] = 'e' .. f
-      xadd[#xadd+1] = v
+      if sub then
+        redis.call('SREM', KEYS[3], f)
+      else
+        n = n + 1
+        xadd[#xadd+1] = 'e' .. f
+        xadd[#xadd+1] = v
+      end
     end
   end
 end
@@ -413,6 +420,7 @@ void redis_store::join(std::function<void(std::error_code, std::vector<held_reco
             }
             joined_ = true;
             const auto now = clock::now();
+            lease_until_ = now + cfg_.lease;
             renew_at_ = now + cfg_.lease / 3;
             check_at_ = now;  // an earlier incarnation of this node is claimed at once
             if (on_deadline_) on_deadline_();
@@ -529,7 +537,7 @@ void redis_store::read_feed() {
               }
               ++fstats_.changes;
               fstats_.entries += c.entries.size();
-              if (on_change_ && !c.entries.empty()) on_change_(c);
+              if (!c.entries.empty()) deliver(std::move(c));
             }
           }
         }
@@ -564,14 +572,34 @@ void redis_store::advance(transaction::time_point now) {
   }
 }
 
+void redis_store::deliver(remote_change c) {
+  // A node that may have lost its lease (paused, cut off) acts on nothing until it
+  // knows: another node may own its watchers by now.
+  if (joined_ && clock::now() >= lease_until_) {
+    held_feed_.push_back(std::move(c));
+    renew(clock::now());
+    return;
+  }
+  if (on_change_) on_change_(c);
+}
+
+void redis_store::release_held() {
+  auto held = std::move(held_feed_);
+  held_feed_.clear();
+  for (auto& c : held)
+    if (on_change_) on_change_(c);
+}
+
 void redis_store::renew(transaction::time_point now) {
   renew_at_ = now + cfg_.lease / 3;
   if (renewing_ || !main_.connected()) return;
   renewing_ = true;
   evalsha(s_renew, {nkey("l:" + inc_)}, {std::to_string(cfg_.lease.count())},
-          [this](std::error_code ec, const redis_reply& r) {
+          [this, sent = now](std::error_code ec, const redis_reply& r) {
             renewing_ = false;
-            if (ec || r.integer != 0) return;
+            if (ec) return;
+            lease_until_ = sent + cfg_.lease;
+            if (r.integer != 0) return release_held();
             notice("Redis: this node's lease had lapsed; taken again");
             // The lease had lapsed: another node may have claimed our subscriptions.
             // Ask which are still ours (SMEMBERS per partition) and tell the owner.
@@ -585,7 +613,9 @@ void redis_store::renew(transaction::time_point now) {
                 if (!e)
                   for (const auto& m : rr.elements)
                     if (m.str.size() > 2) st->keys.push_back(m.str.substr(2));
-                if (--st->left == 0 && on_lease_lost_) on_lease_lost_(std::move(st->keys));
+                if (--st->left) return;
+                if (on_lease_lost_) on_lease_lost_(std::move(st->keys));
+                release_held();
               });
             }
           });

@@ -8,7 +8,8 @@
 //   P{pN}:r          hash   kind:key -> "origin|expires_ms|record bytes"
 //   P{pN}:c          stream one entry per commit to the partition: o=origin, then
 //                           p<kind:key>=bytes for each put, e<kind:key>=group\nreason
-//                           for each erase that took effect
+//                           for each erase that took effect (bindings, publications
+//                           and meta records: subscriptions only their owner serves)
 //   P{pN}:s:<inc>    set    the subscriptions node incarnation <inc> owns there
 //   P{nodes}:m       hash   incarnation -> node id: the members of the service
 //   P{nodes}:l:<inc> string the lease of an incarnation (expires unless renewed)
@@ -131,6 +132,8 @@ class redis_store final : public store::state_store, public transport::timed {
   void read_feed();
   void catch_up();
   void renew(transaction::time_point now);
+  void deliver(remote_change c);
+  void release_held();
   void check_members();
   void claim(const std::string& dead);
   void evalsha(int script, std::vector<std::string> keys, std::vector<std::string> args, redis_link::reply_fn done);
@@ -158,6 +161,8 @@ class redis_store final : public store::state_store, public transport::timed {
   transaction::time_point renew_at_ = transaction::time_point::max();
   transaction::time_point check_at_ = transaction::time_point::max();
   bool renewing_ = false, checking_ = false;
+  transaction::time_point lease_until_{};  // the lease holds at least until then
+  std::vector<remote_change> held_feed_;   // changes waiting to know whether it still does
   std::vector<std::string> claiming_;
   std::string last_error_;
   feed_stats fstats_;
