@@ -42,29 +42,10 @@ SCEN = {"register": "register.xml", "subscribe": "subscribe.xml", "publish": "pu
 LADDER = [2000, 4000, 6000, 8000, 10000, 12000, 14000, 16000, 20000, 24000, 28000, 32000, 40000]
 
 
-def run_sipp(scenario, port, rate, calls, timeout, work, pfx):
-    stats = os.path.join(work, f"stats-{scenario}-{pfx}-{rate}-{time.time_ns()}.csv")
-    cmd = ["sipp", "-sf", os.path.join(HERE, SCEN[scenario]), "-s", "127.0.0.1", f"127.0.0.1:{port}",
-           "-key", "pfx", pfx, "-r", str(rate), "-m", str(calls), "-l", str(max(rate * 2, 1000)),
-           "-timeout", str(timeout), "-timeout_error", "-trace_stat", "-stf", stats, "-fd", "1", "-nostdin",
-           "-buff_size", "8388608", "-bg"]
-    subprocess.run(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    end = time.time() + timeout + 20
-    while time.time() < end:
-        if subprocess.run(["pgrep", "-f", f"stf {stats}"], stdout=subprocess.DEVNULL).returncode != 0:
-            break
-        time.sleep(0.2)
-    import csv
-    rows = list(csv.reader(open(stats), delimiter=";")) if os.path.exists(stats) else []
-    if len(rows) < 2:
-        return None
-    col = {n: i for i, n in enumerate(rows[0])}
-    last = rows[-1]
-    get = lambda n: int(last[col[n]]) if n in col and last[col[n]].strip() else 0
-    parts = [float(x) for x in last[col["ElapsedTime(C)"]].split(":")]
-    elapsed = parts[0] * 3600 + parts[1] * 60 + parts[2] + (parts[3] / 1e6 if len(parts) > 3 else 0)
-    return {"calls": calls, "ok": get("SuccessfulCall(C)"), "failed": get("FailedCall(C)"),
-            "retrans": get("Retransmissions(C)"), "elapsed": elapsed}
+def run_sipp(scenario, port, rate, calls, seconds, work, pfx):
+    """SIPp on one of this folder's scenarios, its AoRs prefixed with `pfx`."""
+    return sm.run_sipp(scenario, "127.0.0.1", f"127.0.0.1:{port}", rate, seconds, work,
+                       sf=os.path.join(HERE, SCEN[scenario]), extra=["-key", "pfx", pfx], calls=calls)
 
 
 class Setup:
@@ -115,7 +96,7 @@ def step(setup, scenario, rate, seconds, work):
         results = [None] * len(setup.nodes)
 
         def drive(i, port):
-            results[i] = run_sipp(scenario, port, share, share * seconds, seconds + 40, work, f"n{i}x")
+            results[i] = run_sipp(scenario, port, share, share * seconds, seconds, work, f"n{i}x")
         threads = [threading.Thread(target=drive, args=(i, port)) for i, (_, port) in enumerate(setup.nodes)]
         for t in threads:
             t.start()
@@ -168,6 +149,10 @@ def commandstats(redis):
     return out
 
 
+def memory(redis):
+    return int(redis.info("memory")["used_memory"])
+
+
 def traffic(redis):
     i = redis.info("stats")
     return int(i["total_net_input_bytes"]), int(i["total_net_output_bytes"])
@@ -180,13 +165,15 @@ def cost(notifier, work):
     redis = setup.redis
     (_, a), (_, b) = setup.nodes
     rows = []
+    mem = {}
     try:
         def measure(label, n, action):
             time.sleep(1.0)  # lease renewals and feed reads in between are counted too: take a quiet start
-            s0, t0 = commandstats(redis), traffic(redis)
+            s0, t0, m0 = commandstats(redis), traffic(redis), memory(redis)
             action()
             time.sleep(1.0)
-            s1, t1 = commandstats(redis), traffic(redis)
+            s1, t1, m1 = commandstats(redis), traffic(redis), memory(redis)
+            mem[label] = (m1 - m0) / n
             d = {k: s1.get(k, 0) - s0.get(k, 0) for k in s1}
             calls = d.get("evalsha", 0) + d.get("eval", 0)
             inner = sum(v for k, v in d.items() if k not in ("evalsha", "eval", "xread", "info", "ping", "client|setname",
@@ -195,7 +182,7 @@ def cost(notifier, work):
                          ", ".join(f"{k} {v / n:.2f}" for k, v in sorted(d.items()) if v and k not in ("info",))))
 
         for sc in ("register", "subscribe", "publish"):
-            measure(sc.upper(), 5000, lambda sc=sc: run_sipp(sc, a, 500, 5000, 60, work, f"c{sc}"))
+            measure(sc.upper(), 5000, lambda sc=sc: run_sipp(sc, a, 500, 5000, 10, work, f"c{sc}"))
         # NOTIFY: 100 watchers of one presentity on A, 20 changes made at B.
         ep = Endpoint()
         br = [ep.subscribe(("127.0.0.1", a), "star", "presence", f"nw{i}", from_user="127.0.0.1") for i in range(100)]
@@ -226,6 +213,8 @@ def cost(notifier, work):
     print(f"{'request':<10} {'n':>6} {'scripts':>8} {'commands':>9} {'bytes in':>9} {'bytes out':>10}  detail")
     for label, n, calls, inner, bin_, bout, detail in rows:
         print(f"{label:<10} {n:>6} {calls:>8.2f} {inner:>9.2f} {bin_:>9.0f} {bout:>10.0f}  {detail}")
+    print("Redis memory held per record (used_memory growth, stream entries included): " +
+          ", ".join(f"{k} {v:.0f} B" for k, v in mem.items() if k != "PUBLISH+NOTIFY"))
     return rows
 
 

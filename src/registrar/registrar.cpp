@@ -121,17 +121,7 @@ void registrar::apply_remote(const store::binding_record& r, time_point now, tra
 }
 
 bool registrar::apply_remote_erase(std::string_view aor, std::string_view id, binding_event why) {
-  auto it = aors_.find(aor);
-  if (it == aors_.end()) return false;
-  auto& v = it->second;
-  auto b = std::find_if(v.begin(), v.end(), [&](const binding& x) { return x.id == id; });
-  if (b == v.end()) return false;
-  binding gone = std::move(*b);
-  v.erase(b);
-  std::string key = it->first;
-  if (v.empty()) aors_.erase(it);
-  report(key, gone, why, false);
-  return true;
+  return take(aor, id, why, false);
 }
 
 void registrar::sort(std::vector<binding>& v) {
@@ -356,6 +346,10 @@ sm::message_builder registrar::on_register(const sm::message& req, time_point no
 }
 
 bool registrar::remove(std::string_view aor, std::string_view id, binding_event why, time_point) {
+  return take(aor, id, why, true);
+}
+
+bool registrar::take(std::string_view aor, std::string_view id, binding_event why, bool journaled) {
   auto it = aors_.find(aor);
   if (it == aors_.end()) return false;
   auto& v = it->second;
@@ -365,7 +359,7 @@ bool registrar::remove(std::string_view aor, std::string_view id, binding_event 
   v.erase(b);
   std::string key = it->first;
   if (v.empty()) aors_.erase(it);
-  report(key, gone, why);
+  report(key, gone, why, journaled);
   return true;
 }
 

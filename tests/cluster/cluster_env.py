@@ -11,6 +11,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from procs import Proc, free_port, wait_for  # noqa: E402,F401
+from sipmsg import header, reply  # noqa: E402,F401
 
 
 class Redis:
@@ -90,19 +91,6 @@ class Node:
 
     def stop(self):
         self.p.kill()
-
-
-def header(m, name):
-    for line in m.split("\r\n\r\n")[0].split("\r\n"):
-        if line.lower().startswith(name.lower() + ":"):
-            return line.split(":", 1)[1].strip()
-    return ""
-
-
-def reply(req, code, reason):
-    keep = [l for l in req.split("\r\n\r\n")[0].split("\r\n")[1:]
-            if l.split(":")[0].lower() in ("via", "from", "to", "call-id", "cseq")]
-    return f"SIP/2.0 {code} {reason}\r\n" + "\r\n".join(keep) + "\r\nContent-Length: 0\r\n\r\n"
 
 
 def pidf(entity, status, note=""):

@@ -179,11 +179,13 @@ def kamailio_cpu(pid):
     return total, rss
 
 
-def run_sipp(scenario, service, target, rate, seconds, work, auth=False):
+def run_sipp(scenario, service, target, rate, seconds, work, auth=False, sf=None, extra=(), calls=None):
+    """One SIPp run of `calls` (default rate x seconds); `sf` names a scenario file of
+    another folder, `extra` more SIPp arguments (-key ...)."""
     stats = os.path.join(work, f"stats-{scenario}-{rate}-{time.time_ns()}.csv")
-    calls = rate * seconds
-    cmd = ["sipp", "-sf", os.path.join(HERE, SCENARIOS[scenario][0]), "-s", service, target, "-r", str(rate),
-           ] + (["-au", LOAD_USER, "-ap", LOAD_PASSWORD] if auth else []) + [
+    calls = calls or rate * seconds
+    cmd = ["sipp", "-sf", sf or os.path.join(HERE, SCENARIOS[scenario][0]), "-s", service, target, "-r", str(rate),
+           ] + (["-au", LOAD_USER, "-ap", LOAD_PASSWORD] if auth else []) + list(extra) + [
            "-m", str(calls), "-l", str(max(rate * 2, 1000)), "-timeout", str(seconds + 40), "-timeout_error",
            "-trace_stat", "-stf", stats, "-fd", "1", "-nostdin", "-buff_size", "8388608", "-bg"]
     subprocess.run(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)

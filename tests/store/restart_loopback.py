@@ -30,6 +30,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from procs import Proc, free_port, wait_for  # noqa: E402
+from sipmsg import header, reply  # noqa: E402
 
 
 class Raw:
@@ -66,19 +67,6 @@ class Raw:
         self.s.sendto(text.encode(), srv)
         return self.pump(lambda m: m.startswith("SIP/2.0") and f"branch={branch}" in m and not m.startswith("SIP/2.0 1"),
                          "response to " + text.split(" ", 1)[0])
-
-
-def header(m, name):
-    for line in m.split("\r\n"):
-        if line.lower().startswith(name.lower() + ":"):
-            return line.split(":", 1)[1].strip()
-    return ""
-
-
-def reply(req, code, reason):
-    keep = [l for l in req.split("\r\n\r\n")[0].split("\r\n")[1:]
-            if l.split(":")[0].lower() in ("via", "from", "to", "call-id", "cseq")]
-    return f"SIP/2.0 {code} {reason}\r\n" + "\r\n".join(keep) + "\r\nContent-Length: 0\r\n\r\n"
 
 
 def pidf(entity, tuple_id, contact):

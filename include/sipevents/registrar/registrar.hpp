@@ -126,6 +126,7 @@ class registrar {
     bool operator>(const timer_item& o) const noexcept { return at > o.at; }
   };
   void report(const std::string& aor, const binding& b, binding_event e, bool journaled = true);
+  bool take(std::string_view aor, std::string_view id, binding_event why, bool journaled);
   void schedule(const std::string& aor);
   void sort(std::vector<binding>& v);
 
