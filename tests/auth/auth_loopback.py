@@ -12,16 +12,15 @@
    for another realm get a fresh challenge. Every refusal is logged with its source.
 4. A users file with a bad line is refused at start: exit 2, naming the line.
 """
-import hashlib
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from sipmsg import challenges, sign  # noqa: E402
 from procs import Proc, free_port, wait_for  # noqa: E402
 
 USERS = """# example.com
@@ -61,28 +60,6 @@ class RawUdp:
             data = self.s.recv(65535).decode(errors="replace")
             if f"CSeq: {cseq} {method}" in data and data.startswith("SIP/2.0 ") and not data.startswith("SIP/2.0 1"):
                 return data
-
-
-def challenges(resp):
-    out = []
-    for line in resp.split("\r\n"):
-        if line.lower().startswith("www-authenticate:"):
-            params = dict(re.findall(r'(\w+)=(?:"([^"]*)"|[^,\s]+)', line))
-            alg = re.search(r"algorithm=([\w-]+)", line)
-            params["algorithm"] = alg.group(1) if alg else "MD5"
-            out.append(params)
-    return out
-
-
-def sign(ch, method, ruri, user, password, nc, alg):
-    h = (lambda s: hashlib.md5(s.encode()).hexdigest()) if alg == "MD5" else \
-        (lambda s: hashlib.sha256(s.encode()).hexdigest())
-    cnonce = "py%08x" % nc
-    ha1 = h(f"{user}:{ch['realm']}:{password}")
-    ha2 = h(f"{method}:{ruri}")
-    resp = h(f"{ha1}:{ch['nonce']}:{nc:08x}:{cnonce}:auth:{ha2}")
-    return (f'Authorization: Digest username="{user}", realm="{ch["realm"]}", nonce="{ch["nonce"]}", '
-            f'uri="{ruri}", response="{resp}", algorithm={alg}, qop=auth, cnonce="{cnonce}", nc={nc:08x}\r\n')
 
 
 def main():

@@ -16,6 +16,9 @@ flows: three sipevents-notifier nodes A, B, C on one redis-server.
     made at C reaches bob; bob's next refresh goes to the new owner's Contact. The
     time from the kill to bob's NOTIFY is printed.
 baresip: baresip registers at node A and is watched (Event: reg) through node B.
+shared: two nodes with --users (digest authentication): a nonce node A handed out is
+  good at node B (one nonce key for the service), and an entity tag node A made is
+  good at node B and the one B made at A (a PUBLISH refresh with SIP-If-Match: 200).
 """
 import json
 import os
@@ -26,7 +29,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_env import Node, Proc, Redis, free_port, wait_for  # noqa: E402
+from cluster_env import Endpoint, Node, Proc, Redis, free_port, header, pidf, wait_for  # noqa: E402
+from sipmsg import challenges, sign  # noqa: E402
 
 
 def docs(p):
@@ -166,8 +170,70 @@ def baresip(bindir, interop):
         redis.kill(15)
 
 
+def shared(bindir):
+    redis = Redis()
+    nodes = []
+    work = tempfile.mkdtemp(prefix="sipevents-cluster-auth-")
+    users = os.path.join(work, "users")
+    with open(users, "w") as f:
+        f.write("alice:alice in wonderland\n")
+    try:
+        A, B = nodes = [Node(bindir, n, redis, ["--users", users]) for n in ("A", "B")]
+        ep = Endpoint()
+        pw = "alice in wonderland"
+
+        def signed(node, build, method, ruri, ch, nc):
+            """Sends build(extra header lines) to node, signed over challenge ch."""
+            line = sign(ch, method, ruri, "alice", pw, nc, "MD5").rstrip("\r\n")
+            return ep.wait_responses([build(node, [line])])[0]
+
+        def register(node, extra):
+            return ep.send(node.addr, ["REGISTER sip:example.com SIP/2.0", "VIA", "Max-Forwards: 70",
+                                       "From: <sip:alice@example.com>;tag=a1", "To: <sip:alice@example.com>",
+                                       "Call-ID: shared-reg", f"CSeq: {ep.n + 1} REGISTER",
+                                       "Contact: <sip:alice@127.0.0.1:9>", "Expires: 600", *extra])
+
+        first = ep.wait_responses([register(A, [])])[0]
+        assert first.startswith("SIP/2.0 401"), first
+        ch = challenges(first)[0]
+        r = signed(B, register, "REGISTER", "sip:example.com", ch, 1)
+        assert r.startswith("SIP/2.0 200"), r
+        print("digest: a nonce from node A is good at node B: REGISTER 200")
+
+        def publish(if_match=None, body=True):
+            def build(node, extra):
+                lines = ["PUBLISH sip:alice@example.com SIP/2.0", "VIA", "Max-Forwards: 70",
+                         "From: <sip:alice@example.com>;tag=p1", "To: <sip:alice@example.com>", "Call-ID: shared-pub",
+                         f"CSeq: {ep.n + 1} PUBLISH", "Event: presence", "Expires: 600", *extra]
+                if if_match:
+                    lines.append(f"SIP-If-Match: {if_match}")
+                if body:
+                    lines.append("Content-Type: application/pidf+xml")
+                return ep.send(node.addr, lines, pidf("sip:alice@example.com", "open") if body else "")
+            return build
+
+        r = signed(A, publish(), "PUBLISH", "sip:alice@example.com", ch, 2)
+        assert r.startswith("SIP/2.0 200"), r
+        etag = header(r, "SIP-ETag")
+        r = signed(B, publish(etag, body=False), "PUBLISH", "sip:alice@example.com", ch, 3)
+        assert r.startswith("SIP/2.0 200"), r
+        etag2 = header(r, "SIP-ETag")
+        r = signed(A, publish(etag2, body=False), "PUBLISH", "sip:alice@example.com", ch, 4)
+        assert r.startswith("SIP/2.0 200"), r
+        r = signed(B, publish(etag, body=False), "PUBLISH", "sip:alice@example.com", ch, 5)
+        assert r.startswith("SIP/2.0 412"), r  # the first tag was replaced by the refresh at B
+        print("ETags: made at A, refreshed at B (200), B's refreshed at A (200); the replaced one gets 412")
+        print("OK")
+    finally:
+        for n in nodes:
+            n.stop()
+        redis.kill(15)
+
+
 if __name__ == "__main__":
     if sys.argv[2] == "flows":
         flows(sys.argv[1])
+    elif sys.argv[2] == "shared":
+        shared(sys.argv[1])
     else:
         baresip(sys.argv[1], sys.argv[3])
