@@ -74,12 +74,14 @@ class Setup:
             self.nodes.append((p, port))
 
     def stop(self):
+        """Stops what start() got to start (all of it, or what came before a failure)."""
         for p, _ in self.nodes:
             p.kill()
             p.wait(5)
         if self.redis:
             self.redis.kill(9)
             shutil.rmtree(self.redis.work, ignore_errors=True)
+            self.redis = None
 
     def cpu(self):
         return sum(sm.proc_stat(p.pid)[0] for p, _ in self.nodes)
@@ -89,8 +91,8 @@ class Setup:
 
 
 def step(setup, scenario, rate, seconds, work):
-    setup.start(rate, seconds)
     try:
+        setup.start(rate, seconds)
         c0, r0 = setup.cpu(), setup.redis_cpu()
         share = rate // len(setup.nodes)
         results = [None] * len(setup.nodes)
@@ -161,12 +163,13 @@ def traffic(redis):
 def cost(notifier, work):
     """Redis operations and bytes per request, two nodes on one Redis."""
     setup = Setup("redis2", notifier, work)
-    setup.start(1000, 10)
-    redis = setup.redis
-    (_, a), (_, b) = setup.nodes
     rows = []
     mem = {}
     try:
+        setup.start(1000, 10)
+        redis = setup.redis
+        (_, a), (_, b) = setup.nodes
+
         def measure(label, n, action):
             time.sleep(1.0)  # lease renewals and feed reads in between are counted too: take a quiet start
             s0, t0, m0 = commandstats(redis), traffic(redis), memory(redis)
