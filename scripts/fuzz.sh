@@ -10,7 +10,7 @@ CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo 
   -DSIPEVENTS_BUILD_BENCH=OFF -DSIPEVENTS_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build/fuzz
 seeds=build/fuzz/seeds
-rm -rf "$seeds" && mkdir -p "$seeds/message" "$seeds/uri" "$seeds/headers" "$seeds/store" "$seeds/ws"
+rm -rf "$seeds" && mkdir -p "$seeds/message" "$seeds/uri" "$seeds/headers" "$seeds/store" "$seeds/ws" "$seeds/dialoginfo"
 cp "$shared"/testdata/rfc4475/*.dat "$shared"/testdata/examples/*.sip "$shared"/corpus/*.sip "$seeds/message/"
 # URIs and header values cut from the same messages.
 grep -ahoE '(sips?|tel):[^ >,"]+' "$seeds"/message/* | sort -u | head -400 | split -l 1 - "$seeds/uri/u"
@@ -25,6 +25,8 @@ printf '\x04\x01\x04name\x05value' > "$seeds/store/meta"
 # WebSocket: an upgrade then masked frames, and frames alone (two offset bytes first).
 printf '\0\x10GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: sip\r\n\r\n\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58' > "$seeds/ws/upgrade"
 printf '\0\x03\x01\x83\x01\x02\x03\x04\x49\x67\x6f\x89\x80\x01\x02\x03\x04\x80\x82\x01\x02\x03\x04\x6d\x6d\x88\x82\x01\x02\x03\x04\x02\xea' > "$seeds/ws/frames"
+# dialog-info documents: RFC 4235's own.
+cp "$shared"/testdata/examples/4235-*.xml "$seeds/dialoginfo/"
 run() {  # target seconds seed-dir
   local work="build/fuzz/corpus-$1" log="build/fuzz/$1.log"
   mkdir -p "$work" build/fuzz/artifacts
@@ -44,3 +46,4 @@ run fuzz_uri "$third" "$seeds/uri"
 run fuzz_headers "$third" "$seeds/headers"
 run fuzz_store "$third" "$seeds/store"
 run fuzz_ws "$third" "$seeds/ws"
+run fuzz_dialoginfo "$third" "$seeds/dialoginfo"
