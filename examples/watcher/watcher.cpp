@@ -12,8 +12,10 @@
 // domain of TARGET-URI (RFC 5922), chained to --ca or the system's CAs.
 //
 // One JSON line per NOTIFY: event, resource, state, reason, expires, content_type,
-// body, and for presence the parsed document ("presence") or why it could not be
-// read ("parse_error"). --text prints one readable line per NOTIFY instead. After
+// body, and for presence the parsed document ("presence"), for dialog (RFC 4235) the
+// busy lamp and the dialogs ("dialog": lamp idle|dialing|ringing|busy, the caller
+// when ringing), or why it could not be read ("parse_error"). --text prints one
+// readable line per NOTIFY instead. After
 // --count NOTIFYs or --duration seconds it unsubscribes and waits for the final
 // NOTIFY (at most 64*T1); SIGINT or SIGTERM does the same. Exit 0 when a NOTIFY
 // arrived and the subscription ended cleanly; 1 when the SUBSCRIBE failed or nothing
@@ -30,12 +32,14 @@
 #include "../common/tls.hpp"
 #include "../lint/json.hpp"
 #include "sipevents/agent/event_agent.hpp"
+#include "sipevents/dialoginfo/dialog_package.hpp"
 #include "sipevents/presence/presence_package.hpp"
 
 namespace st = sipevents::transport;
 namespace ev = sipevents::events;
 namespace sa = sipevents::agent;
 namespace pr = sipevents::presence;
+namespace di = sipevents::dialoginfo;
 using sipevents::transaction::peer;
 using sipevents::transaction::transport_kind;
 
@@ -107,6 +111,35 @@ void presence_json(std::string& out, const pr::presence_document& d) {
   out += "}";
 }
 
+/// A dialog-info document as JSON: the lamp (what a BLF key shows) and each dialog.
+void dialog_json(std::string& out, const di::dialog_info& d) {
+  const di::blf_view v = di::blf(d);
+  out += "{\"version\":" + std::to_string(d.version) + ",\"state\":";
+  lint::json_string(out, d.full ? "full" : "partial");
+  out += ",\"lamp\":";
+  lint::json_string(out, di::to_string(v.state));
+  out += ",\"caller\":";
+  if (v.caller) lint::json_string(out, v.caller->uri);
+  else out += "null";
+  out += ",\"dialogs\":[";
+  for (std::size_t i = 0; i < d.dialogs.size(); ++i) {
+    const auto& x = d.dialogs[i];
+    out += i ? ",{\"id\":" : "{\"id\":";
+    lint::json_string(out, x.id);
+    out += ",\"state\":";
+    lint::json_string(out, di::to_string(x.state));
+    out += ",\"direction\":";
+    lint::json_string(out, di::to_string(x.dir));
+    out += ",\"event\":";
+    lint::json_string(out, di::to_string(x.event));
+    out += ",\"remote\":";
+    if (x.remote && x.remote->identity) lint::json_string(out, x.remote->identity->uri);
+    else out += "null";
+    out += "}";
+  }
+  out += "]}";
+}
+
 /// One human line: "NOTIFY presence sip:alice@example.com active: open sip:... (note)".
 std::string notify_text(const ev::client_event& e, const std::string& resource) {
   const auto& n = *e.notify;
@@ -122,6 +155,12 @@ std::string notify_text(const ev::client_event& e, const std::string& resource) 
     }
     for (const auto& p : d.persons)
       for (auto a : p.activities) line += " [" + std::string(pr::to_string(a)) + "]";
+  } else if (e.body.ok && e.body.state.type() == typeid(di::dialog_info)) {
+    const auto& d = std::any_cast<const di::dialog_info&>(e.body.state);
+    const auto v = di::blf(d);
+    line += ": " + std::string(di::to_string(v.state));
+    if (v.caller) line += " " + v.caller->uri;
+    line += " (" + std::to_string(d.dialogs.size()) + " dialogs)";
   } else if (!e.body.ok && !e.body.error.empty()) {
     line += ": unreadable body: " + e.body.error;
   } else {
@@ -151,12 +190,15 @@ std::string notify_json(const ev::client_event& e, const std::string& resource) 
   else line += "null";
   line += ",\"body\":";
   lint::json_string(line, n.body());
-  if (n.event() && n.event()->package == "presence" && !n.body().empty()) {
-    // The parsed PIDF, or why it could not be read (the subscription stays).
-    if (e.body.ok) {
+  if (n.event() && (n.event()->package == "presence" || n.event()->package == "dialog") && !n.body().empty()) {
+    // The parsed document, or why it could not be read (the subscription stays).
+    if (e.body.ok && e.body.state.type() == typeid(pr::presence_document)) {
       line += ",\"presence\":";
       presence_json(line, std::any_cast<const pr::presence_document&>(e.body.state));
-    } else {
+    } else if (e.body.ok && e.body.state.type() == typeid(di::dialog_info)) {
+      line += ",\"dialog\":";
+      dialog_json(line, std::any_cast<const di::dialog_info&>(e.body.state));
+    } else if (!e.body.ok) {
       line += ",\"parse_error\":";
       lint::json_string(line, e.body.error);
     }
@@ -240,6 +282,7 @@ int main(int argc, char** argv) {
   };
   std::string resource = p.to;
   pr::presence_package presence;  // decodes PIDF for --event presence
+  di::dialog_package dialog;      // decodes dialog-info for --event dialog
   id = agent.subscribe(p, [&](std::uint64_t, const ev::client_event& e) {
     using K = ev::client_event::kind;
     if (e.what == K::notify) {
@@ -254,7 +297,9 @@ int main(int argc, char** argv) {
       }
       rt.stop();
     }
-  }, p.event == "presence" ? &presence : nullptr);
+  }, p.event == "presence" ? static_cast<const ev::package*>(&presence)
+     : p.event == "dialog"  ? static_cast<const ev::package*>(&dialog)
+                            : nullptr);
   if (duration > 0) {
     limit.expires_after(std::chrono::milliseconds(long(duration * 1000)));
     limit.async_wait([&](std::error_code ec) { if (!ec) leave(); });

@@ -170,13 +170,17 @@ class Endpoint:
             f"Expires: {expires}"])
 
     def publish(self, dest, user, expires, body, call_id, cseq=1, if_match=None):
+        return self.publish_event(dest, user, "presence", expires, body, call_id, cseq, if_match)
+
+    def publish_event(self, dest, user, event, expires, body, call_id, cseq=1, if_match=None,
+                      content_type="application/pidf+xml"):
         lines = [f"PUBLISH sip:{user}@example.com SIP/2.0", "VIA", "Max-Forwards: 70",
                  f"From: <sip:{user}@example.com>;tag=p-{call_id}", f"To: <sip:{user}@example.com>",
-                 f"Call-ID: {call_id}", f"CSeq: {cseq} PUBLISH", "Event: presence", f"Expires: {expires}"]
+                 f"Call-ID: {call_id}", f"CSeq: {cseq} PUBLISH", f"Event: {event}", f"Expires: {expires}"]
         if if_match:
             lines.append(f"SIP-If-Match: {if_match}")
         if body:
-            lines.append("Content-Type: application/pidf+xml")
+            lines.append(f"Content-Type: {content_type}")
         return self.send(dest, lines, body)
 
     def quiet(self, idle=2.0, limit=60):
