@@ -12,6 +12,11 @@ void escape(std::string& out, std::string_view s, bool in_attr) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': if (in_attr) out += "&quot;"; else out += c; break;
+      // A parser turns a raw CR into LF, and raw white space in an attribute into a
+      // space: written as references they come back as they were.
+      case '\r': out += "&#13;"; break;
+      case '\n': if (in_attr) out += "&#10;"; else out += c; break;
+      case '\t': if (in_attr) out += "&#9;"; else out += c; break;
       default: out += c;
     }
   }
