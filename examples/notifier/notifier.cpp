@@ -1,7 +1,8 @@
 // sipevents-notifier: registrar (RFC 3261 10.3), reg event notifier (RFC 3680),
 // presence server (RFC 3856 notifier composing RFC 3903 PUBLISHes), dialog state
-// notifier for busy lamp fields (RFC 4235, fed by PUBLISH Event: dialog) and MESSAGE
-// relay (RFC 3428) to registered contacts, in one process.
+// notifier for busy lamp fields (RFC 4235, fed by PUBLISH Event: dialog), voicemail
+// summaries (RFC 3842, fed by PUBLISH Event: message-summary) and MESSAGE relay
+// (RFC 3428) to registered contacts, in one process.
 //
 //   sipevents-notifier --bind udp:HOST:PORT [--bind tcp|tls|ws|wss:HOST:PORT ...] --domain DOMAIN
 //                      [--domain DOMAIN ...] [--cert FILE --key FILE [--client-ca FILE [--require-client-cert]]]
@@ -70,8 +71,8 @@
 // One log line per request on stdout (--quiet: warnings only, for load runs).
 // --max-watchers bounds the watchers of one resource (default 10000; beyond: 503),
 // --max-transactions the transactions held at once (default 100000; beyond: 503).
-// Watchers of Event: reg, presence and dialog are accepted from the AoR's own domain
-// (or a subdomain of it), others get 403.
+// Watchers of Event: reg, presence, dialog and message-summary are accepted from the
+// AoR's own domain (or a subdomain of it), others get 403.
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -89,6 +90,7 @@
 #include "sipevents/auth/users_file.hpp"
 #include "sipevents/crypto/openssl_crypto.hpp"
 #include "sipevents/dialoginfo/dialog_package.hpp"
+#include "sipevents/mwi/mwi_package.hpp"
 #include "sipevents/presence/presence_package.hpp"
 #include "sipevents/reg/reg_package.hpp"
 #include "sipevents/registrar/registrar.hpp"
@@ -355,7 +357,7 @@ int main(int argc, char** argv) {
   }
 
   st::runtime_config cfg;
-  cfg.allow_events = {"reg", "presence", "dialog"};
+  cfg.allow_events = {"reg", "presence", "dialog", "message-summary"};
   cfg.layer.server = "sipevents-notifier";
   if (max_transactions) cfg.layer.max_transactions = max_transactions;
   tools::tls_options::enable_websocket(cfg);
@@ -417,6 +419,12 @@ int main(int argc, char** argv) {
   sipevents::dialoginfo::dialog_package dialog(&esc, dcfg);
   esc.add_package(dialog, dcfg.publications);
   agent.add_package(dialog);
+  // Voicemail lamps (RFC 3842), from PUBLISH Event: message-summary.
+  sipevents::mwi::mwi_config mcfg;
+  mcfg.publications.min_expires = mcfg.subscriptions.min_expires = rcfg.min_expires;
+  sipevents::mwi::mwi_package mwi(&esc, mcfg);
+  esc.add_package(mwi, mcfg.publications);
+  agent.add_package(mwi);
   agent.serve_publications(esc, [&](const sipevents::events::publication_change& c) {
     if (!quiet) {
       std::printf("publication %s %s %s\n", c.resource.c_str(), std::string(to_string(c.kind)).c_str(),
@@ -425,6 +433,7 @@ int main(int argc, char** argv) {
     }
     if (presence.apply(c)) agent.changed("presence", c.resource);
     if (dialog.apply(c)) agent.changed("dialog", c.resource);
+    if (mwi.apply(c)) agent.changed("message-summary", c.resource);
   });
 
   rt.on_request("REGISTER", [&](st::incoming_request& r) {

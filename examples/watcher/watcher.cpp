@@ -14,7 +14,9 @@
 // One JSON line per NOTIFY: event, resource, state, reason, expires, content_type,
 // body, and for presence the parsed document ("presence"), for dialog (RFC 4235) the
 // busy lamp and the dialogs ("dialog": lamp idle|dialing|ringing|busy, the caller
-// when ringing), or why it could not be read ("parse_error"). --text prints one
+// when ringing), for message-summary (RFC 3842) the voicemail summary ("summary":
+// waiting, account, counts per class), or why it could not be read
+// ("parse_error"). --text prints one
 // readable line per NOTIFY instead. After
 // --count NOTIFYs or --duration seconds it unsubscribes and waits for the final
 // NOTIFY (at most 64*T1); SIGINT or SIGTERM does the same. Exit 0 when a NOTIFY
@@ -33,6 +35,7 @@
 #include "../lint/json.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/dialoginfo/dialog_package.hpp"
+#include "sipevents/mwi/mwi_package.hpp"
 #include "sipevents/presence/presence_package.hpp"
 
 namespace st = sipevents::transport;
@@ -40,6 +43,7 @@ namespace ev = sipevents::events;
 namespace sa = sipevents::agent;
 namespace pr = sipevents::presence;
 namespace di = sipevents::dialoginfo;
+namespace mw = sipevents::mwi;
 using sipevents::transaction::peer;
 using sipevents::transaction::transport_kind;
 
@@ -140,6 +144,24 @@ void dialog_json(std::string& out, const di::dialog_info& d) {
   out += "]}";
 }
 
+/// A message summary as JSON: waiting, account and the counts per message class.
+void summary_json(std::string& out, const mw::message_summary& s) {
+  out += std::string("{\"waiting\":") + (s.waiting ? "true" : "false") + ",\"account\":";
+  if (s.account.empty()) out += "null";
+  else lint::json_string(out, s.account);
+  out += ",\"counts\":[";
+  for (std::size_t i = 0; i < s.counts.size(); ++i) {
+    const auto& c = s.counts[i];
+    out += i ? ",{\"class\":" : "{\"class\":";
+    lint::json_string(out, c.context);
+    out += ",\"new\":" + std::to_string(c.new_msgs) + ",\"old\":" + std::to_string(c.old_msgs);
+    if (c.new_urgent && c.old_urgent)
+      out += ",\"new_urgent\":" + std::to_string(*c.new_urgent) + ",\"old_urgent\":" + std::to_string(*c.old_urgent);
+    out += "}";
+  }
+  out += "],\"messages\":" + std::to_string(s.messages.size()) + "}";
+}
+
 /// One human line: "NOTIFY presence sip:alice@example.com active: open sip:... (note)".
 std::string notify_text(const ev::client_event& e, const std::string& resource) {
   const auto& n = *e.notify;
@@ -161,6 +183,10 @@ std::string notify_text(const ev::client_event& e, const std::string& resource) 
     line += ": " + std::string(di::to_string(v.state));
     if (v.caller) line += " " + v.caller->uri;
     line += " (" + std::to_string(d.dialogs.size()) + " dialogs)";
+  } else if (e.body.ok && e.body.state.type() == typeid(mw::message_summary)) {
+    const auto& m = std::any_cast<const mw::message_summary&>(e.body.state);
+    line += std::string(": messages waiting: ") + (m.waiting ? "yes" : "no");
+    for (const auto& c : m.counts) line += " " + c.context + " " + std::to_string(c.new_msgs) + "/" + std::to_string(c.old_msgs);
   } else if (!e.body.ok && !e.body.error.empty()) {
     line += ": unreadable body: " + e.body.error;
   } else {
@@ -190,7 +216,9 @@ std::string notify_json(const ev::client_event& e, const std::string& resource) 
   else line += "null";
   line += ",\"body\":";
   lint::json_string(line, n.body());
-  if (n.event() && (n.event()->package == "presence" || n.event()->package == "dialog") && !n.body().empty()) {
+  if (n.event() &&
+      (n.event()->package == "presence" || n.event()->package == "dialog" || n.event()->package == "message-summary") &&
+      !n.body().empty()) {
     // The parsed document, or why it could not be read (the subscription stays).
     if (e.body.ok && e.body.state.type() == typeid(pr::presence_document)) {
       line += ",\"presence\":";
@@ -198,6 +226,9 @@ std::string notify_json(const ev::client_event& e, const std::string& resource) 
     } else if (e.body.ok && e.body.state.type() == typeid(di::dialog_info)) {
       line += ",\"dialog\":";
       dialog_json(line, std::any_cast<const di::dialog_info&>(e.body.state));
+    } else if (e.body.ok && e.body.state.type() == typeid(mw::message_summary)) {
+      line += ",\"summary\":";
+      summary_json(line, std::any_cast<const mw::message_summary&>(e.body.state));
     } else if (!e.body.ok) {
       line += ",\"parse_error\":";
       lint::json_string(line, e.body.error);
@@ -283,6 +314,7 @@ int main(int argc, char** argv) {
   std::string resource = p.to;
   pr::presence_package presence;  // decodes PIDF for --event presence
   di::dialog_package dialog;      // decodes dialog-info for --event dialog
+  mw::mwi_package mwi;            // decodes simple-message-summary for --event message-summary
   id = agent.subscribe(p, [&](std::uint64_t, const ev::client_event& e) {
     using K = ev::client_event::kind;
     if (e.what == K::notify) {
@@ -299,6 +331,7 @@ int main(int argc, char** argv) {
     }
   }, p.event == "presence" ? static_cast<const ev::package*>(&presence)
      : p.event == "dialog"  ? static_cast<const ev::package*>(&dialog)
+     : p.event == "message-summary" ? static_cast<const ev::package*>(&mwi)
                             : nullptr);
   if (duration > 0) {
     limit.expires_after(std::chrono::milliseconds(long(duration * 1000)));
