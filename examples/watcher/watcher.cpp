@@ -4,7 +4,11 @@
 //                     [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]
 //                     [--direct] [--user NAME --password PW]
 //                     TARGET-URI
+//   sipevents-watcher --event PKG --unsolicited --listen udp|tcp:HOST:PORT [--count N | --duration S] [--text]
 //
+// --unsolicited subscribes to nothing: it listens and prints the NOTIFYs of PKG that
+// arrive without a subscription (RFC 3842 4: a PBX lighting a phone's voicemail lamp
+// without a SUBSCRIBE), answering them 200; NOTIFYs of other packages get 481.
 // The SUBSCRIBE goes to --server; its refreshes and the unsubscribe go there too (an
 // outbound proxy), or with --direct to the notifier's Contact, as a UA without a proxy
 // sends them: a notifier node that takes the subscription over moves them to itself.
@@ -54,7 +58,8 @@ int usage() {
                "usage: sipevents-watcher --event PKG --from URI --server udp|tcp|tls:HOST:PORT [--ca FILE]\n"
                "                         [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]\n"
                "                         [--direct] [--user NAME --password PW]\n"
-               "                         TARGET-URI\n");
+               "                         TARGET-URI\n"
+               "       sipevents-watcher --event PKG --unsolicited --listen udp|tcp:HOST:PORT [--count N | --duration S] [--text]\n");
   return 2;
 }
 
@@ -238,6 +243,54 @@ std::string notify_json(const ev::client_event& e, const std::string& resource) 
   return line;
 }
 
+/// --unsolicited: prints the NOTIFYs of `event` that come without a subscription.
+int listen_unsolicited(const std::string& event, const std::string& where, long count, double duration, bool text) {
+  st::runtime rt;
+  rt.set_log([](st::log_level l, std::string_view s) {
+    if (l >= st::log_level::warning) std::fprintf(stderr, "%.*s\n", int(s.size()), s.data());
+  });
+  peer bound;
+  if (auto ec = rt.listen(where, &bound)) {
+    std::fprintf(stderr, "cannot listen on %s: %s\n", where.c_str(), ec.message().c_str());
+    return 1;
+  }
+  std::printf("listening on %s for unsolicited %s NOTIFYs\n", sipevents::transaction::to_string(bound).c_str(),
+              event.c_str());
+  std::fflush(stdout);
+  sa::event_agent agent(rt);
+  pr::presence_package presence;
+  di::dialog_package dialog;
+  mw::mwi_package mwi;
+  const ev::package* pkg = event == "presence" ? static_cast<const ev::package*>(&presence)
+                           : event == "dialog" ? static_cast<const ev::package*>(&dialog)
+                           : event == "message-summary" ? static_cast<const ev::package*>(&mwi)
+                                                        : nullptr;
+  long seen = 0;
+  int rc = 1;
+  agent.accept_unsolicited(event, [&](const sa::unsolicited_notify& n) {
+    ev::client_event e;
+    e.what = ev::client_event::kind::notify;
+    e.state = ev::sub_state::active;
+    e.notify = *n.msg;
+    e.body = n.body;
+    const std::string resource(n.msg->to().addr.text);
+    std::fputs(text ? notify_text(e, resource).c_str() : notify_json(e, resource).c_str(), stdout);
+    std::fflush(stdout);
+    rc = 0;
+    if (count > 0 && ++seen >= count) asio::post(rt.context(), [&rt] { rt.stop(); });
+    return true;
+  }, pkg);
+  asio::steady_timer limit(rt.context());
+  if (duration > 0) {
+    limit.expires_after(std::chrono::milliseconds(long(duration * 1000)));
+    limit.async_wait([&](std::error_code ec) { if (!ec) rt.stop(); });
+  }
+  asio::signal_set signals(rt.context(), SIGINT, SIGTERM);
+  signals.async_wait([&](std::error_code ec, int) { if (!ec) rt.stop(); });
+  rt.run();
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -245,7 +298,8 @@ int main(int argc, char** argv) {
   std::string server;
   long count = -1;
   double duration = -1;
-  bool text = false, direct = false;
+  bool text = false, direct = false, unsolicited = false;
+  std::string listen_on;
   tools::login login;
   tools::tls_options tls;
   for (int i = 1; i < argc; ++i) {
@@ -267,13 +321,19 @@ int main(int argc, char** argv) {
     else if (a == "--duration") { if (!val(n)) return usage(); duration = std::atof(n.c_str()); }
     else if (a == "--text") text = true;
     else if (a == "--direct") direct = true;
+    else if (a == "--unsolicited") unsolicited = true;
+    else if (a == "--listen") { if (!val(listen_on)) return usage(); }
     else if (a == "--user" || a == "--password") { if (!val(n)) return usage(); login.take(a, n); }
     else if (!a.empty() && a[0] == '-') return usage();
     else p.to = a;
   }
+  if (unsolicited) {
+    if (p.event.empty() || listen_on.empty() || !p.to.empty() || !server.empty()) return usage();
+    return listen_unsolicited(p.event, listen_on, count, duration, text);
+  }
   peer srv;
   if (p.event.empty() || p.from.empty() || p.to.empty() || !sipevents::transaction::parse_peer(server, srv) ||
-      !login.complete())
+      !listen_on.empty() || !login.complete())
     return usage();
   tools::expect_name(srv, p.to);
 

@@ -55,6 +55,22 @@ event_agent::event_agent(transport::runtime& rt, agent_config cfg, ev::server_ho
       flush();
       return;
     }
+    if (const sm::event_header* ev = r.msg.event()) {
+      if (auto u = unsolicited_.find(ev->package); u != unsolicited_.end()) {
+        unsolicited_notify n;
+        n.msg = &r.msg;
+        n.package = ev->package;
+        n.from = r.from;
+        if (u->second.pkg && !r.msg.body().empty()) {
+          if (const sm::media_type* ct = r.msg.content_type()) n.body = u->second.pkg->decode(*ct, r.msg.body());
+          else n.body.error = "no Content-Type";
+        }
+        if (u->second.h(n)) {
+          rt_.respond(r, 200, "OK");
+          return;
+        }
+      }
+    }
     rt_.respond(r, 481, "Subscription Does Not Exist");
   });
   rt_.add_timed(*this);

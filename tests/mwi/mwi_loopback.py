@@ -8,6 +8,10 @@ with `sipevents-watcher --event message-summary`. The voicemail system PUBLISHes
 summary (raw UDP): first nothing is reported (Messages-Waiting: no), then RFC 3842's
 "2/8 (0/2)", then all heard ("no", 0/10). The watcher prints each summary; a
 malformed summary gets 400 naming the fault and the lamp keeps its state.
+
+Then the phone side without a SUBSCRIBE: `sipevents-watcher --event message-summary
+--unsolicited --listen` takes an unsolicited NOTIFY (as many PBXs send to light the
+lamp) with 200 and prints its summary; a stray NOTIFY of another package gets 481.
 """
 import json
 import os
@@ -61,6 +65,27 @@ def main():
               r.split("\r\n")[0])
         lamp.p.terminate()
         assert lamp.wait(30) == 0
+
+        phone_port = free_port()
+        phone = Proc([exe("sipevents-watcher"), "--event", "message-summary", "--unsolicited", "--listen",
+                      f"udp:127.0.0.1:{phone_port}", "--count", "1", "--duration", "30"])
+        procs.append(phone)
+        wait_for(lambda: any(l.startswith("listening on") for l in phone.get()), "the phone listening")
+
+        def unsolicited(event, body, ctype, n):
+            return ep.send(("127.0.0.1", phone_port), [
+                f"NOTIFY sip:alice@127.0.0.1:{phone_port} SIP/2.0", "VIA", "Max-Forwards: 70",
+                "From: <sip:vmail@example.com>;tag=vm1", "To: <sip:alice@example.com>", f"Call-ID: unsol-{n}",
+                "CSeq: 1 NOTIFY", f"Event: {event}", "Subscription-State: active", f"Content-Type: {ctype}"], body)
+        stray = ep.wait_responses([unsolicited("presence", "<x/>", "application/pidf+xml", 1)])[0]
+        assert stray.startswith("SIP/2.0 481"), stray
+        ok = ep.wait_responses([unsolicited("message-summary", summary("yes", 3, 1), "application/simple-message-summary",
+                                            2)])[0]
+        assert ok.startswith("SIP/2.0 200"), ok
+        assert phone.wait(20) == 0, phone.get()
+        got = [json.loads(l)["summary"] for l in phone.get() if l.startswith("{")]
+        assert got and got[0]["waiting"] is True and got[0]["counts"][0]["new"] == 3, phone.get()
+        print("unsolicited NOTIFY: 200 and printed (3 new); a stray presence NOTIFY: 481")
         print("OK")
     finally:
         for p in procs:

@@ -44,12 +44,23 @@ bool peer_from_uri(std::string_view uri, transaction::peer& out);
 /// always for WebSocket (RFC 7118: its Contact cannot be reached); else to `uri`.
 bool route_to(std::string_view uri, std::string_view flow, transport::runtime& rt, transaction::peer& out);
 
+/// A NOTIFY that matched no subscription (RFC 3842 4: a PBX lighting a voicemail lamp
+/// without a SUBSCRIBE), as accept_unsolicited() hands it over.
+struct unsolicited_notify {
+  const message::message* msg = nullptr;
+  std::string_view package;  ///< its Event package
+  events::decoded body;      ///< read by the package given, when there is a body
+  transaction::peer from;
+};
+
 class event_agent final : public transport::timed {
  public:
   using client_handler = std::function<void(std::uint64_t id, const events::client_event&)>;
   using server_handler = std::function<void(const events::server_event&)>;
   using publisher_handler = std::function<void(std::uint64_t id, const events::publisher_event&)>;
   using publication_handler = std::function<void(const events::publication_change&)>;
+  /// True: the NOTIFY is taken (200); false: 481 as for any stray NOTIFY.
+  using unsolicited_handler = std::function<bool(const unsolicited_notify&)>;
 
   /// Handles SUBSCRIBE and NOTIFY on `rt` from now on.
   event_agent(transport::runtime& rt, agent_config cfg = {}, events::server_hooks hooks = {});
@@ -67,6 +78,13 @@ class event_agent final : public transport::timed {
   events::subscription_server& notifier() noexcept { return server_; }
   /// Takes back a stored subscription and sends its NOTIFY (subscription_server::restore).
   std::uint64_t restore(const store::subscription_record& r);
+
+  /// Takes NOTIFYs of `package` that match no subscription when `h` says so (RFC 3842
+  /// allows them for message-summary; RFC 6665 4.1.3 answers others 481). `pkg` (not
+  /// owned, may be null) reads their bodies.
+  void accept_unsolicited(std::string package, unsolicited_handler h, const events::package* pkg = nullptr) {
+    unsolicited_[std::move(package)] = {std::move(h), pkg};
+  }
 
   // ---- subscriber ------------------------------------------------------------------
   /// Starts a subscription; `h` hears its NOTIFYs, state changes and end. `pkg` (not
@@ -121,6 +139,11 @@ class event_agent final : public transport::timed {
   };
   std::map<std::uint64_t, publisher_slot> publishers_;
   events::publication_server* esc_ = nullptr;
+  struct unsolicited_slot {
+    unsolicited_handler h;
+    const events::package* pkg = nullptr;
+  };
+  std::map<std::string, unsolicited_slot, std::less<>> unsolicited_;
   publication_handler on_publication_;
   std::uint64_t next_client_ = 0;
   bool flushing_ = false;
