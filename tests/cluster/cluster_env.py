@@ -112,6 +112,7 @@ class Endpoint:
         self.notifies = {}    # call-id -> {cseq: message}
         self.last_notify = 0.0
         self.n = 0
+        self.domain = "example.com"  # of the users in the requests it builds
 
     def pump(self, seconds):
         end = time.time() + seconds
@@ -157,15 +158,15 @@ class Endpoint:
 
     def subscribe(self, dest, user, event, call_id, expires=600, from_user="w"):
         return self.send(dest, [
-            f"SUBSCRIBE sip:{user}@example.com SIP/2.0", "VIA", "Max-Forwards: 70",
-            f"From: <sip:{from_user}@example.com>;tag=t-{call_id}", f"To: <sip:{user}@example.com>",
+            f"SUBSCRIBE sip:{user}@{self.domain} SIP/2.0", "VIA", "Max-Forwards: 70",
+            f"From: <sip:{from_user}@{self.domain}>;tag=t-{call_id}", f"To: <sip:{user}@{self.domain}>",
             f"Call-ID: {call_id}", "CSeq: 1 SUBSCRIBE", f"Contact: <sip:{from_user}@127.0.0.1:{self.port}>",
             f"Event: {event}", f"Expires: {expires}"])
 
     def register(self, dest, user, expires, call_id, cseq=1):
         return self.send(dest, [
-            f"REGISTER sip:example.com SIP/2.0", "VIA", "Max-Forwards: 70",
-            f"From: <sip:{user}@example.com>;tag=r-{call_id}", f"To: <sip:{user}@example.com>",
+            f"REGISTER sip:{self.domain} SIP/2.0", "VIA", "Max-Forwards: 70",
+            f"From: <sip:{user}@{self.domain}>;tag=r-{call_id}", f"To: <sip:{user}@{self.domain}>",
             f"Call-ID: {call_id}", f"CSeq: {cseq} REGISTER", f"Contact: <sip:{user}@127.0.0.1:9>",
             f"Expires: {expires}"])
 
@@ -174,8 +175,8 @@ class Endpoint:
 
     def publish_event(self, dest, user, event, expires, body, call_id, cseq=1, if_match=None,
                       content_type="application/pidf+xml"):
-        lines = [f"PUBLISH sip:{user}@example.com SIP/2.0", "VIA", "Max-Forwards: 70",
-                 f"From: <sip:{user}@example.com>;tag=p-{call_id}", f"To: <sip:{user}@example.com>",
+        lines = [f"PUBLISH sip:{user}@{self.domain} SIP/2.0", "VIA", "Max-Forwards: 70",
+                 f"From: <sip:{user}@{self.domain}>;tag=p-{call_id}", f"To: <sip:{user}@{self.domain}>",
                  f"Call-ID: {call_id}", f"CSeq: {cseq} PUBLISH", f"Event: {event}", f"Expires: {expires}"]
         if if_match:
             lines.append(f"SIP-If-Match: {if_match}")

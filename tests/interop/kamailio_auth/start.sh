@@ -9,6 +9,7 @@
 #   SQLite file, or flushed to it by a timer
 #   KAM_TLS_PORT, KAM_TLS_CERT, KAM_TLS_KEY: also listen on TLS there (the tls module)
 #   KAM_NOAUTH=1: REGISTER, SUBSCRIBE and PUBLISH without a challenge
+#   KAM_PBX=1: also Event: dialog and message-summary (presence_dialoginfo, presence_mwi)
 # Stop it with ../../../../shared/interop/kamailio/stop.sh and the same KAM_RUN_DIR.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -49,6 +50,7 @@ if [ -n "${KAM_TLS_PORT:-}" ]; then
     set -- "$@" -A WITH_TLS -A "TLS_PORT=$KAM_TLS_PORT" -A "TLS_CFG=\"$RUN/tls.cfg\""
 fi
 [ -n "${KAM_NOAUTH:-}" ] && set -- "$@" -A WITH_NOAUTH
+[ -n "${KAM_PBX:-}" ] && set -- "$@" -A WITH_PBX
 case "${KAM_PERSIST:-}" in
     through) set -- "$@" -A WITH_PERSIST ;;
     back) set -- "$@" -A WITH_PERSIST -A WRITE_BACK ;;
