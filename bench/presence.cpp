@@ -1,6 +1,7 @@
 // bench/presence: one presentity with many watchers, and the ESC's PUBLISH rate.
 //
 //   presence [--watchers N] [--rounds K] [--publications P] [--udp PATH/sipevents-notifier]
+//            [--event dialog]
 //
 // Null transport (always): the ESC, the presence package and the notifier in one
 // thread, no sockets. N watchers (default 10,000) subscribe to sip:alice@example.com.
@@ -19,6 +20,9 @@
 //   publish->last NOTIFY   from sending the PUBLISH to receiving the N-th NOTIFY that
 //                          carries the new state; NOTIFY retransmissions are counted
 //   server RSS             VmRSS / VmHWM of the notifier
+// With --event dialog the --udp run is a busy lamp field instead (RFC 4235): N phones
+// watch alice's line, and each round PUBLISHes her dialog state, an incoming call
+// ringing or none, alternately; only the --udp run is made.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -53,6 +57,9 @@ namespace {
 
 double ns_since(clk::time_point t0) { return std::chrono::duration<double, std::nano>(clk::now() - t0).count(); }
 
+/// "presence", or "dialog" for a busy lamp field.
+std::string g_event = "presence";
+
 std::string subscribe_text(std::size_t i, const std::string& host) {
   std::string n = std::to_string(i);
   return "SUBSCRIBE sip:alice@example.com SIP/2.0\r\n"
@@ -63,9 +70,9 @@ std::string subscribe_text(std::size_t i, const std::string& host) {
          "Call-ID: w" + n + "@bench\r\n"
          "CSeq: 1 SUBSCRIBE\r\n"
          "Contact: <sip:w" + n + "@" + host + ">\r\n"
-         "Event: presence\r\n"
+         "Event: " + g_event + "\r\n"
          "Expires: 3600\r\n"
-         "Accept: application/pidf+xml\r\n"
+         "Accept: " + (g_event == "dialog" ? "application/dialog-info+xml" : "application/pidf+xml") + "\r\n"
          "Content-Length: 0\r\n\r\n";
 }
 
@@ -90,16 +97,27 @@ std::string publish_text(const std::string& aor, std::size_t n, const std::strin
                   "From: <" + aor + ">;tag=p1\r\n"
                   "Call-ID: pub-" + aor + "\r\n"
                   "CSeq: " + std::to_string(n) + " PUBLISH\r\n"
-                  "Event: presence\r\n"
+                  "Event: " + g_event + "\r\n"
                   "Expires: " + std::to_string(expires) + "\r\n";
   if (!if_match.empty()) s += "SIP-If-Match: " + if_match + "\r\n";
   if (body) {
-    s += "Content-Type: application/pidf+xml\r\nContent-Length: " + std::to_string(body->size()) + "\r\n\r\n";
+    s += std::string("Content-Type: ") + (g_event == "dialog" ? "application/dialog-info+xml" : "application/pidf+xml") +
+         "\r\nContent-Length: " + std::to_string(body->size()) + "\r\n\r\n";
     s += *body;
   } else {
     s += "Content-Length: 0\r\n\r\n";
   }
   return s;
+}
+
+/// alice's line: an incoming call from bob ringing, or no call.
+std::string dialog_doc(bool ringing) {
+  std::string d = "<?xml version=\"1.0\"?>\n<dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"0\" "
+                  "state=\"full\" entity=\"sip:alice@example.com\">";
+  if (ringing)
+    d += "<dialog id=\"c1\" call-id=\"c1\" local-tag=\"l\" remote-tag=\"r\" direction=\"recipient\"><state>early"
+         "</state><remote><identity>sip:bob@example.com</identity></remote></dialog>";
+  return d + "</dialog-info>";
 }
 
 struct counter_ids {
@@ -182,7 +200,8 @@ int run_null(std::size_t watchers, std::size_t rounds, std::size_t publications)
               double(held) / double(watchers));
 
   const std::string alice = "sip:alice@example.com";
-  const std::string bodies[2] = {pidf(alice, false), pidf(alice, true)};
+  const std::string bodies[2] = {g_event == "dialog" ? dialog_doc(false) : pidf(alice, false),
+                                 g_event == "dialog" ? dialog_doc(true) : pidf(alice, true)};
   std::string etag;
   std::size_t cseq = 0;
   std::vector<double> times;
@@ -359,7 +378,10 @@ int run_udp(const std::string& notifier, std::size_t watchers, std::size_t round
       }
       std::string_view id = m.call_id();
       std::size_t w = std::strtoull(std::string(id.substr(1)).c_str(), nullptr, 10);
-      char st = m.body().find("<basic>open</basic>") != std::string_view::npos ? 2 : 1;
+      char st = m.body().find(g_event == "dialog" ? "<state>early</state>" : "<basic>open</basic>") !=
+                        std::string_view::npos
+                    ? 2
+                    : 1;
       if (w < watchers) {
         seen[w] = st;
         if (st == want) ++want_count;
@@ -394,7 +416,8 @@ int run_udp(const std::string& notifier, std::size_t watchers, std::size_t round
   }
   long rss_subs = rss_kb(pid, "VmRSS:");
   const std::string alice = "sip:alice@example.com";
-  const std::string bodies[2] = {pidf(alice, false), pidf(alice, true)};
+  const std::string bodies[2] = {g_event == "dialog" ? dialog_doc(false) : pidf(alice, false),
+                                 g_event == "dialog" ? dialog_doc(true) : pidf(alice, true)};
   std::vector<double> times;
   std::size_t resent_before = resent;
   for (std::size_t r = 0; r <= rounds; ++r) {
@@ -433,7 +456,8 @@ int run_udp(const std::string& notifier, std::size_t watchers, std::size_t round
   while (pump(600)) {
   }
   std::sort(times.begin(), times.end());
-  std::printf("loopback UDP       %zu watchers via sipevents-notifier\n", watchers);
+  std::printf("loopback UDP       %zu %s via sipevents-notifier\n", watchers,
+              g_event == "dialog" ? "phones watching one line (Event: dialog)" : "watchers");
   std::printf("publish->last NOTIFY  median %.1f ms, best %.1f ms over %zu rounds (%.0f NOTIFY/s received and answered)\n",
               times[times.size() / 2] / 1e6, times.front() / 1e6, times.size(),
               1e9 * double(watchers) / times[times.size() / 2]);
@@ -455,6 +479,11 @@ int main(int argc, char** argv) {
       notifier = argv[i + 1];
       continue;
     }
+    if (a == "--event") {
+      g_event = argv[i + 1];
+      if (g_event != "presence" && g_event != "dialog") return 2;
+      continue;
+    }
     std::size_t v = std::strtoull(argv[i + 1], nullptr, 10);
     if (a == "--watchers" && v) watchers = v;
     else if (a == "--rounds" && v) rounds = v;
@@ -468,7 +497,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: presence [--watchers N] [--rounds K] [--publications P] [--udp sipevents-notifier]\n");
     return 2;
   }
-  if (int rc = run_null(watchers, rounds, publications)) return rc;
+  if (g_event == "presence")
+    if (int rc = run_null(watchers, rounds, publications)) return rc;
   if (!notifier.empty()) return run_udp(notifier, watchers, rounds);
   return 0;
 }

@@ -45,8 +45,11 @@ class dialog_package : public events::package {
   /// changed("dialog", entity). False for a dialog without id, or beyond the limit.
   bool report(std::string_view entity, dialog d);
   /// Feed every change the publication_server reports. True for an Event: dialog
-  /// change: call changed("dialog", c.resource).
-  bool apply(const events::publication_change& c) const { return c.event == "dialog"; }
+  /// change other than a refresh (the body stays): call changed("dialog", c.resource).
+  bool apply(const events::publication_change& c) const {
+    // A refresh keeps the body: nothing to tell.
+    return c.event == "dialog" && c.kind != events::publication_change_kind::refreshed;
+  }
   /// The entity's dialogs now: the application's, then the publishers', by dialog id.
   std::vector<dialog> dialogs(std::string_view entity) const;
   const dialog_config& config() const noexcept { return cfg_; }

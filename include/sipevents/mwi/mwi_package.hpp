@@ -37,8 +37,11 @@ class mwi_package : public events::package {
   /// Forgets the application's summary (publications, if any, show again).
   bool clear(std::string_view mailbox);
   /// Feed every change the publication_server reports. True for an Event:
-  /// message-summary change: call changed("message-summary", c.resource).
-  bool apply(const events::publication_change& c) const { return c.event == "message-summary"; }
+  /// message-summary change other than a refresh (the body stays): call changed("message-summary", c.resource).
+  bool apply(const events::publication_change& c) const {
+    // A refresh keeps the body: nothing to tell.
+    return c.event == "message-summary" && c.kind != events::publication_change_kind::refreshed;
+  }
   /// The summary watchers of `mailbox` get now.
   message_summary summary(std::string_view mailbox) const;
   const mwi_config& config() const noexcept { return cfg_; }
