@@ -37,7 +37,8 @@ class mwi_package : public events::package {
   /// Forgets the application's summary (publications, if any, show again).
   bool clear(std::string_view mailbox);
   /// Feed every change the publication_server reports. True for an Event:
-  /// message-summary change other than a refresh (the body stays): call changed("message-summary", c.resource).
+  /// message-summary change other than a refresh (the body stays): call
+  /// changed("message-summary", c.resource).
   bool apply(const events::publication_change& c) const {
     // A refresh keeps the body: nothing to tell.
     return c.event == "message-summary" && c.kind != events::publication_change_kind::refreshed;
