@@ -2,7 +2,8 @@
 // presence server (RFC 3856 notifier composing RFC 3903 PUBLISHes), dialog state
 // notifier for busy lamp fields (RFC 4235, fed by PUBLISH Event: dialog), voicemail
 // summaries (RFC 3842, fed by PUBLISH Event: message-summary) and MESSAGE relay
-// (RFC 3428) to registered contacts, in one process.
+// (RFC 3428) to registered contacts, in one process. A presentity may watch who
+// watches her (Event: presence.winfo, RFC 3857); others are refused.
 //
 //   sipevents-notifier --bind udp:HOST:PORT [--bind tcp|tls|ws|wss:HOST:PORT ...] --domain DOMAIN
 //                      [--domain DOMAIN ...] [--cert FILE --key FILE [--client-ca FILE [--require-client-cert]]]
@@ -91,6 +92,7 @@
 #include "sipevents/crypto/openssl_crypto.hpp"
 #include "sipevents/dialoginfo/dialog_package.hpp"
 #include "sipevents/mwi/mwi_package.hpp"
+#include "sipevents/winfo/winfo_package.hpp"
 #include "sipevents/presence/presence_package.hpp"
 #include "sipevents/reg/reg_package.hpp"
 #include "sipevents/registrar/registrar.hpp"
@@ -357,7 +359,7 @@ int main(int argc, char** argv) {
   }
 
   st::runtime_config cfg;
-  cfg.allow_events = {"reg", "presence", "dialog", "message-summary"};
+  cfg.allow_events = {"reg", "presence", "presence.winfo", "dialog", "message-summary"};
   cfg.layer.server = "sipevents-notifier";
   if (max_transactions) cfg.layer.max_transactions = max_transactions;
   tools::tls_options::enable_websocket(cfg);
@@ -400,7 +402,11 @@ int main(int argc, char** argv) {
   sa::agent_config acfg;
   if (max_watchers) acfg.server.max_per_resource = max_watchers;
   acfg.server.contact = "sip:notifier@" + tools::bracket(first.host) + ":" + std::to_string(first.port);
-  sa::event_agent agent(rt, acfg, {.authorize = ev::same_domain});
+  // Watchers of a presentity's watchers (presence.winfo) must be the presentity itself.
+  sa::event_agent agent(rt, acfg, {.authorize = [](const ev::authorization_request& r) {
+                                     return r.package == "presence.winfo" ? sipevents::winfo::own_watchers_only(r)
+                                                                          : ev::same_domain(r);
+                                   }});
   agent.add_package(reg_pkg);
   registrar_driver driver(registrar, reg_pkg, agent, quiet);
   rt.add_timed(driver);
@@ -419,6 +425,21 @@ int main(int argc, char** argv) {
   sipevents::dialoginfo::dialog_package dialog(&esc, dcfg);
   esc.add_package(dialog, dcfg.publications);
   agent.add_package(dialog);
+  // Who watches whom (RFC 3857): the notifier's own presence subscriptions.
+  sipevents::winfo::winfo_config wcfg;
+  wcfg.subscriptions.min_expires = rcfg.min_expires;
+  sipevents::winfo::winfo_package winfo(wcfg);
+  agent.add_package(winfo);
+  agent.on_server_event([&](const ev::server_event& e) {
+    std::optional<std::string> changed;
+    if (e.what == ev::server_event::kind::subscribed) {
+      if (auto d = agent.notifier().describe(e.sub); d && d->package == "presence")
+        changed = winfo.subscribed(e.sub, d->resource, d->watcher, e.state);
+    } else if (e.what == ev::server_event::kind::terminated) {
+      changed = winfo.terminated(e.sub, e.why);
+    }
+    if (changed) agent.changed("presence.winfo", *changed);
+  });
   // Voicemail lamps (RFC 3842), from PUBLISH Event: message-summary.
   sipevents::mwi::mwi_config mcfg;
   mcfg.publications.min_expires = mcfg.subscriptions.min_expires = rcfg.min_expires;

@@ -19,7 +19,8 @@
 // body, and for presence the parsed document ("presence"), for dialog (RFC 4235) the
 // busy lamp and the dialogs ("dialog": lamp idle|dialing|ringing|busy, the caller
 // when ringing), for message-summary (RFC 3842) the voicemail summary ("summary":
-// waiting, account, counts per class), or why it could not be read
+// waiting, account, counts per class), for presence.winfo (RFC 3857) the watchers
+// ("winfo": each watcher with its status and event), or why it could not be read
 // ("parse_error"). --text prints one
 // readable line per NOTIFY instead. After
 // --count NOTIFYs or --duration seconds it unsubscribes and waits for the final
@@ -40,6 +41,7 @@
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/dialoginfo/dialog_package.hpp"
 #include "sipevents/mwi/mwi_package.hpp"
+#include "sipevents/winfo/winfo_package.hpp"
 #include "sipevents/presence/presence_package.hpp"
 
 namespace st = sipevents::transport;
@@ -48,6 +50,7 @@ namespace sa = sipevents::agent;
 namespace pr = sipevents::presence;
 namespace di = sipevents::dialoginfo;
 namespace mw = sipevents::mwi;
+namespace wi = sipevents::winfo;
 using sipevents::transaction::peer;
 using sipevents::transaction::transport_kind;
 
@@ -167,6 +170,29 @@ void summary_json(std::string& out, const mw::message_summary& s) {
   out += "],\"messages\":" + std::to_string(s.messages.size()) + "}";
 }
 
+/// Watcher information as JSON: each watcher of each list with its status and event.
+void winfo_json(std::string& out, const wi::watcherinfo& d) {
+  out += "{\"version\":" + std::to_string(d.version) + ",\"watchers\":[";
+  bool first = true;
+  for (const auto& l : d.lists) {
+    for (const auto& w : l.watchers) {
+      out += first ? "{\"resource\":" : ",{\"resource\":";
+      first = false;
+      lint::json_string(out, l.resource);
+      out += ",\"watcher\":";
+      lint::json_string(out, w.uri);
+      out += ",\"id\":";
+      lint::json_string(out, w.id);
+      out += ",\"status\":";
+      lint::json_string(out, wi::to_string(w.status));
+      out += ",\"event\":";
+      lint::json_string(out, wi::to_string(w.event));
+      out += "}";
+    }
+  }
+  out += "]}";
+}
+
 /// One human line: "NOTIFY presence sip:alice@example.com active: open sip:... (note)".
 std::string notify_text(const ev::client_event& e, const std::string& resource) {
   const auto& n = *e.notify;
@@ -188,6 +214,12 @@ std::string notify_text(const ev::client_event& e, const std::string& resource) 
     line += ": " + std::string(di::to_string(v.state));
     if (v.caller) line += " " + v.caller->uri;
     line += " (" + std::to_string(d.dialogs.size()) + " dialogs)";
+  } else if (e.body.ok && e.body.state.type() == typeid(wi::watcherinfo)) {
+    const auto& d = std::any_cast<const wi::watcherinfo&>(e.body.state);
+    line += ":";
+    for (const auto& l : d.lists)
+      for (const auto& w : l.watchers)
+        line += " " + w.uri + " " + std::string(wi::to_string(w.status)) + "/" + std::string(wi::to_string(w.event));
   } else if (e.body.ok && e.body.state.type() == typeid(mw::message_summary)) {
     const auto& m = std::any_cast<const mw::message_summary&>(e.body.state);
     line += std::string(": messages waiting: ") + (m.waiting ? "yes" : "no");
@@ -222,7 +254,8 @@ std::string notify_json(const ev::client_event& e, const std::string& resource) 
   line += ",\"body\":";
   lint::json_string(line, n.body());
   if (n.event() &&
-      (n.event()->package == "presence" || n.event()->package == "dialog" || n.event()->package == "message-summary") &&
+      (n.event()->package == "presence" || n.event()->package == "dialog" || n.event()->package == "message-summary" ||
+       n.event()->package == "presence.winfo") &&
       !n.body().empty()) {
     // The parsed document, or why it could not be read (the subscription stays).
     if (e.body.ok && e.body.state.type() == typeid(pr::presence_document)) {
@@ -231,6 +264,9 @@ std::string notify_json(const ev::client_event& e, const std::string& resource) 
     } else if (e.body.ok && e.body.state.type() == typeid(di::dialog_info)) {
       line += ",\"dialog\":";
       dialog_json(line, std::any_cast<const di::dialog_info&>(e.body.state));
+    } else if (e.body.ok && e.body.state.type() == typeid(wi::watcherinfo)) {
+      line += ",\"winfo\":";
+      winfo_json(line, std::any_cast<const wi::watcherinfo&>(e.body.state));
     } else if (e.body.ok && e.body.state.type() == typeid(mw::message_summary)) {
       line += ",\"summary\":";
       summary_json(line, std::any_cast<const mw::message_summary&>(e.body.state));
@@ -375,6 +411,7 @@ int main(int argc, char** argv) {
   pr::presence_package presence;  // decodes PIDF for --event presence
   di::dialog_package dialog;      // decodes dialog-info for --event dialog
   mw::mwi_package mwi;            // decodes simple-message-summary for --event message-summary
+  wi::winfo_package winfo;        // decodes watcherinfo+xml for --event presence.winfo
   id = agent.subscribe(p, [&](std::uint64_t, const ev::client_event& e) {
     using K = ev::client_event::kind;
     if (e.what == K::notify) {
@@ -392,6 +429,7 @@ int main(int argc, char** argv) {
   }, p.event == "presence" ? static_cast<const ev::package*>(&presence)
      : p.event == "dialog"  ? static_cast<const ev::package*>(&dialog)
      : p.event == "message-summary" ? static_cast<const ev::package*>(&mwi)
+     : p.event == "presence.winfo" ? static_cast<const ev::package*>(&winfo)
                             : nullptr);
   if (duration > 0) {
     limit.expires_after(std::chrono::milliseconds(long(duration * 1000)));

@@ -228,6 +228,7 @@ std::uint64_t subscription_server::create(std::uint64_t txn, const sm::message& 
   server_event e;
   e.what = server_event::kind::subscribed;
   e.sub = id;
+  e.state = s.state;
   out_.push_back(std::move(e));
   return id;
 }
@@ -307,6 +308,7 @@ std::uint64_t subscription_server::restore(const store::subscription_record& r, 
   server_event e;
   e.what = server_event::kind::subscribed;
   e.sub = id;
+  e.state = s.state;
   out_.push_back(std::move(e));
   // The state may have changed while we were down: full state now, or the end.
   if (s.expires_at <= now) send_notify(id, s, now, reason::timeout);
@@ -392,10 +394,19 @@ bool subscription_server::authorize(std::uint64_t id, authorization a, time_poin
     return true;
   }
   s.auth = a;
+  const sub_state was = s.state;
   s.state = a == authorization::pending ? sub_state::pending : sub_state::active;
   s.first = true;
   s.unsaved = true;
   send_notify(id, s, now);
+  if (s.state != was) {
+    // Its owner hears the decision as it heard the subscription (watcher info follows it).
+    server_event e;
+    e.what = server_event::kind::subscribed;
+    e.sub = id;
+    e.state = s.state;
+    out_.push_back(std::move(e));
+  }
   return true;
 }
 
@@ -405,6 +416,13 @@ bool subscription_server::terminate(std::uint64_t id, events::reason why, time_p
   if (it == subs_.end() || it->second.ending) return false;
   send_notify(id, it->second, now, why, retry_after);
   return true;
+}
+
+std::optional<subscription_server::description> subscription_server::describe(std::uint64_t id) const {
+  auto it = subs_.find(id);
+  if (it == subs_.end()) return std::nullopt;
+  const sub& s = it->second;
+  return description{s.pkg->name(), resource_of(s), s.dlg->remote_uri(), s.state};
 }
 
 std::size_t subscription_server::release_except(const std::vector<std::string>& kept) {

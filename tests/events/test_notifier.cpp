@@ -136,11 +136,22 @@ TEST_CASE("pending: 202 and a neutral NOTIFY; authorize() later sends the state"
   f.ok(r, t0);
   auto subs = of_kind(r.all, K::subscribed);
   REQUIRE(subs.size() == 1);
+  CHECK(subs[0].state == ev::sub_state::pending);
+  auto d = f.s->describe(subs[0].sub);
+  REQUIRE(d);
+  CHECK(d->state == ev::sub_state::pending);
+  CHECK(d->resource == "sip:bob@example.com");
+  CHECK(d->watcher == "sip:alice@example.com");
   CHECK(f.s->authorize(subs[0].sub, ev::authorization::accept, t0 + 10s));
   auto r2 = f.take();
   REQUIRE(r2.notifies.size() == 1);
   CHECK(ss(r2.notifies[0]) == "active;expires=590");
   CHECK(r2.notifies[0].body() == "full:open");
+  // The decision is an event too: watcher information (RFC 3857) follows it.
+  auto moved = of_kind(r2.all, K::subscribed);
+  REQUIRE(moved.size() == 1);
+  CHECK(moved[0].state == ev::sub_state::active);
+  CHECK_FALSE(f.s->describe(9999));
 }
 
 TEST_CASE("polite-block: 200 and neutral state shown as active; reject: terminated;reason=rejected; deny: 403") {

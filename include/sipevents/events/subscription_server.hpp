@@ -73,7 +73,7 @@ struct server_event {
   enum class kind : std::uint8_t {
     respond,     ///< answer SUBSCRIBE `txn` with `response`
     send,        ///< send `request` (a NOTIFY)
-    subscribed,  ///< subscription `sub` exists (state in `state`)
+    subscribed,  ///< subscription `sub` exists, or authorize() moved it (state in `state`)
     terminated,  ///< subscription `sub` ended for `why`
   };
   kind what = kind::send;
@@ -137,6 +137,12 @@ class subscription_server {
   std::size_t pending() const noexcept { return out_.size(); }
 
   std::size_t size() const noexcept { return subs_.size(); }
+  /// What subscription `sub` is about (RFC 3857 watcher information needs it).
+  struct description {
+    std::string_view package, resource, watcher;  ///< valid until the next call that changes the server
+    sub_state state = sub_state::init;
+  };
+  std::optional<description> describe(std::uint64_t sub) const;
   std::size_t watchers(std::string_view package, std::string_view resource) const;
   const dialog::dialog_table& dialogs() const noexcept { return dialogs_; }
   std::optional<sub_state> state(std::uint64_t sub) const;

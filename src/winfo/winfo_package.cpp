@@ -1,0 +1,112 @@
+#include "sipevents/winfo/winfo_package.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "sipevents/message/uri.hpp"
+
+namespace sipevents::winfo {
+
+events::authorization own_watchers_only(const events::authorization_request& r) {
+  const std::string_view who = r.identity.empty() ? r.watcher : r.identity;
+  message::uri a, b;
+  if (message::parse_uri(who, a) || message::parse_uri(r.resource, b)) return events::authorization::deny;
+  return message::address_of_record(a) == message::address_of_record(b) ? events::authorization::accept
+                                                                          : events::authorization::deny;
+}
+
+winfo_package::winfo_package(winfo_config cfg) : cfg_(std::move(cfg)), name_(cfg_.watched + ".winfo") {}
+
+std::vector<watcher> winfo_package::watchers(std::string_view resource) const {
+  std::vector<watcher> out;
+  if (auto it = by_resource_.find(resource); it != by_resource_.end())
+    for (std::uint64_t s : it->second)
+      if (auto e = by_sub_.find(s); e != by_sub_.end()) out.push_back(e->second.w);
+  return out;
+}
+
+std::optional<events::body> winfo_package::state(const events::watcher_view& w) {
+  watcherinfo doc;
+  doc.version = versions_[w.id]++;
+  doc.full = true;
+  doc.lists.push_back({std::string(w.resource), cfg_.watched, watchers(w.resource)});
+  return events::body{std::string(watcherinfo_type), encode(doc)};
+}
+
+std::string winfo_package::save_watcher(std::uint64_t id) const {
+  auto it = versions_.find(id);
+  return it == versions_.end() ? std::string() : std::to_string(it->second);
+}
+
+void winfo_package::restore_watcher(std::uint64_t id, std::string_view, std::string_view saved,
+                                    std::uint32_t notifies_since) {
+  std::uint32_t v = 0;
+  std::from_chars(saved.data(), saved.data() + saved.size(), v);
+  versions_[id] = v + notifies_since;
+}
+
+events::decoded winfo_package::decode(const message::media_type&, std::string_view text) const {
+  events::decoded out;
+  watcherinfo doc;
+  if (!winfo::decode(text, doc, &out.error)) return out;
+  out.ok = true;
+  out.state = std::move(doc);
+  return out;
+}
+
+void winfo_package::prune(std::string_view resource, std::uint64_t keep) {
+  auto it = by_resource_.find(resource);
+  if (it == by_resource_.end()) return;
+  std::erase_if(it->second, [&](std::uint64_t s) {
+    auto e = by_sub_.find(s);
+    if (e == by_sub_.end()) return true;
+    if (s != keep && e->second.w.status == watcher_status::terminated) {
+      by_sub_.erase(e);
+      return true;
+    }
+    return false;
+  });
+  if (it->second.empty()) by_resource_.erase(it);
+}
+
+std::optional<std::string> winfo_package::subscribed(std::uint64_t sub, std::string_view resource,
+                                                     std::string_view uri, events::sub_state state) {
+  const watcher_status status = state == events::sub_state::active ? watcher_status::active : watcher_status::pending;
+  auto it = by_sub_.find(sub);
+  if (it != by_sub_.end() && it->second.w.status == status) return std::nullopt;  // a refresh: nothing new
+  prune(resource, sub);
+  if (it == by_sub_.end()) {
+    entry e;
+    e.resource = std::string(resource);
+    e.w.id = std::to_string(sub);
+    e.w.uri = std::string(uri);
+    e.w.status = status;
+    e.w.event = status == watcher_status::active ? watcher_event::approved : watcher_event::subscribe;
+    by_sub_.emplace(sub, std::move(e));
+    by_resource_[std::string(resource)].push_back(sub);
+  } else {
+    it->second.w.status = status;
+    it->second.w.event = status == watcher_status::active ? watcher_event::approved : watcher_event::subscribe;
+  }
+  return std::string(resource);
+}
+
+std::optional<std::string> winfo_package::terminated(std::uint64_t sub, events::reason why) {
+  auto it = by_sub_.find(sub);
+  if (it == by_sub_.end() || it->second.w.status == watcher_status::terminated) return std::nullopt;
+  const std::string resource = it->second.resource;
+  prune(resource, sub);
+  watcher& w = it->second.w;
+  w.status = watcher_status::terminated;
+  switch (why) {
+    case events::reason::deactivated: w.event = watcher_event::deactivated; break;
+    case events::reason::probation: w.event = watcher_event::probation; break;
+    case events::reason::rejected: w.event = watcher_event::rejected; break;
+    case events::reason::giveup: w.event = watcher_event::giveup; break;
+    case events::reason::noresource: w.event = watcher_event::noresource; break;
+    default: w.event = watcher_event::timeout; break;  // expired or unsubscribed (RFC 3857 3.3)
+  }
+  return resource;
+}
+
+}  // namespace sipevents::winfo
