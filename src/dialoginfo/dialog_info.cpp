@@ -249,17 +249,9 @@ bool decode(std::string_view text, dialog_info& out, std::string* error) {
   failure fail{error};
   out = dialog_info{};
   tinyxml2::XMLDocument d;
-  if (d.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS) return fail(std::string("not XML: ") + d.ErrorStr());
-  const XE* root = d.RootElement();
-  if (!root || !named(root, "dialog-info")) return fail("root is not dialog-info");
-  std::optional<std::uint32_t> version;
-  if (!number(root->Attribute("version"), version) || !version) return fail("dialog-info without a version");
-  out.version = *version;
-  const char* state = root->Attribute("state");
-  if (!state) state = root->Attribute("notify-state");  // as one of RFC 4235's examples prints it
-  if (!state || (std::strcmp(state, "full") != 0 && std::strcmp(state, "partial") != 0))
-    return fail("dialog-info state must be full or partial");
-  out.full = std::strcmp(state, "full") == 0;
+  const XE* root = xml::parse_root(d, text, dialog_info_ns, "dialog-info", "dialog-info", fail);
+  // One of RFC 4235's examples spells the state attribute notify-state.
+  if (!root || !xml::version_and_state(root, "dialog-info", out.version, out.full, fail, "notify-state")) return false;
   if (const char* entity = root->Attribute("entity")) out.entity = entity;
   for (const XE* e = root->FirstChildElement(); e; e = e->NextSiblingElement()) {
     if (!named(e, "dialog")) {

@@ -248,9 +248,8 @@ bool decode(std::string_view text, presence_document& out, std::string* error) {
   failure fail{error};
   out = presence_document{};
   tinyxml2::XMLDocument d;
-  if (d.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS) return fail(std::string("not XML: ") + d.ErrorStr());
-  const XE* root = d.RootElement();
-  if (!root || !ours(root, "presence")) return fail("root is not a PIDF presence element");
+  const XE* root = xml::parse_root(d, text, pidf_ns, "presence", "a PIDF presence element", fail);
+  if (!root) return false;
   const char* entity = root->Attribute("entity");
   if (!entity) return fail("presence without entity");
   out.entity = entity;

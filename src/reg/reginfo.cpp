@@ -148,16 +148,8 @@ bool decode(std::string_view xml, reginfo& out, std::string* error) {
   failure fail{error};
   out = reginfo{};
   tinyxml2::XMLDocument d;
-  if (d.Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS) return fail(std::string("not XML: ") + d.ErrorStr());
-  const tinyxml2::XMLElement* root = d.RootElement();
-  if (!root || local_name(root->Name()) != "reginfo" || !ours(root)) return fail("root is not reginfo");
-  std::optional<std::uint32_t> version;
-  if (!number(root->Attribute("version"), version) || !version) return fail("reginfo without a version");
-  out.version = *version;
-  const char* state = root->Attribute("state");
-  if (!state || (std::strcmp(state, "full") != 0 && std::strcmp(state, "partial") != 0))
-    return fail("reginfo state must be full or partial");
-  out.full = std::strcmp(state, "full") == 0;
+  const tinyxml2::XMLElement* root = xml::parse_root(d, xml, reginfo_ns, "reginfo", "reginfo", fail);
+  if (!root || !xml::version_and_state(root, "reginfo", out.version, out.full, fail)) return false;
   keep_attributes(root, {"version", "state"}, out.attributes);
   for (const tinyxml2::XMLElement* e = root->FirstChildElement(); e; e = e->NextSiblingElement()) {
     if (!ours(e) || local_name(e->Name()) != "registration") {

@@ -1,7 +1,6 @@
 #include "sipevents/winfo/watcherinfo.hpp"
 
 #include <array>
-#include <cstring>
 
 #include "../xml/xml_util.hpp"
 
@@ -69,16 +68,8 @@ bool decode(std::string_view text, watcherinfo& out, std::string* error) {
   failure fail{error};
   out = watcherinfo{};
   tinyxml2::XMLDocument d;
-  if (d.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS) return fail(std::string("not XML: ") + d.ErrorStr());
-  const XE* root = d.RootElement();
-  if (!root || !named(root, "watcherinfo")) return fail("root is not watcherinfo");
-  std::optional<std::uint32_t> version;
-  if (!xml::number(root->Attribute("version"), version) || !version) return fail("watcherinfo without a version");
-  out.version = *version;
-  const char* state = root->Attribute("state");
-  if (!state || (std::strcmp(state, "full") != 0 && std::strcmp(state, "partial") != 0))
-    return fail("watcherinfo state must be full or partial");
-  out.full = std::strcmp(state, "full") == 0;
+  const XE* root = xml::parse_root(d, text, watcherinfo_ns, "watcherinfo", "watcherinfo", fail);
+  if (!root || !xml::version_and_state(root, "watcherinfo", out.version, out.full, fail)) return false;
   for (const XE* l = root->FirstChildElement(); l; l = l->NextSiblingElement()) {
     if (!named(l, "watcher-list")) continue;
     watcher_list wl;

@@ -127,4 +127,31 @@ void keep_attributes(const tinyxml2::XMLElement* e, std::initializer_list<std::s
   }
 }
 
+const tinyxml2::XMLElement* parse_root(tinyxml2::XMLDocument& doc, std::string_view text, std::string_view ns,
+                                       std::string_view name, std::string_view what, const failure& fail) {
+  if (doc.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS) {
+    fail(std::string("not XML: ") + doc.ErrorStr());
+    return nullptr;
+  }
+  const tinyxml2::XMLElement* root = doc.RootElement();
+  if (!root || !is(root, ns, name)) {
+    fail("root is not " + std::string(what));
+    return nullptr;
+  }
+  return root;
+}
+
+bool version_and_state(const tinyxml2::XMLElement* root, std::string_view what, std::uint32_t& version, bool& full,
+                       const failure& fail, const char* alt_state) {
+  std::optional<std::uint32_t> v;
+  if (!number(root->Attribute("version"), v) || !v) return fail(std::string(what) + " without a version");
+  version = *v;
+  const char* state = root->Attribute("state");
+  if (!state && alt_state) state = root->Attribute(alt_state);
+  const std::string_view st = state ? state : "";
+  if (st != "full" && st != "partial") return fail(std::string(what) + " state must be full or partial");
+  full = st == "full";
+  return true;
+}
+
 }  // namespace sipevents::xml

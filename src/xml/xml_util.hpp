@@ -44,4 +44,13 @@ struct failure {
   }
 };
 
+/// Parses `text` into `doc` and returns its root when that is `name` in namespace
+/// `ns`; otherwise null, with `fail` told "not XML: ..." or "root is not WHAT".
+const tinyxml2::XMLElement* parse_root(tinyxml2::XMLDocument& doc, std::string_view text, std::string_view ns,
+                                       std::string_view name, std::string_view what, const failure& fail);
+/// The version attribute and state ("full" or "partial", or `alt_state` as some
+/// documents spell it) of a versioned document's root; false, `fail` told, otherwise.
+bool version_and_state(const tinyxml2::XMLElement* root, std::string_view what, std::uint32_t& version, bool& full,
+                       const failure& fail, const char* alt_state = nullptr);
+
 }  // namespace sipevents::xml

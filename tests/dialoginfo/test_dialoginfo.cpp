@@ -4,8 +4,6 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "../events/events_support.hpp"
 #include "sipevents/dialoginfo/dialog_package.hpp"
@@ -14,13 +12,7 @@ using namespace evtest;
 namespace di = sipevents::dialoginfo;
 
 namespace {
-std::string example(const std::string& name) {
-  std::ifstream in(std::string(SIPEVENTS_SHARED_DIR) + "/testdata/examples/" + name, std::ios::binary);
-  REQUIRE(in);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string example(const std::string& name) { return shared_example(name); }
 
 di::dialog_info parse(const std::string& text) {
   di::dialog_info d;
@@ -149,16 +141,7 @@ TEST_CASE("dialog-info: the lamp is idle, dialing, ringing with the caller, or b
 
 namespace {
 sm::message publish_dialog(const std::string& body, std::string_view content_type = "application/dialog-info+xml") {
-  auto b = sm::message_builder::request("PUBLISH", "sip:alice@example.com");
-  b.header("Via", "SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKpd1");
-  b.header("From", "<sip:alice@example.com>;tag=p1");
-  b.header("To", "<sip:alice@example.com>");
-  b.header("Call-ID", "pub-dialog");
-  b.header("CSeq", "1 PUBLISH");
-  b.header("Event", "dialog");
-  b.header("Expires", "600");
-  b.body(content_type, body);
-  return build(b);
+  return publish_of("dialog", content_type, body, "pub-dialog");
 }
 }  // namespace
 

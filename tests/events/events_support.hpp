@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <deque>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -107,6 +109,32 @@ std::vector<E> of_kind(const std::vector<E>& v, typename E::kind k) {
 inline std::string header(const sm::message& m, std::string_view name) {
   const sm::header_field* h = m.find(name);
   return h ? std::string(h->value) : std::string();
+}
+
+#ifdef SIPEVENTS_SHARED_DIR
+/// A file of ../shared/testdata/examples, whole.
+inline std::string shared_example(const std::string& name) {
+  std::ifstream in(std::string(SIPEVENTS_SHARED_DIR) + "/testdata/examples/" + name, std::ios::binary);
+  REQUIRE(in);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+#endif
+
+/// alice's PUBLISH of `body` in package `event` (Expires 600, one CSeq).
+inline sm::message publish_of(std::string_view event, std::string_view content_type, const std::string& body,
+                              std::string_view call_id = "pub-1") {
+  auto b = sm::message_builder::request("PUBLISH", "sip:alice@example.com");
+  b.header("Via", "SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKp-" + std::string(call_id));
+  b.header("From", "<sip:alice@example.com>;tag=p1");
+  b.header("To", "<sip:alice@example.com>");
+  b.header("Call-ID", call_id);
+  b.header("CSeq", "1 PUBLISH");
+  b.header("Event", event);
+  b.header("Expires", "600");
+  b.body(content_type, body);
+  return build(b);
 }
 
 }  // namespace evtest

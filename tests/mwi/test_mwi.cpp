@@ -2,8 +2,6 @@
 // its limits and faults, and the notifier package fed by the application and PUBLISH.
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
 
 #include "../events/events_support.hpp"
 #include "sipevents/mwi/mwi_package.hpp"
@@ -12,13 +10,7 @@ using namespace evtest;
 namespace mw = sipevents::mwi;
 
 namespace {
-std::string example(const std::string& name) {
-  std::ifstream in(std::string(SIPEVENTS_SHARED_DIR) + "/testdata/examples/" + name, std::ios::binary);
-  REQUIRE(in);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string example(const std::string& name) { return shared_example(name); }
 
 mw::message_summary parse(std::string_view text) {
   mw::message_summary s;
@@ -88,16 +80,7 @@ TEST_CASE("message-summary: faults are refused with the reason, limits hold") {
 
 namespace {
 sm::message publish_summary(const std::string& body) {
-  auto b = sm::message_builder::request("PUBLISH", "sip:alice@example.com");
-  b.header("Via", "SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKmw1");
-  b.header("From", "<sip:alice@example.com>;tag=p1");
-  b.header("To", "<sip:alice@example.com>");
-  b.header("Call-ID", "pub-mwi");
-  b.header("CSeq", "1 PUBLISH");
-  b.header("Event", "message-summary");
-  b.header("Expires", "600");
-  b.body("application/simple-message-summary", body);
-  return build(b);
+  return publish_of("message-summary", "application/simple-message-summary", body, "pub-mwi");
 }
 }  // namespace
 

@@ -2,8 +2,6 @@
 // the package's watcher list as the notifier's events move it, and who may see it.
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
 
 #include "../events/events_support.hpp"
 #include "sipevents/winfo/winfo_package.hpp"
@@ -12,13 +10,7 @@ using namespace evtest;
 namespace wi = sipevents::winfo;
 
 namespace {
-std::string example(const std::string& name) {
-  std::ifstream in(std::string(SIPEVENTS_SHARED_DIR) + "/testdata/examples/" + name, std::ios::binary);
-  REQUIRE(in);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string example(const std::string& name) { return shared_example(name); }
 wi::watcherinfo parse(std::string_view text) {
   wi::watcherinfo d;
   std::string err;
