@@ -91,6 +91,16 @@ std::optional<std::string> winfo_package::subscribed(std::uint64_t sub, std::str
   return std::string(resource);
 }
 
+void winfo_package::forget(std::uint64_t sub) {
+  auto e = by_sub_.find(sub);
+  if (e == by_sub_.end() || e->second.w.status != watcher_status::terminated) return;
+  if (auto r = by_resource_.find(e->second.resource); r != by_resource_.end()) {
+    std::erase(r->second, sub);
+    if (r->second.empty()) by_resource_.erase(r);
+  }
+  by_sub_.erase(e);
+}
+
 std::optional<std::string> winfo_package::terminated(std::uint64_t sub, events::reason why) {
   auto it = by_sub_.find(sub);
   if (it == by_sub_.end() || it->second.w.status == watcher_status::terminated) return std::nullopt;
@@ -105,6 +115,11 @@ std::optional<std::string> winfo_package::terminated(std::uint64_t sub, events::
     case events::reason::giveup: w.event = watcher_event::giveup; break;
     case events::reason::noresource: w.event = watcher_event::noresource; break;
     default: w.event = watcher_event::timeout; break;  // expired or unsubscribed (RFC 3857 3.3)
+  }
+  ended_.push_back(sub);
+  while (ended_.size() > cfg_.max_terminated) {
+    forget(ended_.front());
+    ended_.pop_front();
   }
   return resource;
 }

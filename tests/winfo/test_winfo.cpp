@@ -113,6 +113,22 @@ TEST_CASE("winfo package: watchers come and go as the notifier reports them, ver
   CHECK(parse(pkg.state(w2)->text).version == 7);
 }
 
+TEST_CASE("winfo package: ended watchers of resources that never change again are bounded") {
+  wi::winfo_config cfg;
+  cfg.max_terminated = 3;
+  wi::winfo_package pkg(cfg);
+  for (std::uint64_t i = 1; i <= 10; ++i) {
+    const std::string r = "sip:u" + std::to_string(i) + "@example.com";
+    pkg.subscribed(i, r, "sip:w@example.com", ev::sub_state::active);
+    pkg.terminated(i, ev::reason::timeout);
+  }
+  std::size_t kept = 0;
+  for (std::uint64_t i = 1; i <= 10; ++i) kept += pkg.watchers("sip:u" + std::to_string(i) + "@example.com").size();
+  CHECK(kept == 3);
+  CHECK(pkg.watchers("sip:u10@example.com").size() == 1);  // the newest stay
+  CHECK(pkg.watchers("sip:u1@example.com").empty());
+}
+
 TEST_CASE("winfo package: only the presentity sees her watchers") {
   ev::authorization_request r;
   r.package = "presence.winfo";

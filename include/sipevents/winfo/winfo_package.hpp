@@ -6,6 +6,7 @@
 // watcher that ended is shown once more with its status terminated and the event
 // that ended it, then dropped at the resource's next change.
 #pragma once
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -21,6 +22,9 @@ struct winfo_config {
   events::expiry_policy subscriptions{3600, 60, 86400};
   /// The package whose watchers are shown.
   std::string watched = "presence";
+  /// Ended watchers kept to be shown once, at most; beyond, the oldest go first (a
+  /// resource that never changes again would otherwise keep its last one for ever).
+  std::size_t max_terminated = 10'000;
 };
 
 /// Who may see whose watchers (RFC 3857 5.2: the resource itself): the authenticated
@@ -62,7 +66,9 @@ class winfo_package : public events::package {
   std::map<std::uint64_t, entry> by_sub_;
   std::unordered_map<std::string, std::vector<std::uint64_t>, events::string_hash, std::equal_to<>> by_resource_;
   std::unordered_map<std::uint64_t, std::uint32_t> versions_;
+  std::deque<std::uint64_t> ended_;  // terminated watchers, oldest first (some may be gone already)
   void prune(std::string_view resource, std::uint64_t keep);
+  void forget(std::uint64_t sub);
 };
 
 }  // namespace sipevents::winfo
