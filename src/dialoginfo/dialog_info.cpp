@@ -70,8 +70,6 @@ void participant_out(std::string& out, std::string_view tag, const participant& 
   out.append("    </").append(tag).append(">\n");
 }
 
-bool number(const char* s, std::optional<std::uint32_t>& out) { return xml::number(s, out); }
-
 bool text_number(const XE* e, std::uint32_t& out) {
   const std::string t = text_of(e);
   auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
@@ -149,7 +147,7 @@ bool read_dialog(const XE* e, dialog& d, const failure& fail) {
         d.event = *x;
       }
       std::optional<std::uint32_t> code;
-      if (!number(c->Attribute("code"), code) || (code && (*code < 100 || *code > 699)))
+      if (!xml::number(c->Attribute("code"), code) || (code && (*code < 100 || *code > 699)))
         return fail("dialog state code is not a response code");
       if (code) d.code = static_cast<std::uint16_t>(*code);
     } else if (named(c, "duration")) {

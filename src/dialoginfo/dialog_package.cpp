@@ -1,7 +1,6 @@
 #include "sipevents/dialoginfo/dialog_package.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 namespace sipevents::dialoginfo {
 
@@ -35,21 +34,9 @@ std::optional<events::body> dialog_package::state(const events::watcher_view& w)
   dialog_info doc;
   doc.entity = std::string(w.resource);
   doc.full = true;
-  doc.version = versions_[w.id]++;
+  doc.version = versions_.next(w.id);
   doc.dialogs = dialogs(w.resource);
   return events::body{std::string(dialog_info_type), encode(doc)};
-}
-
-std::string dialog_package::save_watcher(std::uint64_t id) const {
-  auto it = versions_.find(id);
-  return it == versions_.end() ? std::string() : std::to_string(it->second);
-}
-
-void dialog_package::restore_watcher(std::uint64_t id, std::string_view, std::string_view saved,
-                                     std::uint32_t notifies_since) {
-  std::uint32_t v = 0;
-  std::from_chars(saved.data(), saved.data() + saved.size(), v);
-  versions_[id] = v + notifies_since;  // above every version sent since it was saved
 }
 
 events::decoded dialog_package::decode(const message::media_type&, std::string_view text) const {

@@ -1,4 +1,6 @@
 #include "sipevents/events/events_types.hpp"
+
+#include <charconv>
 #include "sipevents/events/package.hpp"
 
 namespace sipevents::events {
@@ -43,6 +45,17 @@ std::string_view to_string(sub_state s) noexcept {
     case sub_state::terminated: return "terminated";
   }
   return "";
+}
+
+std::string watcher_versions::save(std::uint64_t id) const {
+  auto it = versions_.find(id);
+  return it == versions_.end() ? std::string() : std::to_string(it->second);
+}
+
+void watcher_versions::restore(std::uint64_t id, std::string_view saved, std::uint32_t notifies_since) {
+  std::uint32_t v = 0;
+  std::from_chars(saved.data(), saved.data() + saved.size(), v);
+  versions_[id] = v + notifies_since;
 }
 
 decoded package::decode(const message::media_type&, std::string_view text) const {

@@ -163,7 +163,7 @@ void redis_link::on_connected(const redisAsyncContext* ac, int status) {
   self->pending_.erase(self->connecting_id_);
   if (status != REDIS_OK) {
     // hiredis frees the context after this returns.
-    self->lost(ac->errstr ? ac->errstr : "connect failed", true);
+    self->lost(ac->errstr ? ac->errstr : "connect failed");
     return;
   }
   self->connected_ = true;
@@ -176,7 +176,7 @@ void redis_link::on_disconnected(const redisAsyncContext* ac, int status) {
   auto* self = static_cast<redis_link*>(ac->data);
   if (!self || self->dropping_) return;
   // hiredis frees the context after this returns.
-  self->lost(status == REDIS_OK ? "connection closed" : (ac->errstr ? ac->errstr : "connection lost"), true);
+  self->lost(status == REDIS_OK ? "connection closed" : (ac->errstr ? ac->errstr : "connection lost"));
 }
 
 void redis_link::on_reply(redisAsyncContext* ac, void* reply, void* priv) {
@@ -266,10 +266,10 @@ void redis_link::drop(const std::string& why) {
   // Pending callbacks run inside the free with a null reply and fail.
   redisAsyncFree(ac);
   dropping_ = false;
-  lost(why, true);
+  lost(why);
 }
 
-void redis_link::lost(const std::string& why, bool) {
+void redis_link::lost(const std::string& why) {
   const bool was = ac_ != nullptr;
   ac_ = nullptr;
   ev_.reset();

@@ -1,7 +1,6 @@
 #include "sipevents/winfo/winfo_package.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include "sipevents/message/uri.hpp"
 
@@ -27,22 +26,10 @@ std::vector<watcher> winfo_package::watchers(std::string_view resource) const {
 
 std::optional<events::body> winfo_package::state(const events::watcher_view& w) {
   watcherinfo doc;
-  doc.version = versions_[w.id]++;
+  doc.version = versions_.next(w.id);
   doc.full = true;
   doc.lists.push_back({std::string(w.resource), cfg_.watched, watchers(w.resource)});
   return events::body{std::string(watcherinfo_type), encode(doc)};
-}
-
-std::string winfo_package::save_watcher(std::uint64_t id) const {
-  auto it = versions_.find(id);
-  return it == versions_.end() ? std::string() : std::to_string(it->second);
-}
-
-void winfo_package::restore_watcher(std::uint64_t id, std::string_view, std::string_view saved,
-                                    std::uint32_t notifies_since) {
-  std::uint32_t v = 0;
-  std::from_chars(saved.data(), saved.data() + saved.size(), v);
-  versions_[id] = v + notifies_since;
 }
 
 events::decoded winfo_package::decode(const message::media_type&, std::string_view text) const {

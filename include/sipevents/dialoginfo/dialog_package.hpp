@@ -32,10 +32,12 @@ class dialog_package : public events::package {
   std::vector<std::string> content_types() const override { return {std::string(dialog_info_type)}; }
   events::expiry_policy expires() const override { return cfg_.subscriptions; }
   std::optional<events::body> state(const events::watcher_view& w) override;
-  void watcher_gone(std::uint64_t id) override { versions_.erase(id); }
-  std::string save_watcher(std::uint64_t id) const override;
-  void restore_watcher(std::uint64_t id, std::string_view resource, std::string_view saved,
-                       std::uint32_t notifies_since) override;
+  void watcher_gone(std::uint64_t id) override { versions_.gone(id); }
+  std::string save_watcher(std::uint64_t id) const override { return versions_.save(id); }
+  void restore_watcher(std::uint64_t id, std::string_view, std::string_view saved,
+                       std::uint32_t notifies_since) override {
+    versions_.restore(id, saved, notifies_since);
+  }
   /// Reads dialog-info into a dialog_info (the subscriber side, and PUBLISH bodies).
   events::decoded decode(const message::media_type& type, std::string_view text) const override;
 
@@ -61,7 +63,7 @@ class dialog_package : public events::package {
     std::map<std::string, dialog> by_id;  // dialog id -> latest report
   };
   std::unordered_map<std::string, reported, events::string_hash, std::equal_to<>> reported_;
-  std::unordered_map<std::uint64_t, std::uint32_t> versions_;  // watcher -> next version
+  events::watcher_versions versions_;
 };
 
 }  // namespace sipevents::dialoginfo

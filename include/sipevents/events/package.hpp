@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "sipevents/message/headers.hpp"
@@ -48,6 +49,21 @@ struct decoded {
   bool ok = false;
   std::string error;  ///< why it could not be read (the subscription stays)
   std::any state;
+};
+
+/// Document versions counted per subscription from 0, one per NOTIFY (RFC 4235 4.1,
+/// RFC 3858 4.1), kept across restarts through save_watcher()/restore_watcher().
+class watcher_versions {
+ public:
+  /// The version of the document being built for `id`, and one more for the next.
+  std::uint32_t next(std::uint64_t id) { return versions_[id]++; }
+  void gone(std::uint64_t id) { versions_.erase(id); }
+  std::string save(std::uint64_t id) const;
+  /// Continues above what was saved and every NOTIFY sent since.
+  void restore(std::uint64_t id, std::string_view saved, std::uint32_t notifies_since);
+
+ private:
+  std::unordered_map<std::uint64_t, std::uint32_t> versions_;
 };
 
 class package {

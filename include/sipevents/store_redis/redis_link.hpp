@@ -108,7 +108,7 @@ class redis_link {
   static void on_connected(const redisAsyncContext* ac, int status);
   static void on_disconnected(const redisAsyncContext* ac, int status);
   void connect(time_point now);
-  void lost(const std::string& why, bool freed);
+  void lost(const std::string& why);
   void fail_all(std::error_code ec);
   void schedule_reconnect(time_point now);
 

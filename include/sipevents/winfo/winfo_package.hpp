@@ -40,10 +40,12 @@ class winfo_package : public events::package {
   std::vector<std::string> content_types() const override { return {std::string(watcherinfo_type)}; }
   events::expiry_policy expires() const override { return cfg_.subscriptions; }
   std::optional<events::body> state(const events::watcher_view& w) override;
-  void watcher_gone(std::uint64_t id) override { versions_.erase(id); }
-  std::string save_watcher(std::uint64_t id) const override;
-  void restore_watcher(std::uint64_t id, std::string_view resource, std::string_view saved,
-                       std::uint32_t notifies_since) override;
+  void watcher_gone(std::uint64_t id) override { versions_.gone(id); }
+  std::string save_watcher(std::uint64_t id) const override { return versions_.save(id); }
+  void restore_watcher(std::uint64_t id, std::string_view, std::string_view saved,
+                       std::uint32_t notifies_since) override {
+    versions_.restore(id, saved, notifies_since);
+  }
   events::decoded decode(const message::media_type& type, std::string_view text) const override;
 
   /// Subscription `sub` of the watched package to `resource` by `watcher` is now
@@ -65,7 +67,7 @@ class winfo_package : public events::package {
   };
   std::map<std::uint64_t, entry> by_sub_;
   std::unordered_map<std::string, std::vector<std::uint64_t>, events::string_hash, std::equal_to<>> by_resource_;
-  std::unordered_map<std::uint64_t, std::uint32_t> versions_;
+  events::watcher_versions versions_;
   std::deque<std::uint64_t> ended_;  // terminated watchers, oldest first (some may be gone already)
   void prune(std::string_view resource, std::uint64_t keep);
   void forget(std::uint64_t sub);
