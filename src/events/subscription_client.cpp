@@ -15,6 +15,7 @@ void subscription_client::add_event_headers(sm::message_builder& b, std::uint32_
   b.header(sm::hdr::event, p_.event_id.empty() ? p_.event : p_.event + ";id=" + p_.event_id);
   b.header(sm::hdr::expires, std::to_string(expires));
   for (const auto& a : p_.accept) b.header(sm::hdr::accept, a);
+  for (const auto& [n, v] : p_.headers) b.header(n, v);
 }
 
 void subscription_client::new_call() {

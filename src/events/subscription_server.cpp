@@ -73,6 +73,13 @@ std::string subscription_server::resource_key(std::string_view pkg, std::string_
   return k;
 }
 
+const std::vector<std::string>& subscription_server::types_of(const package* p) {
+  if (auto it = packages_.find(p->name()); it != packages_.end() && it->second.p == p) return it->second.types;
+  auto [it, fresh] = list_types_.try_emplace(p);
+  if (fresh) it->second = p->content_types();
+  return it->second;
+}
+
 std::string_view subscription_server::resource_of(const sub& s) const {
   return std::string_view(*s.resource_key).substr(s.pkg->name().size() + 1);
 }
@@ -109,8 +116,26 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
   if (!ev) return reject(txn, req, 400, "Missing Event header");
   auto pit = packages_.find(ev->type);
   if (pit == packages_.end()) return reject(txn, req, 489, "Bad Event", "Allow-Events", allow_events());
-  package& pkg = *pit->second.p;
-  const std::vector<std::string>& types = pit->second.types;
+  const std::string resource = resource_name(req.request_uri());
+  package* served = pit->second.p;
+  const std::vector<std::string>* served_types = &pit->second.types;
+  if (lists_ && req.to().tag.empty()) {
+    if (package* lp = lists_->list_package(ev->type, resource)) {
+      served = lp;
+      served_types = &types_of(lp);
+    }
+  }
+  package& pkg = *served;
+  const std::vector<std::string>& types = *served_types;
+  if (const std::string_view ext = pkg.required_extension(); !ext.empty() && req.to().tag.empty()) {
+    bool named = false;
+    for (std::string_view t : req.values(sm::hdr::supported))
+      named = named || (t.size() == ext.size() && std::equal(t.begin(), t.end(), ext.begin(), [](char a, char b) {
+                          return (a | 0x20) == (b | 0x20);
+                        }));
+    // RFC 4662 4.1: a list is served only to subscribers that say they can read one.
+    if (!named) return reject(txn, req, 421, "Extension Required", "Require", ext);
+  }
   const std::string_view event_id = ev->id.value_or(std::string_view{});
   const expiry_policy pol = pkg.expires();
   std::uint32_t expires = req.expires().value_or(pol.default_expires);
@@ -171,7 +196,6 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
   } else {
     ctype = 0;
   }
-  const std::string resource = resource_name(req.request_uri());
   if (subs_.size() >= cfg_.max_subscriptions || watchers(pkg.name(), resource) >= cfg_.max_per_resource)
     return reject(txn, req, 503, "Too Many Subscriptions", "Retry-After", std::to_string(cfg_.retry_after));
 
@@ -185,6 +209,7 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
   if (!id) return;
   sub& s = subs_.at(id);
   s.flow = std::string(flow);
+  s.identity = std::string(identity);
   if (a == authorization::reject) send_notify(id, s, now, reason::rejected);
   else if (expires == 0) send_notify(id, s, now, reason::timeout);  // a fetch: one NOTIFY, then done
   else send_notify(id, s, now);
@@ -246,7 +271,7 @@ void subscription_server::persist(std::uint64_t id, sub& s) {
   if (s.store_key.empty()) s.store_key = ids_(20);
   s.cseq_mark = d.local_cseq + cfg_.cseq_reserve;
   s.unsaved = false;
-  const auto& types = packages_.find(s.pkg->name())->second.types;
+  const auto& types = types_of(s.pkg);
   store::subscription_record r;
   r.key = s.store_key;
   r.package = std::string(s.pkg->name());
@@ -290,10 +315,13 @@ std::uint64_t subscription_server::restore(const store::subscription_record& r, 
     d = &dialogs_.acquire(dialog::dialog::restore({did, r.local_uri, r.remote_uri, r.remote_target, r.local_contact,
                                                    r.route_set, cseq, r.remote_cseq}));
   }
-  const std::vector<std::string>& types = pit->second.types;
+  package* served = pit->second.p;
+  if (lists_)
+    if (package* lp = lists_->list_package(r.package, r.resource)) served = lp;
+  const std::vector<std::string>& types = types_of(served);
   std::uint64_t id = ++next_sub_;
   sub& s = subs_[id];
-  s.pkg = pit->second.p;
+  s.pkg = served;
   s.dlg = d;
   s.event_id = r.event_id;
   s.ctype = static_cast<std::uint8_t>(std::find(types.begin(), types.end(), r.content_type) - types.begin());
@@ -322,6 +350,7 @@ void subscription_server::send_notify(std::uint64_t id, sub& s, time_point now, 
   dialog::dialog* d = s.dlg;
   auto b = d->request("NOTIFY");
   b.header(sm::hdr::event, event_value(s.pkg->name(), s.event_id));
+  if (const std::string_view ext = s.pkg->required_extension(); !ext.empty()) b.header(sm::hdr::require, ext);
   const bool final_notify = ending != reason::none;
   if (final_notify) {
     std::string v = "terminated;reason=" + std::string(to_string(ending));
@@ -337,9 +366,9 @@ void subscription_server::send_notify(std::uint64_t id, sub& s, time_point now, 
   }
   // Rejected watchers learn nothing; pending and politely blocked ones see neutral state.
   if (ending != reason::rejected) {
-    const auto& types = packages_.find(s.pkg->name())->second.types;
+    const auto& types = types_of(s.pkg);
     std::string_view ctype = s.ctype < types.size() ? std::string_view(types[s.ctype]) : std::string_view{};
-    watcher_view w{id, resource_of(s), d->remote_uri(), s.event_id, ctype, s.first, now};
+    watcher_view w{id, resource_of(s), d->remote_uri(), s.event_id, ctype, s.first, now, s.identity};
     bool neutral = s.state == sub_state::pending || s.auth == authorization::polite_block;
     std::optional<body> bd = neutral ? s.pkg->neutral_state(w) : s.pkg->state(w);
     if (bd) b.body(bd->content_type, bd->text);
@@ -352,7 +381,7 @@ void subscription_server::send_notify(std::uint64_t id, sub& s, time_point now, 
   s.in_flight = key;
   notifies_[key] = id;
   s.dirty = false;
-  s.next_allowed = now + s.pkg->min_notify_interval();
+  s.next_allowed = now + s.pkg->notify_interval(resource_of(s));
   server_event e;
   e.what = server_event::kind::send;
   e.sub = id;
@@ -370,6 +399,12 @@ void subscription_server::reschedule(std::uint64_t id, sub& s) {
 }
 
 void subscription_server::changed(std::string_view pkg, std::string_view resource, time_point now) {
+  if (lists_) {
+    std::vector<std::string> lists;
+    lists_->member_changed(pkg, resource, lists);
+    for (const std::string& l : lists)
+      if (l != resource) changed(pkg, l, now);
+  }
   auto it = by_resource_.find(resource_key(pkg, resource));
   if (it == by_resource_.end()) return;
   std::vector<std::uint64_t> ids = it->second;

@@ -151,7 +151,7 @@ TEST_CASE("dialog package: versions count per watcher, the application's and the
   di::dialog_package pkg(&esc);
   esc.add_package(pkg, pkg.config().publications);
 
-  ev::watcher_view w{7, "sip:alice@example.com", "sip:bob@example.com", "", di::dialog_info_type, true, t0};
+  ev::watcher_view w{7, "sip:alice@example.com", "sip:bob@example.com", "", di::dialog_info_type, true, t0, {}};
   auto first = pkg.state(w);
   REQUIRE(first);
   auto d0 = parse(first->text);
@@ -186,11 +186,11 @@ TEST_CASE("dialog package: versions count per watcher, the application's and the
   CHECK(di::blf(d2).state == di::lamp::busy);
 
   // Another watcher starts at 0; a saved version continues above what was sent since.
-  ev::watcher_view w2{8, "sip:alice@example.com", "sip:carol@example.com", "", di::dialog_info_type, true, t0};
+  ev::watcher_view w2{8, "sip:alice@example.com", "sip:carol@example.com", "", di::dialog_info_type, true, t0, {}};
   CHECK(parse(pkg.state(w2)->text).version == 0);
   const std::string saved = pkg.save_watcher(7);
   pkg.restore_watcher(9, "sip:alice@example.com", saved, 4);
-  ev::watcher_view w3{9, "sip:alice@example.com", "sip:bob@example.com", "", di::dialog_info_type, true, t0};
+  ev::watcher_view w3{9, "sip:alice@example.com", "sip:bob@example.com", "", di::dialog_info_type, true, t0, {}};
   CHECK(parse(pkg.state(w3)->text).version == 7);
 
   // A terminated dialog is shown once, then gone at the next change.

@@ -25,7 +25,7 @@ TEST_CASE("RFC 3680 welcome flow, subscriber side: SUBSCRIBE, 200, full NOTIFY, 
   reg.token = "reg";
   reg.types = {"application/reginfo+xml"};
   ev::subscribe_params p{"reg", "", "sip:app.example.com", "sip:joe@example.com", "", "sip:app.example.com",
-                         {"application/reginfo+xml"}, 3600};
+                         {"application/reginfo+xml"}, 3600, {}};
   ev::subscription_client c(p, ids.source(), {}, &reg);
   c.start(t0);
   auto sends = of_kind(drain(c), ev::client_event::kind::send);
@@ -56,7 +56,7 @@ TEST_CASE("RFC 3856 presence flow, subscriber side: 200, NOTIFY active;expires=5
   tokens ids;
   ids.script = {"2010@watcherhost.example.com", "xfg9"};
   ev::subscribe_params p{"presence", "", "sip:user@example.com", "sip:resource@example.com", "",
-                         "sip:user@watcherhost.example.com", {"application/pidf+xml"}, 600};
+                         "sip:user@watcherhost.example.com", {"application/pidf+xml"}, 600, {}};
   ev::subscription_client c(p, ids.source());
   c.start(t0);
   auto sends = of_kind(drain(c), ev::client_event::kind::send);
@@ -143,7 +143,7 @@ TEST_CASE("our subscriber and our notifier, wired directly: subscribe, change, r
   ev::subscription_server srv(sids.source(), scfg);
   srv.add_package(pkg);
   ev::subscribe_params p{"presence", "", "sip:alice@example.com", "sip:bob@example.com", "", "sip:alice@192.0.2.1",
-                         {"application/pidf+xml"}, 600};
+                         {"application/pidf+xml"}, 600, {}};
   ev::subscription_client cli(p, cids.source(), {}, &pkg);
   std::vector<std::string> bodies;
   std::vector<ev::client_event> seen;

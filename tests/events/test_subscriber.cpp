@@ -311,7 +311,7 @@ TEST_CASE("481 to a refresh ends the dialog; re-subscribes when the application 
     sub_fixture f;
     f.cfg.resubscribe_on_481 = again;
     f.c = std::make_unique<ev::subscription_client>(
-        ev::subscribe_params{"presence", "", "sip:alice@example.com", "sip:bob@example.com", "", "sip:a@h", {}, 600},
+        ev::subscribe_params{"presence", "", "sip:alice@example.com", "sip:bob@example.com", "", "sip:a@h", {}, 600, {}},
         f.ids.source(), f.cfg, &f.pkg);
     f.establish(t0);
     f.c->advance(t0 + 570s);
@@ -367,7 +367,7 @@ TEST_CASE("RFC 6665 8.2.1 matching of NOTIFY to subscription: every case of the 
     REQUIRE_FALSE(sm::parse_event(sub_value, sub));
     sub_fixture f(600, sub.id ? std::string(*sub.id) : std::string());
     ev::subscribe_params p{std::string(sub.type), sub.id ? std::string(*sub.id) : "", "sip:alice@example.com",
-                           "sip:bob@example.com", "", "sip:a@h", {}, 600};
+                           "sip:bob@example.com", "", "sip:a@h", {}, 600, {}};
     f.c = std::make_unique<ev::subscription_client>(p, f.ids.source(), f.cfg, &f.pkg);
     f.c->start(t0);
     f.sent();

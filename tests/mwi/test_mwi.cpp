@@ -89,7 +89,7 @@ TEST_CASE("mwi package: no report says no; PUBLISH and the application's report 
   ev::publication_server esc(ids.source());
   mw::mwi_package pkg(&esc);
   esc.add_package(pkg, pkg.config().publications);
-  ev::watcher_view w{1, "sip:alice@example.com", "sip:alice@example.com", "", mw::message_summary_type, true, t0};
+  ev::watcher_view w{1, "sip:alice@example.com", "sip:alice@example.com", "", mw::message_summary_type, true, t0, {}};
   CHECK(pkg.state(w)->text == "Messages-Waiting: no\r\n");
 
   auto ok = build(esc.on_publish(publish_summary(example("3842-a3-body-message-summary.txt")), t0));

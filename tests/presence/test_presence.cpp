@@ -467,7 +467,7 @@ TEST_CASE("presence flow: SUBSCRIBE, 200, NOTIFY closed, PUBLISH, NOTIFY open wi
   pr::presence_package decoder;
   const std::string a = "sip:presentity@example.com";
   ev::subscribe_params sp{"presence", "", "sip:watcher@example.com", a, "", "sip:watcher@192.0.2.9",
-                          {"application/pidf+xml"}, 3600};
+                          {"application/pidf+xml"}, 3600, {}};
   ev::subscription_client watcher(sp, cids.source(), {}, &decoder);
   std::vector<pr::presence_document> seen;
   auto deliver = [&](ev::time_point now) {

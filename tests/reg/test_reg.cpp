@@ -131,7 +131,7 @@ TEST_CASE("reg package, notifier side: full state, then one partial document per
   int ids = 0;
   sr::registrar reg([&](std::size_t) { return "b" + std::to_string(++ids); });
   rg::reg_package pkg(reg);
-  ev::watcher_view w{1, "sip:joe@example.com", "sip:app.example.com", "", "application/reginfo+xml", true, t0};
+  ev::watcher_view w{1, "sip:joe@example.com", "sip:app.example.com", "", "application/reginfo+xml", true, t0, {}};
   auto doc = [&](bool first, ev::time_point now) {
     w.first = first;
     w.now = now;
@@ -226,7 +226,7 @@ TEST_CASE("welcome notice in-process: SUBSCRIBE reg, init NOTIFY, REGISTER, acti
   srv.add_package(server_pkg);
   rg::reg_package decoder;
   ev::subscribe_params p{"reg", "", "sip:app.example.com", "sip:joe@example.com", "", "sip:app.example.com",
-                         {"application/reginfo+xml"}, 3600};
+                         {"application/reginfo+xml"}, 3600, {}};
   ev::subscription_client app(p, cids.source(), {}, &decoder);
   rg::reg_view view;
   std::vector<rg::contact_change> changes;

@@ -241,7 +241,7 @@ struct reg_watcher {
   rg::reg_package decoder;
   tokens cids;
   ev::subscription_client app{{"reg", "", "sip:app.example.com", "sip:joe@example.com", "", "sip:app.example.com:5070",
-                               {"application/reginfo+xml"}, 3600},
+                               {"application/reginfo+xml"}, 3600, {}},
                               cids.source(), {}, &decoder};
   std::vector<notify_seen> subscribe(reg_node& node) {
     app.start(t0);

@@ -75,7 +75,7 @@ TEST_CASE("winfo package: watchers come and go as the notifier reports them, ver
   wi::winfo_package pkg;
   CHECK(pkg.name() == "presence.winfo");
   const std::string alice = "sip:alice@example.com";
-  ev::watcher_view w{100, alice, alice, "", wi::watcherinfo_type, true, t0};
+  ev::watcher_view w{100, alice, alice, "", wi::watcherinfo_type, true, t0, {}};
   auto d0 = parse(pkg.state(w)->text);
   CHECK(d0.version == 0);
   REQUIRE(d0.lists.size() == 1);
@@ -109,7 +109,7 @@ TEST_CASE("winfo package: watchers come and go as the notifier reports them, ver
 
   const std::string saved = pkg.save_watcher(100);
   pkg.restore_watcher(101, alice, saved, 3);
-  ev::watcher_view w2{101, alice, alice, "", wi::watcherinfo_type, true, t0};
+  ev::watcher_view w2{101, alice, alice, "", wi::watcherinfo_type, true, t0, {}};
   CHECK(parse(pkg.state(w2)->text).version == 7);
 }
 

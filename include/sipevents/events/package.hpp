@@ -35,6 +35,7 @@ struct watcher_view {
   std::string_view content_type; ///< the body type negotiated from Accept
   bool first = true;             ///< no NOTIFY with state went out yet: give full state
   time_point now{};              ///< when the NOTIFY is built (for expiry and durations)
+  std::string_view identity;     ///< who the stack authenticated as the subscriber, if it does
 };
 
 /// Expiry bounds in seconds (RFC 6665 7.2: each package defines its default).
@@ -77,6 +78,14 @@ class package {
   /// Least time between two NOTIFYs of one subscription; changes in between are
   /// merged into the next one (RFC 6665 4.2.2 rate control).
   virtual std::chrono::milliseconds min_notify_interval() const { return std::chrono::milliseconds(0); }
+  /// The same for the watchers of one resource (a resource list has its own rate).
+  virtual std::chrono::milliseconds notify_interval(std::string_view /*resource*/) const {
+    return min_notify_interval();
+  }
+  /// An option tag every subscriber must name in Supported (or get 421 with Require)
+  /// and that each NOTIFY carries in Require: "eventlist" for resource lists (RFC 4662
+  /// 4.1). Empty for none.
+  virtual std::string_view required_extension() const { return {}; }
 
   /// The state of `w.resource` for this watcher. With `w.first` it must be full state;
   /// otherwise the package may send a partial document holding every change since its
@@ -98,6 +107,19 @@ class package {
 
   /// Reads a body received in a NOTIFY. The default keeps the text.
   virtual decoded decode(const message::media_type& type, std::string_view text) const;
+};
+
+/// Resources that stand for lists of others (RFC 4662), served beside the packages by
+/// a resource list server. The notifier asks it about each new subscription first and
+/// tells it every change, so that a list follows its members.
+class list_hook {
+ public:
+  virtual ~list_hook() = default;
+  /// The package that serves `resource` of Event `event` as a list, or null when it is
+  /// not a list.
+  virtual package* list_package(std::string_view event, std::string_view resource) = 0;
+  /// `resource` of `event` changed: appends the lists whose NOTIFYs must follow.
+  virtual void member_changed(std::string_view event, std::string_view resource, std::vector<std::string>& lists) = 0;
 };
 
 }  // namespace sipevents::events

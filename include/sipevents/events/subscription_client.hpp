@@ -25,6 +25,8 @@ struct subscribe_params {
   std::string contact;       ///< our Contact URI (where NOTIFYs come)
   std::vector<std::string> accept;  ///< Accept; empty sends none (the package default)
   std::uint32_t expires = 3600;
+  /// More headers on every SUBSCRIBE of this subscription (Supported: eventlist).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct client_config {

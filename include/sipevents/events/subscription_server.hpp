@@ -94,6 +94,9 @@ class subscription_server {
   void add_package(package& p);
   /// Allow-Events: every package served.
   std::string allow_events() const;
+  /// Serves the lists `h` knows (not owned; null: none): a SUBSCRIBE to one of them
+  /// is handled by the package h gives, and changes reach the lists holding them.
+  void set_lists(list_hook* h) noexcept { lists_ = h; }
 
   /// A SUBSCRIBE received in server transaction `txn` (initial, refresh or unsubscribe).
   /// `identity`: who the stack authenticated, handed to the authorization hook.
@@ -166,6 +169,7 @@ class subscription_server {
     bool unsaved = false;  // changed since the journal saw it
     events::reason end_reason = events::reason::none;
     std::string flow;            // the connection the subscriber uses, if any
+    std::string identity;        // who the stack authenticated, if it does
     std::string store_key;       // the record's key, stable over restarts
     std::uint32_t cseq_mark = 0; // CSeqs up to this one are reserved in the store
   };
@@ -186,6 +190,7 @@ class subscription_server {
   void reschedule(std::uint64_t id, sub& s);
   std::string resource_key(std::string_view pkg, std::string_view resource) const;
   std::string_view resource_of(const sub& s) const;
+  const std::vector<std::string>& types_of(const package* p);
   void persist(std::uint64_t id, sub& s);
   void index(std::uint64_t id, sub& s, std::string_view resource);
 
@@ -197,6 +202,8 @@ class subscription_server {
     std::vector<std::string> types;  // content_types(), asked once
   };
   std::map<std::string, pkg_entry, std::less<>> packages_;
+  std::unordered_map<const package*, std::vector<std::string>> list_types_;  // content_types() of list packages
+  list_hook* lists_ = nullptr;
   std::unordered_map<std::uint64_t, sub> subs_;
   std::unordered_map<std::string, std::uint64_t> by_key_;
   std::unordered_map<std::string, std::vector<std::uint64_t>> by_resource_;
