@@ -12,6 +12,7 @@
 //                      [--max-transactions N] [--users FILE [--auth-secret HEX]
 //                      [--auth-algorithms LIST] [--auth-no-uri-check]] [--db FILE [--db-sync full|normal]]
 //                      [--redis HOST:PORT [--node-id ID] [--lease S] [--redis-prefix P] [--redis-partitions N]]
+//                      [--lists FILE [--list-rate MS] [--max-list N] [--outbound udp|tcp:HOST:PORT]]
 //                      [--verbose | --quiet]
 //   sipevents-notifier --db FILE --dump
 //   sipevents-notifier --redis HOST:PORT --domain DOMAIN [--redis-prefix P] --dump
@@ -69,6 +70,18 @@
 // NOTIFYs of its subscriptions and a relayed MESSAGE reach a WebSocket (or TCP, TLS)
 // client over the connection it registered or subscribed on, while that lasts.
 //
+// --lists serves resource lists (RFC 4662): FILE is an RFC 4826 resource-lists
+// document, each top-level <list name="N"> served as sip:N@DOMAIN (the first
+// --domain) for every package (a buddy list for presence, a BLF list for dialog).
+// Nested lists and entries naming another served list are expanded into it. A list
+// that includes itself, or holds more than --max-list resources (default 1000), is
+// refused at start with its name (exit 2). A list subscriber must send Supported:
+// eventlist (else 421); its NOTIFYs carry RLMI with every resource's state, then only
+// what changed, at most one per --list-rate milliseconds (default 200). Members of
+// our domains are served from our own state; members of other domains are watched
+// through one back-end SUBSCRIBE each, From the list, sent to --outbound (without it,
+// to the member's URI, which must then hold a numeric host).
+//
 // One log line per request on stdout (--quiet: warnings only, for load runs).
 // --max-watchers bounds the watchers of one resource (default 10000; beyond: 503),
 // --max-transactions the transactions held at once (default 100000; beyond: 503).
@@ -96,6 +109,7 @@
 #include "sipevents/presence/presence_package.hpp"
 #include "sipevents/reg/reg_package.hpp"
 #include "sipevents/registrar/registrar.hpp"
+#include "sipevents/rls/list_server.hpp"
 #include "sipevents/store_sqlite/sqlite_store.hpp"
 #include "notifier_cluster.hpp"
 #include "notifier_store.hpp"
@@ -120,7 +134,9 @@ int usage() {
                "                          [--auth-algorithms MD5,SHA-256,...] [--auth-no-uri-check]]\n"
                "                          [--db FILE [--db-sync full|normal]]\n"
                "                          [--redis HOST:PORT [--node-id ID] [--lease S] [--redis-prefix P]\n"
-               "                          [--redis-partitions N]] [--verbose | --quiet]\n"
+               "                          [--redis-partitions N]]\n"
+               "                          [--lists FILE [--list-rate MS] [--max-list N] [--outbound udp|tcp:HOST:PORT]]\n"
+               "                          [--verbose | --quiet]\n"
                "       sipevents-notifier --db FILE --dump\n"
                "       sipevents-notifier --redis HOST:PORT --domain DOMAIN [--redis-prefix P] --dump\n");
   return 2;
@@ -188,6 +204,8 @@ int main(int argc, char** argv) {
   std::string users_file, auth_secret_hex, auth_algorithms, db_file, db_sync = "full";
   std::string redis_addr, node_id, redis_prefix;
   long lease_s = 5, redis_partitions = 16;
+  std::string lists_file, outbound;
+  long list_rate_ms = 200, max_list = 1000;
   tools::tls_options tls;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -229,6 +247,10 @@ int main(int argc, char** argv) {
     else if (a == "--lease") lease_s = std::atol(v.c_str());
     else if (a == "--redis-prefix") redis_prefix = v;
     else if (a == "--redis-partitions") redis_partitions = std::atol(v.c_str());
+    else if (a == "--lists") lists_file = v;
+    else if (a == "--list-rate") list_rate_ms = std::atol(v.c_str());
+    else if (a == "--max-list") max_list = std::atol(v.c_str());
+    else if (a == "--outbound") outbound = v;
     else return usage();
   }
   if (dump && redis_addr.empty()) return db_file.empty() ? usage() : tools::dump_store(db_file);
@@ -250,8 +272,28 @@ int main(int argc, char** argv) {
   if ((binds.empty() && !dump) || rcfg.domains.empty() || (quiet && verbose) || (!redis_addr.empty() && db) ||
       lease_s <= 0 || redis_partitions <= 0 || redis_partitions > 16384 ||
       ((!node_id.empty() || !redis_prefix.empty()) && redis_addr.empty()) ||
-      ((!auth_secret_hex.empty() || !auth_algorithms.empty() || no_uri_check) && users_file.empty()))
+      ((!auth_secret_hex.empty() || !auth_algorithms.empty() || no_uri_check) && users_file.empty()) ||
+      list_rate_ms < 0 || max_list <= 0 || (!outbound.empty() && lists_file.empty()))
     return usage();
+  std::vector<sipevents::rls::served_list> served_lists;
+  if (!lists_file.empty()) {
+    std::ifstream in(lists_file, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "sipevents-notifier: cannot read %s\n", lists_file.c_str());
+      return 2;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    sipevents::rls::resource_lists doc;
+    std::string err;
+    sipevents::rls::list_limits limits;
+    limits.max_resources = static_cast<std::size_t>(max_list);
+    if (!sipevents::rls::decode(text.str(), doc, &err) ||
+        !sipevents::rls::flatten(doc, rcfg.domains.front(), served_lists, &err, limits)) {
+      std::fprintf(stderr, "sipevents-notifier: %s: %s\n", lists_file.c_str(), err.c_str());
+      return 2;
+    }
+  }
 
   asio::io_context io(1);
   std::unique_ptr<sipevents::store_redis::redis_store> redis;
@@ -400,13 +442,18 @@ int main(int argc, char** argv) {
                           rcfg);
   sipevents::reg::reg_package reg_pkg(registrar, {3600, rcfg.min_expires, 86400});
   sa::agent_config acfg;
+  if (!outbound.empty()) {
+    peer via;
+    if (!sipevents::transaction::parse_peer(outbound, via)) return usage();
+    acfg.outbound = via;
+  }
   if (max_watchers) acfg.server.max_per_resource = max_watchers;
   acfg.server.contact = "sip:notifier@" + tools::bracket(first.host) + ":" + std::to_string(first.port);
   // Watchers of a presentity's watchers (presence.winfo) must be the presentity itself.
-  sa::event_agent agent(rt, acfg, {.authorize = [](const ev::authorization_request& r) {
-                                     return r.package == "presence.winfo" ? sipevents::winfo::own_watchers_only(r)
-                                                                          : ev::same_domain(r);
-                                   }});
+  auto watch_policy = [](const ev::authorization_request& r) {
+    return r.package == "presence.winfo" ? sipevents::winfo::own_watchers_only(r) : ev::same_domain(r);
+  };
+  sa::event_agent agent(rt, acfg, {.authorize = watch_policy});
   agent.add_package(reg_pkg);
   registrar_driver driver(registrar, reg_pkg, agent, quiet);
   rt.add_timed(driver);
@@ -430,7 +477,7 @@ int main(int argc, char** argv) {
   wcfg.subscriptions.min_expires = rcfg.min_expires;
   sipevents::winfo::winfo_package winfo(wcfg);
   agent.add_package(winfo);
-  agent.on_server_event([&](const ev::server_event& e) {
+  std::function<void(const ev::server_event&)> on_server = [&](const ev::server_event& e) {
     std::optional<std::string> changed;
     if (e.what == ev::server_event::kind::subscribed) {
       if (auto d = agent.notifier().describe(e.sub); d && d->package == "presence")
@@ -439,13 +486,76 @@ int main(int argc, char** argv) {
       changed = winfo.terminated(e.sub, e.why);
     }
     if (changed) agent.changed("presence.winfo", *changed);
-  });
+  };
+  agent.on_server_event(on_server);
   // Voicemail lamps (RFC 3842), from PUBLISH Event: message-summary.
   sipevents::mwi::mwi_config mcfg;
   mcfg.publications.min_expires = mcfg.subscriptions.min_expires = rcfg.min_expires;
   sipevents::mwi::mwi_package mwi(&esc, mcfg);
   esc.add_package(mwi, mcfg.publications);
   agent.add_package(mwi);
+  // Resource lists (RFC 4662): one subscription for a whole buddy or BLF list.
+  sipevents::rls::rls_config lcfg;
+  lcfg.min_interval = std::chrono::milliseconds(list_rate_ms);
+  lcfg.authorize = watch_policy;  // each member as if watched alone
+  lcfg.is_local = [&rcfg](std::string_view resource) {
+    sm::uri u;
+    if (sm::parse_uri(resource, u)) return true;
+    auto lower = [](std::string_view x) {
+      std::string o(x);
+      for (char& c : o) c = char(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+      return o;
+    };
+    for (const auto& d : rcfg.domains)
+      if (lower(u.host) == lower(d)) return true;
+    return false;
+  };
+  sipevents::rls::list_server lists([&rt](std::size_t n) { return rt.layer().random_token(n); }, lcfg);
+  std::map<std::string, std::uint64_t> backends;  // event + '\x1f' + member -> back-end subscription
+  auto run_backends = [&] {
+    sipevents::rls::backend_event b;
+    while (lists.poll(b)) {
+      const std::string key = b.event + '\x1f' + b.resource;
+      if (b.what == sipevents::rls::backend_event::kind::unsubscribe) {
+        if (auto it = backends.find(key); it != backends.end()) {
+          agent.unsubscribe(it->second);
+          backends.erase(it);
+        }
+        continue;
+      }
+      ev::subscribe_params bp;
+      bp.event = b.event;
+      bp.from = b.list;
+      bp.to = b.uri;
+      bp.contact = acfg.server.contact;
+      std::string event = b.event, resource = b.resource;
+      backends[key] = agent.subscribe(bp, [&, event, resource](std::uint64_t, const ev::client_event& e) {
+        using K = ev::client_event::kind;
+        if (e.what == K::notify && e.notify) {
+          std::optional<ev::body> body;
+          if (const auto* ct = e.notify->content_type(); ct && !e.notify->body().empty())
+            body = ev::body{std::string(e.notify->find(sm::hdr::content_type)->value), std::string(e.notify->body())};
+          lists.remote_state(event, resource, e.state == ev::sub_state::init ? ev::sub_state::active : e.state,
+                             std::move(body));
+        } else if (e.what == K::terminated) {
+          lists.remote_state(event, resource, ev::sub_state::terminated, std::nullopt,
+                             e.why == ev::reason::none ? ev::reason::failed : e.why);
+        } else {
+          return;
+        }
+        agent.changed(event, resource);
+      });
+    }
+  };
+  if (!served_lists.empty()) {
+    for (ev::package* p : std::initializer_list<ev::package*>{&reg_pkg, &presence, &dialog, &mwi}) lists.add_package(*p);
+    lists.set_lists(std::move(served_lists));
+    agent.notifier().set_lists(&lists);
+    agent.on_server_event([&, prev = std::move(on_server)](const ev::server_event& e) {
+      prev(e);
+      run_backends();
+    });
+  }
   agent.serve_publications(esc, [&](const sipevents::events::publication_change& c) {
     if (!quiet) {
       std::printf("publication %s %s %s\n", c.resource.c_str(), std::string(to_string(c.kind)).c_str(),
@@ -601,6 +711,7 @@ int main(int argc, char** argv) {
   for (const auto& d : rcfg.domains) std::printf(" %s", d.c_str());
   if (authenticator) std::printf(" (digest authentication, %zu users)", users.size());
   if (redis) std::printf(" (node %s of a service on Redis)", node_id.c_str());
+  if (lists.lists()) std::printf(" (%zu resource lists)", lists.lists());
   std::printf("\n");
   std::fflush(stdout);
   io.restart();

@@ -2,7 +2,7 @@
 //
 //   sipevents-watcher --event PKG --from URI --server udp|tcp|tls:HOST:PORT [--ca FILE]
 //                     [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]
-//                     [--direct] [--user NAME --password PW]
+//                     [--direct] [--list] [--user NAME --password PW]
 //                     TARGET-URI
 //   sipevents-watcher --event PKG --unsolicited --listen udp|tcp:HOST:PORT [--count N | --duration S] [--text]
 //
@@ -14,6 +14,12 @@
 // sends them: a notifier node that takes the subscription over moves them to itself.
 // --via is another name for --server. Over tls: the server's certificate must name the
 // domain of TARGET-URI (RFC 5922), chained to --ca or the system's CAs.
+//
+// --list subscribes to a resource list (RFC 4662): it sends Supported: eventlist and
+// accepts multipart/related with RLMI; each NOTIFY's line then holds the whole list
+// as it stands ("list": uri, version, whether this NOTIFY was full, and each resource
+// with its instances: state, reason, and the parsed body under its package's key as
+// below). A partial NOTIFY that skips a version refreshes the subscription.
 //
 // One JSON line per NOTIFY: event, resource, state, reason, expires, content_type,
 // body, and for presence the parsed document ("presence"), for dialog (RFC 4235) the
@@ -43,6 +49,7 @@
 #include "sipevents/mwi/mwi_package.hpp"
 #include "sipevents/winfo/winfo_package.hpp"
 #include "sipevents/presence/presence_package.hpp"
+#include "sipevents/rls/list_view.hpp"
 
 namespace st = sipevents::transport;
 namespace ev = sipevents::events;
@@ -51,6 +58,7 @@ namespace pr = sipevents::presence;
 namespace di = sipevents::dialoginfo;
 namespace mw = sipevents::mwi;
 namespace wi = sipevents::winfo;
+namespace rl = sipevents::rls;
 using sipevents::transaction::peer;
 using sipevents::transaction::transport_kind;
 
@@ -60,7 +68,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: sipevents-watcher --event PKG --from URI --server udp|tcp|tls:HOST:PORT [--ca FILE]\n"
                "                         [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]\n"
-               "                         [--direct] [--user NAME --password PW]\n"
+               "                         [--direct] [--list] [--user NAME --password PW]\n"
                "                         TARGET-URI\n"
                "       sipevents-watcher --event PKG --unsolicited --listen udp|tcp:HOST:PORT [--count N | --duration S] [--text]\n");
   return 2;
@@ -194,11 +202,26 @@ void winfo_json(std::string& out, const wi::watcherinfo& d) {
 }
 
 /// One human line: "NOTIFY presence sip:alice@example.com active: open sip:... (note)".
-std::string notify_text(const ev::client_event& e, const std::string& resource) {
+std::string notify_text(const ev::client_event& e, const std::string& resource, const rl::list_view* list = nullptr) {
   const auto& n = *e.notify;
   std::string line = "NOTIFY " + std::string(n.event() ? n.event()->type : std::string_view{}) + " " + resource + " " +
                      std::string(ev::to_string(e.state));
-  if (e.body.ok && e.body.state.type() == typeid(pr::presence_document)) {
+  if (list && e.body.ok && e.body.state.type() == typeid(rl::list_notify)) {
+    line += ": list " + list->uri() + " version " + std::to_string(list->version().value_or(0)) + ":";
+    for (const auto& r : list->resources()) {
+      line += " " + r.uri;
+      for (const auto& x : r.instances) {
+        line += " " + std::string(rl::to_string(x.state));
+        if (!x.reason.empty()) line += "/" + x.reason;
+        if (x.body && x.body->ok && x.body->state.type() == typeid(pr::presence_document))
+          for (const auto& t : std::any_cast<const pr::presence_document&>(x.body->state).tuples)
+            line += " " + std::string(pr::to_string(t.basic));
+        else if (x.body && x.body->ok && x.body->state.type() == typeid(di::dialog_info))
+          line += " " + std::string(di::to_string(di::blf(std::any_cast<const di::dialog_info&>(x.body->state)).state));
+      }
+      line += ";";
+    }
+  } else if (e.body.ok && e.body.state.type() == typeid(pr::presence_document)) {
     const auto& d = std::any_cast<const pr::presence_document&>(e.body.state);
     line += ":";
     for (const auto& t : d.tuples) {
@@ -233,7 +256,62 @@ std::string notify_text(const ev::client_event& e, const std::string& resource) 
   return line + "\n";
 }
 
-std::string notify_json(const ev::client_event& e, const std::string& resource) {
+/// `,"presence":{...}` (or dialog, winfo, summary) for a body its package read,
+/// `,"parse_error":"why"` for one it could not; nothing otherwise.
+void decoded_json(std::string& line, const ev::decoded& d) {
+  if (d.ok && d.state.type() == typeid(pr::presence_document)) {
+    line += ",\"presence\":";
+    presence_json(line, std::any_cast<const pr::presence_document&>(d.state));
+  } else if (d.ok && d.state.type() == typeid(di::dialog_info)) {
+    line += ",\"dialog\":";
+    dialog_json(line, std::any_cast<const di::dialog_info&>(d.state));
+  } else if (d.ok && d.state.type() == typeid(wi::watcherinfo)) {
+    line += ",\"winfo\":";
+    winfo_json(line, std::any_cast<const wi::watcherinfo&>(d.state));
+  } else if (d.ok && d.state.type() == typeid(mw::message_summary)) {
+    line += ",\"summary\":";
+    summary_json(line, std::any_cast<const mw::message_summary&>(d.state));
+  } else if (!d.ok && !d.error.empty()) {
+    line += ",\"parse_error\":";
+    lint::json_string(line, d.error);
+  }
+}
+
+/// A resource list as it stands: {"uri","version","full","resources":[{"uri","name",
+/// "instances":[{"id","state","reason","content_type", parsed body}]}]}.
+void list_json(std::string& out, const rl::list_view& v, bool full) {
+  out += "{\"uri\":";
+  lint::json_string(out, v.uri());
+  out += ",\"version\":" + std::to_string(v.version().value_or(0)) + ",\"full\":" + (full ? "true" : "false");
+  out += ",\"resources\":[";
+  for (std::size_t i = 0; i < v.resources().size(); ++i) {
+    const auto& r = v.resources()[i];
+    out += i ? ",{\"uri\":" : "{\"uri\":";
+    lint::json_string(out, r.uri);
+    out += ",\"name\":";
+    lint::json_string(out, r.name);
+    out += ",\"instances\":[";
+    for (std::size_t k = 0; k < r.instances.size(); ++k) {
+      const auto& x = r.instances[k];
+      out += k ? ",{\"id\":" : "{\"id\":";
+      lint::json_string(out, x.id);
+      out += ",\"state\":";
+      lint::json_string(out, rl::to_string(x.state));
+      out += ",\"reason\":";
+      if (x.reason.empty()) out += "null";
+      else lint::json_string(out, x.reason);
+      out += ",\"content_type\":";
+      if (x.content_type.empty()) out += "null";
+      else lint::json_string(out, x.content_type);
+      if (x.body) decoded_json(out, *x.body);
+      out += "}";
+    }
+    out += "]}";
+  }
+  out += "]}";
+}
+
+std::string notify_json(const ev::client_event& e, const std::string& resource, const rl::list_view* list = nullptr) {
   std::string line = "{\"event\":";
   const auto& n = *e.notify;
   lint::json_string(line, n.event() ? n.event()->type : std::string_view{});
@@ -258,21 +336,13 @@ std::string notify_json(const ev::client_event& e, const std::string& resource) 
        n.event()->package == "presence.winfo") &&
       !n.body().empty()) {
     // The parsed document, or why it could not be read (the subscription stays).
-    if (e.body.ok && e.body.state.type() == typeid(pr::presence_document)) {
-      line += ",\"presence\":";
-      presence_json(line, std::any_cast<const pr::presence_document&>(e.body.state));
-    } else if (e.body.ok && e.body.state.type() == typeid(di::dialog_info)) {
-      line += ",\"dialog\":";
-      dialog_json(line, std::any_cast<const di::dialog_info&>(e.body.state));
-    } else if (e.body.ok && e.body.state.type() == typeid(wi::watcherinfo)) {
-      line += ",\"winfo\":";
-      winfo_json(line, std::any_cast<const wi::watcherinfo&>(e.body.state));
-    } else if (e.body.ok && e.body.state.type() == typeid(mw::message_summary)) {
-      line += ",\"summary\":";
-      summary_json(line, std::any_cast<const mw::message_summary&>(e.body.state));
-    } else if (!e.body.ok) {
-      line += ",\"parse_error\":";
-      lint::json_string(line, e.body.error);
+    if (list && e.body.ok && e.body.state.type() == typeid(rl::list_notify)) {
+      line += ",\"list\":";
+      list_json(line, *list, std::any_cast<const rl::list_notify&>(e.body.state).meta.full);
+    } else if (!e.body.ok && e.body.error.empty()) {
+      line += ",\"parse_error\":\"\"";
+    } else {
+      decoded_json(line, e.body);
     }
   }
   line += "}\n";
@@ -334,7 +404,7 @@ int main(int argc, char** argv) {
   std::string server;
   long count = -1;
   double duration = -1;
-  bool text = false, direct = false, unsolicited = false;
+  bool text = false, direct = false, unsolicited = false, as_list = false;
   std::string listen_on;
   tools::login login;
   tools::tls_options tls;
@@ -357,6 +427,7 @@ int main(int argc, char** argv) {
     else if (a == "--duration") { if (!val(n)) return usage(); duration = std::atof(n.c_str()); }
     else if (a == "--text") text = true;
     else if (a == "--direct") direct = true;
+    else if (a == "--list") as_list = true;
     else if (a == "--unsolicited") unsolicited = true;
     else if (a == "--listen") { if (!val(listen_on)) return usage(); }
     else if (a == "--user" || a == "--password") { if (!val(n)) return usage(); login.take(a, n); }
@@ -364,7 +435,7 @@ int main(int argc, char** argv) {
     else p.to = a;
   }
   if (unsolicited) {
-    if (p.event.empty() || listen_on.empty() || !p.to.empty() || !server.empty()) return usage();
+    if (p.event.empty() || listen_on.empty() || !p.to.empty() || !server.empty() || as_list) return usage();
     return listen_unsolicited(p.event, listen_on, count, duration, text);
   }
   peer srv;
@@ -373,7 +444,9 @@ int main(int argc, char** argv) {
     return usage();
   tools::expect_name(srv, p.to);
 
-  st::runtime rt;
+  st::runtime_config rcfg;
+  if (as_list) rcfg.layer.profile.supported.push_back(std::string(rl::eventlist_tag));
+  st::runtime rt(rcfg);
   login.attach(rt);
   if (std::string err; !tls.attach(rt, err)) {
     std::fprintf(stderr, "%s\n", err.c_str());
@@ -412,10 +485,27 @@ int main(int argc, char** argv) {
   di::dialog_package dialog;      // decodes dialog-info for --event dialog
   mw::mwi_package mwi;            // decodes simple-message-summary for --event message-summary
   wi::winfo_package winfo;        // decodes watcherinfo+xml for --event presence.winfo
-  id = agent.subscribe(p, [&](std::uint64_t, const ev::client_event& e) {
+  ev::package* member = p.event == "presence" ? static_cast<ev::package*>(&presence)
+                        : p.event == "dialog"  ? static_cast<ev::package*>(&dialog)
+                        : p.event == "message-summary" ? static_cast<ev::package*>(&mwi)
+                        : p.event == "presence.winfo" ? static_cast<ev::package*>(&winfo)
+                                                      : nullptr;
+  std::optional<rl::list_reader> reader;
+  rl::list_view view;
+  if (as_list) {
+    if (!member) return usage();
+    reader.emplace(*member);
+    rl::make_list_subscription(p, *reader);
+  }
+  id = agent.subscribe(p, [&](std::uint64_t sid, const ev::client_event& e) {
     using K = ev::client_event::kind;
     if (e.what == K::notify) {
-      std::fputs(text ? notify_text(e, resource).c_str() : notify_json(e, resource).c_str(), stdout);
+      const rl::list_view* lv = nullptr;
+      if (const auto* ln = std::any_cast<rl::list_notify>(&e.body.state); ln && e.body.ok) {
+        if (view.apply(*ln)) lv = &view;
+        else agent.refresh(sid);  // a NOTIFY was lost: ask for the whole list again
+      }
+      std::fputs(text ? notify_text(e, resource, lv).c_str() : notify_json(e, resource, lv).c_str(), stdout);
       std::fflush(stdout);
       rc = 0;
       if (count > 0 && ++seen >= count) asio::post(rt.context(), leave);
@@ -426,11 +516,7 @@ int main(int argc, char** argv) {
       }
       rt.stop();
     }
-  }, p.event == "presence" ? static_cast<const ev::package*>(&presence)
-     : p.event == "dialog"  ? static_cast<const ev::package*>(&dialog)
-     : p.event == "message-summary" ? static_cast<const ev::package*>(&mwi)
-     : p.event == "presence.winfo" ? static_cast<const ev::package*>(&winfo)
-                            : nullptr);
+  }, reader ? static_cast<const ev::package*>(&*reader) : member);
   if (duration > 0) {
     limit.expires_after(std::chrono::milliseconds(long(duration * 1000)));
     limit.async_wait([&](std::error_code ec) { if (!ec) leave(); });

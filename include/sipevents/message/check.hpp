@@ -25,7 +25,8 @@ struct endpoint_profile {
                                           "application/cpim-pidf+xml", "application/reginfo+xml",
                                           "application/watcherinfo+xml",
                                           "application/simple-message-summary",
-                                          "application/dialog-info+xml"};
+                                          "application/dialog-info+xml", "multipart/related",
+                                          "application/rlmi+xml"};
   /// Requests whose answer carries a body of a fixed type: an Accept without that
   /// type gets 406 (RFC 4475 3.3.15).
   std::vector<std::pair<std::string, std::string>> answer_types{{"INVITE", "application/sdp"}};
