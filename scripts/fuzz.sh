@@ -10,7 +10,7 @@ CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo 
   -DSIPEVENTS_BUILD_BENCH=OFF -DSIPEVENTS_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build/fuzz
 seeds=build/fuzz/seeds
-rm -rf "$seeds" && mkdir -p "$seeds/message" "$seeds/uri" "$seeds/headers" "$seeds/store" "$seeds/ws" "$seeds/dialoginfo" "$seeds/mwi" "$seeds/winfo"
+rm -rf "$seeds" && mkdir -p "$seeds/message" "$seeds/uri" "$seeds/headers" "$seeds/store" "$seeds/ws" "$seeds/dialoginfo" "$seeds/mwi" "$seeds/winfo" "$seeds/rls"
 cp "$shared"/testdata/rfc4475/*.dat "$shared"/testdata/examples/*.sip "$shared"/corpus/*.sip "$seeds/message/"
 # URIs and header values cut from the same messages.
 grep -ahoE '(sips?|tel):[^ >,"]+' "$seeds"/message/* | sort -u | head -400 | split -l 1 - "$seeds/uri/u"
@@ -29,6 +29,7 @@ printf '\0\x03\x01\x83\x01\x02\x03\x04\x49\x67\x6f\x89\x80\x01\x02\x03\x04\x80\x
 cp "$shared"/testdata/examples/4235-*.xml "$seeds/dialoginfo/"
 cp "$shared"/testdata/examples/3842-*-body-message-summary.txt "$seeds/mwi/"
 cp "$shared"/testdata/examples/3858-*.xml "$shared"/testdata/examples/3857-*watcherinfo*.xml "$seeds/winfo/"
+cp tests/rls/fixtures/* "$seeds/rls/"
 run() {  # target seconds seed-dir
   local work="build/fuzz/corpus-$1" log="build/fuzz/$1.log"
   mkdir -p "$work" build/fuzz/artifacts
@@ -51,3 +52,4 @@ run fuzz_ws "$third" "$seeds/ws"
 run fuzz_dialoginfo "$third" "$seeds/dialoginfo"
 run fuzz_mwi "$third" "$seeds/mwi"
 run fuzz_winfo "$third" "$seeds/winfo"
+run fuzz_rls "$third" "$seeds/rls"
