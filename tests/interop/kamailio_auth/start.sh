@@ -10,6 +10,8 @@
 #   KAM_TLS_PORT, KAM_TLS_CERT, KAM_TLS_KEY: also listen on TLS there (the tls module)
 #   KAM_NOAUTH=1: REGISTER, SUBSCRIBE and PUBLISH without a challenge
 #   KAM_PBX=1: also Event: dialog and message-summary (presence_dialoginfo, presence_mwi)
+#   KAM_RLS_DOC: an rls-services document (RFC 4826 4) served by the rls module as
+#   KAM_RLS_OWNER's (user@127.0.0.1) lists, through the xcap table
 # Stop it with ../../../../shared/interop/kamailio/stop.sh and the same KAM_RUN_DIR.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -40,6 +42,21 @@ rm -f "$PIDFILE" "$DB"
     fi
     echo "COMMIT;"
 } | sqlite3 "$DB"
+if [ -n "${KAM_RLS_DOC:-}" ]; then
+    # rls's tables in db_text (kamailio.cfg says why), with the document as a row of
+    # the xcap table: doc_type 8 is RLS_SERVICE in Kamailio's xcap constants (1<<3).
+    mkdir -p "$RUN/dbtext"
+    T=/usr/share/kamailio/dbtext/kamailio
+    cp "$T/rls_presentity" "$T/rls_watchers" "$T/version" "$RUN/dbtext/"
+    python3 - "$KAM_RLS_DOC" "${KAM_RLS_OWNER:-alice}" "$T/xcap" "$RUN/dbtext/xcap" <<'PY'
+import sys
+doc, owner, header, out = open(sys.argv[1]).read(), sys.argv[2], open(sys.argv[3]).read(), sys.argv[4]
+esc = lambda s: s.replace("\\", "\\\\").replace(":", "\\:").replace("\n", "\\n").replace("\r", "\\r")
+uri = f"rls-services/users/sip:{owner}@127.0.0.1/index"
+with open(out, "w") as f:
+    f.write(header + f"1:{owner}:127.0.0.1:{esc(doc)}:8:rls1:0:{esc(uri)}:0\n")
+PY
+fi
 set -- -f "$HERE/kamailio.cfg" -P "$PIDFILE" -w "$RUN" -E -DD -m "${KAM_SHM:-128}" -M 8 \
     -A "SIP_PORT=$PORT" -A "SELF_URI=\"sip:127.0.0.1:$PORT\"" -A "DBURL=\"sqlite:///$DB\"" \
     -A "CTL_SOCK=\"unix:$RUN/kamailio_ctl\"" -A "AUTH_ALG=\"$ALG\"" -A "LOGLEVEL=${KAM_DEBUG:-2}"
@@ -51,6 +68,7 @@ if [ -n "${KAM_TLS_PORT:-}" ]; then
 fi
 [ -n "${KAM_NOAUTH:-}" ] && set -- "$@" -A WITH_NOAUTH
 [ -n "${KAM_PBX:-}" ] && set -- "$@" -A WITH_PBX
+[ -n "${KAM_RLS_DOC:-}" ] && set -- "$@" -A WITH_RLS -A "RLS_DBURL=\"text://$RUN/dbtext\""
 case "${KAM_PERSIST:-}" in
     through) set -- "$@" -A WITH_PERSIST ;;
     back) set -- "$@" -A WITH_PERSIST -A WRITE_BACK ;;
