@@ -13,7 +13,7 @@
 //                      [--auth-algorithms LIST] [--auth-no-uri-check]] [--db FILE [--db-sync full|normal]]
 //                      [--redis HOST:PORT [--node-id ID] [--lease S] [--redis-prefix P] [--redis-partitions N]]
 //                      [--lists FILE [--list-rate MS] [--max-list N] [--outbound udp|tcp:HOST:PORT]]
-//                      [--verbose | --quiet]
+//                      [--presence-policy open|ask] [--verbose | --quiet]
 //   sipevents-notifier --db FILE --dump
 //   sipevents-notifier --redis HOST:PORT --domain DOMAIN [--redis-prefix P] --dump
 //
@@ -82,6 +82,14 @@
 // through one back-end SUBSCRIBE each, From the list, sent to --outbound (without it,
 // to the member's URI, which must then hold a numeric host).
 //
+// --presence-policy ask (RFC 3857 pending authorization): a presence watcher other
+// than the presentity herself is pending (202, NOTIFY pending) until decided; she
+// sees it in her watcher information (Event: presence.winfo) with status pending.
+// The decision comes on standard input, one line each: `authorize ID accept`,
+// `reject` or `polite-block`, ID being the watcher's id in the watcherinfo document;
+// the watcher's state and the winfo follow. A line "pending ID WATCHER RESOURCE" is
+// printed for each watcher that waits. The default, open, accepts the domain's own.
+//
 // One log line per request on stdout (--quiet: warnings only, for load runs).
 // --max-watchers bounds the watchers of one resource (default 10000; beyond: 503),
 // --max-transactions the transactions held at once (default 100000; beyond: 503).
@@ -136,7 +144,7 @@ int usage() {
                "                          [--redis HOST:PORT [--node-id ID] [--lease S] [--redis-prefix P]\n"
                "                          [--redis-partitions N]]\n"
                "                          [--lists FILE [--list-rate MS] [--max-list N] [--outbound udp|tcp:HOST:PORT]]\n"
-               "                          [--verbose | --quiet]\n"
+               "                          [--presence-policy open|ask] [--verbose | --quiet]\n"
                "       sipevents-notifier --db FILE --dump\n"
                "       sipevents-notifier --redis HOST:PORT --domain DOMAIN [--redis-prefix P] --dump\n");
   return 2;
@@ -206,6 +214,7 @@ int main(int argc, char** argv) {
   long lease_s = 5, redis_partitions = 16;
   std::string lists_file, outbound;
   long list_rate_ms = 200, max_list = 1000;
+  std::string presence_policy = "open";
   tools::tls_options tls;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -251,6 +260,7 @@ int main(int argc, char** argv) {
     else if (a == "--list-rate") list_rate_ms = std::atol(v.c_str());
     else if (a == "--max-list") max_list = std::atol(v.c_str());
     else if (a == "--outbound") outbound = v;
+    else if (a == "--presence-policy") presence_policy = v;
     else return usage();
   }
   if (dump && redis_addr.empty()) return db_file.empty() ? usage() : tools::dump_store(db_file);
@@ -273,7 +283,8 @@ int main(int argc, char** argv) {
       lease_s <= 0 || redis_partitions <= 0 || redis_partitions > 16384 ||
       ((!node_id.empty() || !redis_prefix.empty()) && redis_addr.empty()) ||
       ((!auth_secret_hex.empty() || !auth_algorithms.empty() || no_uri_check) && users_file.empty()) ||
-      list_rate_ms < 0 || max_list <= 0 || (!outbound.empty() && lists_file.empty()))
+      list_rate_ms < 0 || max_list <= 0 || (!outbound.empty() && lists_file.empty()) ||
+      (presence_policy != "open" && presence_policy != "ask"))
     return usage();
   std::vector<sipevents::rls::served_list> served_lists;
   if (!lists_file.empty()) {
@@ -450,8 +461,11 @@ int main(int argc, char** argv) {
   if (max_watchers) acfg.server.max_per_resource = max_watchers;
   acfg.server.contact = "sip:notifier@" + tools::bracket(first.host) + ":" + std::to_string(first.port);
   // Watchers of a presentity's watchers (presence.winfo) must be the presentity itself.
-  auto watch_policy = [](const ev::authorization_request& r) {
-    return r.package == "presence.winfo" ? sipevents::winfo::own_watchers_only(r) : ev::same_domain(r);
+  const bool ask = presence_policy == "ask";
+  auto watch_policy = [ask](const ev::authorization_request& r) {
+    if (r.package == "presence.winfo") return sipevents::winfo::own_watchers_only(r);
+    if (ask && r.package == "presence") return sipevents::winfo::ask(r);
+    return ev::same_domain(r);
   };
   sa::event_agent agent(rt, acfg, {.authorize = watch_policy});
   agent.add_package(reg_pkg);
@@ -480,8 +494,14 @@ int main(int argc, char** argv) {
   std::function<void(const ev::server_event&)> on_server = [&](const ev::server_event& e) {
     std::optional<std::string> changed;
     if (e.what == ev::server_event::kind::subscribed) {
-      if (auto d = agent.notifier().describe(e.sub); d && d->package == "presence")
+      if (auto d = agent.notifier().describe(e.sub); d && d->package == "presence") {
         changed = winfo.subscribed(e.sub, d->resource, d->watcher, e.state);
+        if (e.state == ev::sub_state::pending) {
+          std::printf("pending %llu %.*s %.*s\n", static_cast<unsigned long long>(e.sub), int(d->watcher.size()),
+                      d->watcher.data(), int(d->resource.size()), d->resource.data());
+          std::fflush(stdout);
+        }
+      }
     } else if (e.what == ev::server_event::kind::terminated) {
       changed = winfo.terminated(e.sub, e.why);
     }
@@ -705,6 +725,44 @@ int main(int argc, char** argv) {
       rt.log(st::log_level::error, "cluster: this node's lease had lapsed; " + std::to_string(gone) +
                                        " subscriptions were taken over by other nodes and are no longer served here");
     });
+  }
+
+  // --presence-policy ask: the decisions, a line each on standard input.
+  asio::posix::stream_descriptor decisions(io);
+  asio::streambuf decided;
+  std::function<void(std::error_code, std::size_t)> on_decision = [&](std::error_code ec, std::size_t n) {
+    if (ec) return;  // end of input: pending watchers stay pending
+    std::string line(asio::buffers_begin(decided.data()), asio::buffers_begin(decided.data()) + std::ptrdiff_t(n));
+    decided.consume(n);
+    std::istringstream words(line);
+    std::string verb, id, what;
+    words >> verb >> id >> what;
+    const ev::authorization a = what == "accept"         ? ev::authorization::accept
+                                : what == "reject"       ? ev::authorization::reject
+                                : what == "polite-block" ? ev::authorization::polite_block
+                                                         : ev::authorization::pending;
+    sipevents::winfo::watcher w;
+    w.id = id;
+    const auto sub = sipevents::winfo::subscription_of(w);
+    if (verb != "authorize" || !sub || a == ev::authorization::pending) {
+      std::fprintf(stderr, "sipevents-notifier: ignored \"%s\": authorize ID accept|reject|polite-block\n",
+                   line.substr(0, line.find('\n')).c_str());
+    } else if (!agent.notifier().authorize(*sub, a, sipevents::transaction::clock::now())) {
+      std::fprintf(stderr, "sipevents-notifier: no subscription %s to authorize\n", id.c_str());
+    } else {
+      std::printf("authorized %s %s\n", id.c_str(), what.c_str());
+      std::fflush(stdout);
+      agent.pump();
+      rt.rearm();
+    }
+    asio::async_read_until(decisions, decided, '\n', on_decision);
+  };
+  if (ask) {
+    std::error_code aec;
+    decisions.assign(::dup(STDIN_FILENO), aec);  // a regular file cannot be watched: said, not thrown
+    if (aec) std::fprintf(stderr, "sipevents-notifier: decisions cannot be read from standard input: %s\n",
+                          aec.message().c_str());
+    else asio::async_read_until(decisions, decided, '\n', on_decision);
   }
 
   std::printf("sipevents-notifier: registrar, reg notifier, presence server and MESSAGE relay for");

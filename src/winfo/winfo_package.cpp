@@ -1,6 +1,7 @@
 #include "sipevents/winfo/winfo_package.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "sipevents/message/uri.hpp"
 
@@ -12,6 +13,19 @@ events::authorization own_watchers_only(const events::authorization_request& r) 
   if (message::parse_uri(who, a) || message::parse_uri(r.resource, b)) return events::authorization::deny;
   return message::address_of_record(a) == message::address_of_record(b) ? events::authorization::accept
                                                                           : events::authorization::deny;
+}
+
+events::authorization ask(const events::authorization_request& r) {
+  if (own_watchers_only(r) == events::authorization::accept) return events::authorization::accept;
+  return events::same_domain(r) == events::authorization::deny ? events::authorization::deny
+                                                                : events::authorization::pending;
+}
+
+std::optional<std::uint64_t> subscription_of(const watcher& w) {
+  std::uint64_t id = 0;
+  auto [end, ec] = std::from_chars(w.id.data(), w.id.data() + w.id.size(), id);
+  if (ec != std::errc() || end != w.id.data() + w.id.size() || w.id.empty()) return std::nullopt;
+  return id;
 }
 
 winfo_package::winfo_package(winfo_config cfg) : cfg_(std::move(cfg)), name_(cfg_.watched + ".winfo") {}

@@ -39,9 +39,9 @@ def free_port(v6=False):
 
 
 class Proc:
-    def __init__(self, argv):
+    def __init__(self, argv, stdin=None):
         self.lines = []
-        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.p = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.t = threading.Thread(target=self._read, daemon=True)
         self.t.start()
 

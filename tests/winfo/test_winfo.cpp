@@ -143,3 +143,127 @@ TEST_CASE("winfo package: only the presentity sees her watchers") {
   r.identity = "";
   CHECK(wi::own_watchers_only(r) == ev::authorization::deny);
 }
+
+TEST_CASE("winfo: the ask policy: a new watcher is pending, the presentity sees it, the application decides") {
+  tokens ids;
+  test_package presence;
+  presence.state_of["sip:alice@example.com"] = "alice-open";
+  wi::winfo_package winfo;
+  ev::subscription_server server(ids.source(), {{}, "sip:ps@192.0.2.9"},
+                                 {.authorize = [](const ev::authorization_request& r) {
+                                   return r.package == "presence.winfo" ? wi::own_watchers_only(r) : wi::ask(r);
+                                 }});
+  server.add_package(presence);
+  server.add_package(winfo);
+  std::map<std::string, std::unique_ptr<ev::subscription_client>> clients;
+  std::map<std::string, std::vector<ev::client_event>> heard;  // NOTIFYs and states per subscriber
+  std::map<std::string, std::uint64_t> in_flight;
+  std::uint64_t txn = 0;
+  auto pump = [&](ev::time_point now) {
+    for (bool again = true; again;) {
+      again = false;
+      for (auto& [who, c] : clients)
+        for (auto& e : drain(*c)) {
+          if (e.what == ev::client_event::kind::send) {
+            in_flight[who] = e.request.key;
+            server.on_subscribe(++txn, wire(e.request), now);
+            again = true;
+          } else {
+            heard[who].push_back(e);
+          }
+        }
+      for (auto& e : drain(server)) {
+        again = true;
+        if (e.what == ev::server_event::kind::subscribed || e.what == ev::server_event::kind::terminated) {
+          // The glue of every notifier: winfo follows the presence subscriptions.
+          std::optional<std::string> changed;
+          if (e.what == ev::server_event::kind::terminated) changed = winfo.terminated(e.sub, e.why);
+          else if (auto d = server.describe(e.sub); d && d->package == "presence")
+            changed = winfo.subscribed(e.sub, d->resource, d->watcher, e.state);
+          if (changed) server.changed("presence.winfo", *changed, now);
+          continue;
+        }
+        if (e.what == ev::server_event::kind::respond) {
+          sm::message r = build(e.response);
+          for (auto& [who, c] : clients)
+            if (c->call_id() == r.call_id()) c->on_response(in_flight[who], r, now);
+          continue;
+        }
+        sm::message n = wire(e.request, "192.0.2.9");
+        for (auto& [who, c] : clients)
+          if (c->matches(n)) server.on_response(e.request.key, answer(n, c->on_notify(n, now), ""), now);
+      }
+    }
+  };
+  auto watch = [&](const std::string& who, std::string event) {
+    ev::subscribe_params p;
+    p.event = std::move(event);
+    p.from = "sip:" + who + "@example.com";
+    p.to = "sip:alice@example.com";
+    p.contact = "sip:" + who + "@192.0.2.1";
+    p.expires = 600;
+    auto c = std::make_unique<ev::subscription_client>(p, ids.source(), ev::client_config{},
+                                                       p.event == "presence.winfo" ? static_cast<ev::package*>(&winfo)
+                                                                                   : &presence);
+    c->start(t0);
+    clients[who] = std::move(c);
+  };
+  auto last_winfo = [&] {
+    for (auto it = heard["alice"].rbegin(); it != heard["alice"].rend(); ++it)
+      if (it->what == ev::client_event::kind::notify && it->body.ok)
+        return std::any_cast<wi::watcherinfo>(it->body.state);
+    FAIL("alice heard no watcherinfo");
+    return wi::watcherinfo{};
+  };
+  auto last_state = [&](const std::string& who) {
+    ev::sub_state s = ev::sub_state::init;
+    for (const auto& e : heard[who])
+      if (e.what == ev::client_event::kind::state || e.what == ev::client_event::kind::notify) s = e.state;
+    return s;
+  };
+
+  watch("alice", "presence.winfo");
+  pump(t0);
+  CHECK(last_winfo().lists[0].watchers.empty());
+  watch("bob", "presence");
+  pump(t0 + 1s);
+  CHECK(last_state("bob") == ev::sub_state::pending);
+  auto w = last_winfo().lists[0].watchers;
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].uri == "sip:bob@example.com");
+  CHECK(w[0].status == wi::watcher_status::pending);
+  CHECK(w[0].event == wi::watcher_event::subscribe);
+  // alice's application approves bob, by the id her watcherinfo gave.
+  auto bob_sub = wi::subscription_of(w[0]);
+  REQUIRE(bob_sub);
+  CHECK(server.authorize(*bob_sub, ev::authorization::accept, t0 + 2s));
+  pump(t0 + 2s);
+  CHECK(last_state("bob") == ev::sub_state::active);
+  std::string bob_saw;
+  for (const auto& e : heard["bob"])
+    if (e.what == ev::client_event::kind::notify && e.body.ok) bob_saw = std::any_cast<std::string>(e.body.state);
+  CHECK(bob_saw == "full:alice-open");
+  w = last_winfo().lists[0].watchers;
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].status == wi::watcher_status::active);
+  CHECK(w[0].event == wi::watcher_event::approved);
+
+  // carol is pending too, and alice rejects her.
+  watch("carol", "presence");
+  pump(t0 + 3s);
+  w = last_winfo().lists[0].watchers;
+  REQUIRE(w.size() == 2);
+  CHECK(w[1].status == wi::watcher_status::pending);
+  CHECK(server.authorize(*wi::subscription_of(w[1]), ev::authorization::reject, t0 + 4s));
+  pump(t0 + 4s);
+  CHECK(last_state("carol") == ev::sub_state::terminated);
+  w = last_winfo().lists[0].watchers;
+  REQUIRE(w.size() == 2);
+  CHECK(w[1].uri == "sip:carol@example.com");
+  CHECK(w[1].status == wi::watcher_status::terminated);
+  CHECK(w[1].event == wi::watcher_event::rejected);
+  // Another domain is refused outright; an id that is no number names nothing.
+  ev::authorization_request r{"presence", "sip:alice@example.com", "sip:eve@elsewhere.org", nullptr, {}};
+  CHECK(wi::ask(r) == ev::authorization::deny);
+  CHECK_FALSE(wi::subscription_of(wi::watcher{"x1", "sip:x@h", {}, {}, {}, {}, {}}));
+}

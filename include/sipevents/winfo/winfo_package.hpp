@@ -32,6 +32,16 @@ struct winfo_config {
 /// 403.
 events::authorization own_watchers_only(const events::authorization_request& r);
 
+/// The "ask" policy (RFC 3857 3.2, pending authorization): the presentity herself is
+/// accepted; any other watcher is pending, shown in her watcher information with
+/// status pending and event subscribe, until the application decides with
+/// subscription_server::authorize(subscription_of(watcher), ...). Watchers of other
+/// domains are denied (403) as by same_domain().
+events::authorization ask(const events::authorization_request& r);
+/// The notifier subscription a watcherinfo watcher stands for (its id), to hand to
+/// subscription_server::authorize(); nothing for an id this package did not write.
+std::optional<std::uint64_t> subscription_of(const watcher& w);
+
 class winfo_package : public events::package {
  public:
   explicit winfo_package(winfo_config cfg = {});
