@@ -12,7 +12,8 @@
 //                      [--max-transactions N] [--users FILE [--auth-secret HEX]
 //                      [--auth-algorithms LIST] [--auth-no-uri-check]] [--db FILE [--db-sync full|normal]]
 //                      [--redis HOST:PORT [--node-id ID] [--lease S] [--redis-prefix P] [--redis-partitions N]]
-//                      [--lists FILE [--list-rate MS] [--max-list N] [--outbound udp|tcp:HOST:PORT]]
+//                      [--lists FILE] [--list-service URI] [--list-rate MS] [--max-list N]
+//                      [--outbound udp|tcp:HOST:PORT]
 //                      [--presence-policy open|ask] [--verbose | --quiet]
 //   sipevents-notifier --db FILE --dump
 //   sipevents-notifier --redis HOST:PORT --domain DOMAIN [--redis-prefix P] --dump
@@ -81,6 +82,12 @@
 // our domains are served from our own state; members of other domains are watched
 // through one back-end SUBSCRIBE each, From the list, sent to --outbound (without it,
 // to the member's URI, which must then hold a numeric host).
+// --list-service URI (RFC 5367) takes lists in the SUBSCRIBE body instead: a
+// SUBSCRIBE to URI with Require: recipient-list-subscribe, Content-Disposition:
+// recipient-list and an application/resource-lists+xml body (plain or deflate, as
+// liblinphone sends its friend list to its rls_uri) is served as that list, bounded
+// by --max-list; a malformed list gets 400 naming the fault, and a body list sent to
+// any other URI 403.
 //
 // --presence-policy ask (RFC 3857 pending authorization): a presence watcher other
 // than the presentity herself is pending (202, NOTIFY pending) until decided; she
@@ -143,7 +150,8 @@ int usage() {
                "                          [--db FILE [--db-sync full|normal]]\n"
                "                          [--redis HOST:PORT [--node-id ID] [--lease S] [--redis-prefix P]\n"
                "                          [--redis-partitions N]]\n"
-               "                          [--lists FILE [--list-rate MS] [--max-list N] [--outbound udp|tcp:HOST:PORT]]\n"
+               "                          [--lists FILE] [--list-service URI] [--list-rate MS] [--max-list N]\n"
+               "                          [--outbound udp|tcp:HOST:PORT]\n"
                "                          [--presence-policy open|ask] [--verbose | --quiet]\n"
                "       sipevents-notifier --db FILE --dump\n"
                "       sipevents-notifier --redis HOST:PORT --domain DOMAIN [--redis-prefix P] --dump\n");
@@ -213,6 +221,7 @@ int main(int argc, char** argv) {
   std::string redis_addr, node_id, redis_prefix;
   long lease_s = 5, redis_partitions = 16;
   std::string lists_file, outbound;
+  std::vector<std::string> list_services;
   long list_rate_ms = 200, max_list = 1000;
   std::string presence_policy = "open";
   tools::tls_options tls;
@@ -260,6 +269,7 @@ int main(int argc, char** argv) {
     else if (a == "--list-rate") list_rate_ms = std::atol(v.c_str());
     else if (a == "--max-list") max_list = std::atol(v.c_str());
     else if (a == "--outbound") outbound = v;
+    else if (a == "--list-service") list_services.push_back(v);
     else if (a == "--presence-policy") presence_policy = v;
     else return usage();
   }
@@ -283,7 +293,7 @@ int main(int argc, char** argv) {
       lease_s <= 0 || redis_partitions <= 0 || redis_partitions > 16384 ||
       ((!node_id.empty() || !redis_prefix.empty()) && redis_addr.empty()) ||
       ((!auth_secret_hex.empty() || !auth_algorithms.empty() || no_uri_check) && users_file.empty()) ||
-      list_rate_ms < 0 || max_list <= 0 || (!outbound.empty() && lists_file.empty()) ||
+      list_rate_ms < 0 || max_list <= 0 || (!outbound.empty() && lists_file.empty() && list_services.empty()) ||
       (presence_policy != "open" && presence_policy != "ask"))
     return usage();
   std::vector<sipevents::rls::served_list> served_lists;
@@ -413,6 +423,11 @@ int main(int argc, char** argv) {
 
   st::runtime_config cfg;
   cfg.allow_events = {"reg", "presence", "presence.winfo", "dialog", "message-summary"};
+  if (!list_services.empty()) {
+    // A list in the SUBSCRIBE body (RFC 5367): its option tag and its type are ours.
+    cfg.layer.profile.supported.push_back("recipient-list-subscribe");
+    cfg.layer.profile.accepted_types.push_back("application/resource-lists+xml");
+  }
   cfg.layer.server = "sipevents-notifier";
   if (max_transactions) cfg.layer.max_transactions = max_transactions;
   tools::tls_options::enable_websocket(cfg);
@@ -518,6 +533,12 @@ int main(int argc, char** argv) {
   sipevents::rls::rls_config lcfg;
   lcfg.min_interval = std::chrono::milliseconds(list_rate_ms);
   lcfg.authorize = watch_policy;  // each member as if watched alone
+  lcfg.body_limits.max_resources = static_cast<std::size_t>(max_list);
+  for (const auto& u : list_services) {
+    sm::uri parsed;
+    if (sm::parse_uri(u, parsed)) return usage();
+    lcfg.list_services.push_back(ev::resource_name(parsed));
+  }
   lcfg.is_local = [&rcfg](std::string_view resource) {
     sm::uri u;
     if (sm::parse_uri(resource, u)) return true;
@@ -567,7 +588,7 @@ int main(int argc, char** argv) {
       });
     }
   };
-  if (!served_lists.empty()) {
+  if (!served_lists.empty() || !list_services.empty()) {
     for (ev::package* p : std::initializer_list<ev::package*>{&reg_pkg, &presence, &dialog, &mwi}) lists.add_package(*p);
     lists.set_lists(std::move(served_lists));
     agent.notifier().set_lists(&lists);
@@ -770,6 +791,7 @@ int main(int argc, char** argv) {
   if (authenticator) std::printf(" (digest authentication, %zu users)", users.size());
   if (redis) std::printf(" (node %s of a service on Redis)", node_id.c_str());
   if (lists.lists()) std::printf(" (%zu resource lists)", lists.lists());
+  for (const auto& u : list_services) std::printf(" (list service %s)", u.c_str());
   std::printf("\n");
   std::fflush(stdout);
   io.restart();

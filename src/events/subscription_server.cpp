@@ -119,10 +119,14 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
   const std::string resource = resource_name(req.request_uri());
   package* served = pit->second.p;
   const std::vector<std::string>* served_types = &pit->second.types;
+  bool as_list = false;
   if (lists_ && req.to().tag.empty()) {
-    if (package* lp = lists_->list_package(ev->type, resource)) {
-      served = lp;
-      served_types = &types_of(lp);
+    list_hook::list_answer la = lists_->list_for(ev->type, resource, req);
+    if (la.status) return reject(txn, req, la.status, la.reason);
+    if (la.pkg) {
+      served = la.pkg;
+      served_types = &types_of(la.pkg);
+      as_list = true;
     }
   }
   package& pkg = *served;
@@ -207,6 +211,7 @@ void subscription_server::on_subscribe(std::uint64_t txn, const sm::message& req
   if (a == authorization::deny) return reject(txn, req, 403, "Forbidden");
   std::uint64_t id = create(txn, req, pkg, resource, expires, ctype, a, now);
   if (!id) return;
+  if (as_list) lists_->list_created(id);
   sub& s = subs_.at(id);
   s.flow = std::string(flow);
   s.identity = std::string(identity);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include <zlib.h>
+
 #include "sipevents/message/multipart.hpp"
 
 namespace sipevents::rls {
@@ -19,6 +21,44 @@ std::string remote_key(std::string_view event, std::string_view resource) {
   return k;
 }
 
+// A deflate (zlib or raw) or gzip body, inflated to at most `limit` bytes; false for
+// what is not one, or grows past the limit (a bomb).
+bool inflate_body(std::string_view in, std::size_t limit, std::string& out) {
+  for (int bits : {15 + 32, -15}) {  // zlib or gzip by their headers, then raw deflate
+    z_stream z{};
+    if (inflateInit2(&z, bits) != Z_OK) return false;
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<uInt>(in.size());
+    out.clear();
+    int rc = Z_OK;
+    char buf[16384];
+    while (rc == Z_OK) {
+      z.next_out = reinterpret_cast<Bytef*>(buf);
+      z.avail_out = sizeof buf;
+      rc = inflate(&z, Z_NO_FLUSH);
+      out.append(buf, sizeof buf - z.avail_out);
+      if (out.size() > limit) rc = Z_MEM_ERROR;
+      if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) rc = Z_BUF_ERROR;  // truncated
+    }
+    inflateEnd(&z);
+    if (rc == Z_STREAM_END) return true;
+  }
+  return false;
+}
+
+bool names_tag_in(std::string_view t, std::string_view tag) {
+  if (t.size() != tag.size()) return false;
+  for (std::size_t i = 0; i < t.size(); ++i)
+    if ((t[i] | 0x20) != (tag[i] | 0x20)) return false;
+  return true;
+}
+
+bool requires_tag(const message::message& m, std::string_view tag) {
+  for (std::string_view t : m.values(message::hdr::require))
+    if (names_tag_in(t, tag)) return true;
+  return false;
+}
+
 message::mime_part part(std::string cid, std::string type, std::string text) {
   message::mime_part p;
   p.headers = {{"Content-Transfer-Encoding", "binary"}, {"Content-ID", "<" + std::move(cid) + ">"},
@@ -30,6 +70,7 @@ message::mime_part part(std::string cid, std::string type, std::string text) {
 
 struct list_server::list_def {
   served_list l;
+  bool from_body = false;  // carried by its SUBSCRIBE (RFC 5367)
   std::string host;  // for Content-IDs
   std::unordered_map<std::string, std::size_t, events::string_hash, std::equal_to<>> index;
 };
@@ -103,10 +144,16 @@ class list_server::served_package final : public events::package {
 std::optional<events::body> list_server::served_package::state(const events::watcher_view& w) {
   auto it = subs_.find(w.id);
   if (it == subs_.end()) {
-    auto d = owner_.lists_.find(w.resource);
-    if (d == owner_.lists_.end()) return std::nullopt;  // the list is no longer served
     sub s;
-    s.def = d->second;
+    if (auto b = owner_.body_lists_.find(w.id); b != owner_.body_lists_.end()) {
+      s.def = std::move(b->second);
+      owner_.body_lists_.erase(b);
+      for (const member& m : s.def->l.members) ++owner_.body_members_[m.key];
+    } else if (auto d = owner_.lists_.find(w.resource); d != owner_.lists_.end()) {
+      s.def = d->second;
+    } else {
+      return std::nullopt;  // the list is no longer served (or came in a body before a restart)
+    }
     if (auto r = restored_.find(w.id); r != restored_.end()) {
       s.version = r->second;
       restored_.erase(r);
@@ -185,12 +232,13 @@ std::optional<events::body> list_server::served_package::state(const events::wat
   mp.boundary = message::choose_boundary(parts, owner_.ids_(20));
   mp.parts = std::move(parts);
   return events::body{"multipart/related;type=\"" + std::string(rlmi_type) + "\";start=\"<" + start +
-                          ">\";boundary=\"" + mp.boundary + "\"",
+                          ">\";boundary=" + mp.boundary,  // a token, unquoted: belle-sip reads no quotes
                       message::encode(mp)};
 }
 
 void list_server::served_package::watcher_gone(std::uint64_t id) {
   restored_.erase(id);
+  owner_.body_lists_.erase(id);
   auto it = subs_.find(id);
   if (it == subs_.end()) return;
   const sub& s = it->second;
@@ -198,6 +246,9 @@ void list_server::served_package::watcher_gone(std::uint64_t id) {
     const member& m = s.def->l.members[i];
     if (owner_.local(m.key)) inner_.watcher_gone(s.members[i].id);
     else owner_.unref_remote(inner_.name(), m);
+    if (s.def->from_body)
+      if (auto b = owner_.body_members_.find(m.key); b != owner_.body_members_.end() && --b->second == 0)
+        owner_.body_members_.erase(b);
   }
   if (auto b = by_list_.find(s.def->l.key); b != by_list_.end()) {
     std::erase(b->second, id);
@@ -238,10 +289,59 @@ events::package* list_server::list_package(std::string_view event, std::string_v
 void list_server::member_changed(std::string_view event, std::string_view resource, std::vector<std::string>& lists) {
   auto p = packages_.find(event);
   if (p == packages_.end()) return;
-  auto h = holders_.find(resource);
-  if (h == holders_.end()) return;
-  for (const std::string& l : h->second)
-    if (p->second->mark(l, resource)) lists.push_back(l);
+  if (auto h = holders_.find(resource); h != holders_.end())
+    for (const std::string& l : h->second)
+      if (p->second->mark(l, resource)) lists.push_back(l);
+  if (body_members_.count(resource))
+    for (const std::string& service : cfg_.list_services)
+      if (p->second->mark(service, resource)) lists.push_back(service);
+}
+
+events::list_hook::list_answer list_server::list_for(std::string_view event, std::string_view resource,
+                                                     const message::message& req) {
+  body_list_.reset();  // one left by a SUBSCRIBE that was refused after list_for()
+  auto p = packages_.find(event);
+  const bool service = std::find(cfg_.list_services.begin(), cfg_.list_services.end(), resource) !=
+                       cfg_.list_services.end();
+  const bool carries = requires_tag(req, "recipient-list-subscribe");
+  if (!service) {
+    if (carries) return {nullptr, 403, "Not A List Service"};
+    return {list_package(event, resource), 0, {}};
+  }
+  if (p == packages_.end()) return {nullptr, 489, "Bad Event"};
+  // RFC 5367 4: the list is the body, marked as a recipient list.
+  const message::media_type* ct = req.content_type();
+  if (!ct || !ct->matches("application", "resource-lists+xml") || req.body().empty())
+    return {nullptr, 400, "Missing Resource List Body"};
+  message::content_disposition cd;
+  const message::header_field* cdh = req.find("Content-Disposition");
+  if (!cdh || message::parse_content_disposition(cdh->value, cd) || !names_tag_in(cd.type, "recipient-list"))
+    return {nullptr, 400, "Missing Content-Disposition: recipient-list"};
+  std::string text(req.body());
+  if (const message::header_field* ce = req.find("Content-Encoding")) {
+    std::string inflated;
+    if (ce->value != "deflate" && ce->value != "gzip") return {nullptr, 415, "Unsupported Content-Encoding"};
+    if (!inflate_body(text, cfg_.max_body_list, inflated)) return {nullptr, 400, "Bad Deflated Resource List"};
+    text = std::move(inflated);
+  } else if (text.size() > cfg_.max_body_list) {
+    return {nullptr, 400, "Resource List Too Large"};
+  }
+  resource_lists doc;
+  std::string err;
+  auto def = std::make_shared<list_def>();
+  def->from_body = true;
+  def->l.uri = def->l.key = std::string(resource);
+  if (!decode(text, doc, &err) || !flatten_into(doc, def->l, &err, cfg_.body_limits))
+    return {nullptr, 400, "Bad Resource List: " + err};
+  const std::size_t at = def->l.uri.find('@');
+  def->host = at == std::string::npos ? "rls" : def->l.uri.substr(at + 1);
+  for (std::size_t i = 0; i < def->l.members.size(); ++i) def->index.emplace(def->l.members[i].key, i);
+  body_list_ = std::move(def);
+  return {p->second.get(), 0, {}};
+}
+
+void list_server::list_created(std::uint64_t sub) {
+  if (body_list_) body_lists_[sub] = std::move(body_list_);
 }
 
 void list_server::remote_state(std::string_view event, std::string_view resource, events::sub_state state,

@@ -171,4 +171,15 @@ bool flatten(const resource_lists& doc, std::string_view domain, std::vector<ser
   return true;
 }
 
+bool flatten_into(const resource_lists& doc, served_list& out, std::string* error, const list_limits& limits) {
+  failure fail{error};
+  const std::map<std::string, const resource_list*> none;
+  flattener f{none, limits, fail, {out.key}};
+  std::set<std::string> seen;
+  out.members.clear();
+  for (const auto& l : doc.lists)
+    if (!f.expand(l, out.uri, out.members, seen)) return false;
+  return true;
+}
+
 }  // namespace sipevents::rls

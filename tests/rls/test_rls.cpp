@@ -1,6 +1,8 @@
 // Resource lists (RFC 4662, RFC 4826): the multipart and RLMI codecs, list loading
 // with its refusals, and a list subscription between a subscriber (list_reader,
 // list_view) and a notifier (subscription_server with a list_server), at exact instants.
+#include <zlib.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -441,4 +443,131 @@ TEST_CASE("rls: the subscriber side reads the RFC 4662 example NOTIFY and asks f
   std::string body = fixture("rfc4662-notify-body.txt");
   body.replace(body.find("<bUZBsM@"), 8, "<other@");
   CHECK_FALSE(reader.decode(t, body).ok);
+}
+
+namespace {
+
+/// liblinphone's list SUBSCRIBE (RFC 5367): the list is the body, deflated or not.
+sm::message body_list_subscribe(const std::string& to, const std::string& list, bool deflate,
+                                const std::string& disposition = "recipient-list") {
+  std::string body = list;
+  if (deflate) {
+    uLongf n = compressBound(uLong(list.size()));
+    body.assign(n, '\0');
+    REQUIRE(compress(reinterpret_cast<Bytef*>(body.data()), &n, reinterpret_cast<const Bytef*>(list.data()),
+                     uLong(list.size())) == Z_OK);
+    body.resize(n);
+  }
+  auto b = sm::message_builder::request("SUBSCRIBE", to);
+  b.header("Via", "SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bK-bl" + std::to_string(++g_branch));
+  b.header("From", "<sip:alice@example.com>;tag=bl1");
+  b.header("To", "<" + to + ">");
+  b.header("Call-ID", "bl-" + std::to_string(g_branch));
+  b.header("CSeq", "20 SUBSCRIBE");
+  b.header("Contact", "<sip:alice@192.0.2.1;transport=tcp>");
+  b.header("Event", "presence");
+  b.header("Expires", "3600");
+  b.header("Supported", "eventlist");
+  b.header("Require", "recipient-list-subscribe");
+  b.header("Accept", "multipart/related, application/pidf+xml, application/rlmi+xml");
+  b.header("Content-Disposition", disposition);
+  if (deflate) b.header("Content-Encoding", "deflate");
+  b.body("application/resource-lists+xml", body);
+  return build(b);
+}
+
+const std::string adhoc = R"(<?xml version="1.0" encoding="UTF-8"?>
+<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"><list>
+ <entry uri="sip:bob@example.com"/><entry uri="sip:zoe@example.com"/><entry uri="sip:bob@example.com"/>
+</list></resource-lists>)";
+
+struct service_bench {
+  tokens ids;
+  test_package presence;
+  std::unique_ptr<rl::list_server> rls;
+  ev::subscription_server server{ids.source(), {{}, "sip:rls@192.0.2.9"}};
+  explicit service_bench(std::size_t max_resources = 1000) {
+    rl::rls_config cfg;
+    cfg.list_services = {"sip:rls@example.com"};
+    cfg.body_limits.max_resources = max_resources;
+    rls = std::make_unique<rl::list_server>(ids.source(), cfg);
+    rls->add_package(presence);
+    rls->set_lists(load(fixture("buddies.xml")));
+    server.add_package(presence);
+    server.set_lists(rls.get());
+  }
+  /// The response and the NOTIFYs a SUBSCRIBE gets.
+  std::pair<sm::message, std::vector<sm::message>> offer(const sm::message& req, ev::time_point now) {
+    server.on_subscribe(1, req, now);
+    std::pair<sm::message, std::vector<sm::message>> out;
+    for (auto& e : drain(server)) {
+      if (e.what == ev::server_event::kind::respond) out.first = build(e.response);
+      if (e.what == ev::server_event::kind::send) {
+        out.second.push_back(wire(e.request, "192.0.2.9"));
+        server.on_response(e.request.key, answer(out.second.back(), 200, "bl1"), now);
+      }
+    }
+    return out;
+  }
+};
+
+rl::list_notify read_list(const sm::message& n, const ev::package& inner) {
+  rl::list_reader reader(inner);
+  ev::decoded d = reader.decode(*n.content_type(), n.body());
+  INFO(d.error);
+  REQUIRE(d.ok);
+  return std::any_cast<rl::list_notify>(d.state);
+}
+
+}  // namespace
+
+TEST_CASE("rls: a list carried in the SUBSCRIBE (RFC 5367), deflated as liblinphone sends it, is served") {
+  for (bool deflate : {false, true}) {
+    service_bench b;
+    b.presence.state_of["sip:bob@example.com"] = "bob-open";
+    auto [resp, notifies] = b.offer(body_list_subscribe("sip:rls@example.com", adhoc, deflate), t0);
+    REQUIRE(resp.status() == 200);
+    REQUIRE(notifies.size() == 1);
+    CHECK(header(notifies[0], "Require") == "eventlist");
+    // The boundary is a token, written without quotes (belle-sip reads none).
+    CHECK(header(notifies[0], "Content-Type").find("boundary=\"") == std::string::npos);
+    rl::list_notify n = read_list(notifies[0], b.presence);
+    CHECK(n.meta.uri == "sip:rls@example.com");
+    REQUIRE(n.meta.resources.size() == 2);  // the duplicate entry is dropped
+    CHECK(n.meta.resources[0].uri == "sip:bob@example.com");
+    CHECK(std::any_cast<std::string>(n.instances[0][0].body->state) == "full:bob-open");
+    // A change of a member reaches this list, and only a list that holds it.
+    b.presence.state_of["sip:bob@example.com"] = "bob-away";
+    b.server.changed("presence", "sip:bob@example.com", t0 + 1s);
+    std::vector<sm::message> more;
+    for (auto& e : drain(b.server))
+      if (e.what == ev::server_event::kind::send) more.push_back(wire(e.request, "192.0.2.9"));
+    REQUIRE(more.size() == 1);
+    rl::list_notify p = read_list(more[0], b.presence);
+    CHECK_FALSE(p.meta.full);
+    REQUIRE(p.meta.resources.size() == 1);
+    CHECK(std::any_cast<std::string>(p.instances[0][0].body->state) == "partial:bob-away");
+    b.server.changed("presence", "sip:carol@example.com", t0 + 2s);  // in buddies.xml, not in this list
+    CHECK(of_kind(drain(b.server), ev::server_event::kind::send).empty());
+  }
+}
+
+TEST_CASE("rls: a bad list in the SUBSCRIBE gets 400 naming the fault; a list sent to no list service, 403") {
+  service_bench b(2);
+  CHECK(b.offer(body_list_subscribe("sip:rls@example.com", "<resource-lists", false), t0).first.reason().starts_with(
+      "Bad Resource List: not XML"));
+  CHECK(b.offer(body_list_subscribe("sip:rls@example.com", adhoc, false, "render"), t0).first.status() == 400);
+  std::string big = adhoc;
+  big.replace(big.find("</list>"), 0, "<entry uri=\"sip:x@example.com\"/>");
+  auto r = b.offer(body_list_subscribe("sip:rls@example.com", big, false), t0).first;
+  CHECK(r.status() == 400);
+  CHECK(r.reason() == "Bad Resource List: list sip:rls@example.com has more than 2 resources");
+  std::string bomb(4 << 20, ' ');  // inflates past the limit
+  r = b.offer(body_list_subscribe("sip:rls@example.com", "<resource-lists>" + bomb, true), t0).first;
+  CHECK(r.status() == 400);
+  CHECK(r.reason() == "Bad Deflated Resource List");
+  r = b.offer(body_list_subscribe("sip:bob@example.com", adhoc, false), t0).first;
+  CHECK(r.status() == 403);
+  CHECK(b.server.size() == 0);
+  CHECK(b.rls->subscriptions() == 0);
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sipevents/message/headers.hpp"
+#include "sipevents/message/message.hpp"
 #include "sipevents/transaction/transaction_types.hpp"
 
 namespace sipevents::events {
@@ -118,6 +119,21 @@ class list_hook {
   /// The package that serves `resource` of Event `event` as a list, or null when it is
   /// not a list.
   virtual package* list_package(std::string_view event, std::string_view resource) = 0;
+
+  /// What list_for() makes of a new SUBSCRIBE.
+  struct list_answer {
+    package* pkg = nullptr;   ///< serves it as a list; null: not a list
+    std::uint16_t status = 0; ///< else, when set: answer so (400 naming the fault in `reason`)
+    std::string reason;
+  };
+  /// A new SUBSCRIBE: a list named by its Request-URI, or one it carries in its body
+  /// (RFC 5367, Require: recipient-list-subscribe), or an error to answer it with. By
+  /// default the Request-URI alone.
+  virtual list_answer list_for(std::string_view event, std::string_view resource, const message::message&) {
+    return {list_package(event, resource), 0, {}};
+  }
+  /// The subscription list_for() just answered for was created as `sub`.
+  virtual void list_created(std::uint64_t /*sub*/) {}
   /// `resource` of `event` changed: appends the lists whose NOTIFYs must follow.
   virtual void member_changed(std::string_view event, std::string_view resource, std::vector<std::string>& lists) = 0;
 };

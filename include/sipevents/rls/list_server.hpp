@@ -41,6 +41,14 @@ struct rls_config {
   std::function<events::authorization(const events::authorization_request&)> authorize;
   /// A back-end body larger than this is not kept (the instance shows no state).
   std::size_t max_remote_body = 64 * 1024;
+  /// List services (RFC 5367): resource names ("sip:rls@example.com") whose SUBSCRIBEs
+  /// carry the list itself (Require: recipient-list-subscribe, Content-Disposition:
+  /// recipient-list, application/resource-lists+xml, plain or deflate). A body list
+  /// sent anywhere else gets 403.
+  std::vector<std::string> list_services;
+  /// Bounds of a body list: its resources, and its text once inflated.
+  list_limits body_limits;
+  std::size_t max_body_list = 256 * 1024;
 };
 
 /// What the list server asks of its owner.
@@ -68,6 +76,8 @@ class list_server final : public events::list_hook {
 
   // ---- events::list_hook -------------------------------------------------------------
   events::package* list_package(std::string_view event, std::string_view resource) override;
+  list_answer list_for(std::string_view event, std::string_view resource, const message::message& subscribe) override;
+  void list_created(std::uint64_t sub) override;
   void member_changed(std::string_view event, std::string_view resource, std::vector<std::string>& lists) override;
 
   /// A back-end subscription reported: `state` (pending, active, or terminated for
@@ -105,6 +115,11 @@ class list_server final : public events::list_hook {
   std::unordered_map<std::string, std::vector<std::string>, events::string_hash, std::equal_to<>> holders_;
   std::map<std::string, remote, std::less<>> remote_;  // Event token + '\x1f' + resource
   std::deque<backend_event> out_;
+  // Lists carried by SUBSCRIBEs (RFC 5367): the one list_for() read, until created;
+  // then by subscription until its first NOTIFY; and how many hold each member.
+  std::shared_ptr<const list_def> body_list_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<const list_def>> body_lists_;
+  std::unordered_map<std::string, std::size_t, events::string_hash, std::equal_to<>> body_members_;
 };
 
 }  // namespace sipevents::rls

@@ -69,4 +69,11 @@ struct list_limits {
 bool flatten(const resource_lists& doc, std::string_view domain, std::vector<served_list>& out,
              std::string* error = nullptr, const list_limits& limits = {});
 
+/// All the lists of `doc` as the one list `out` (its uri and key set by the caller): a
+/// list a SUBSCRIBE carries in its body (RFC 5367). Nested lists are expanded,
+/// duplicates removed; false, with the reason, for an entry-ref or external, an entry
+/// that is not a URI, or more resources than the limit.
+bool flatten_into(const resource_lists& doc, served_list& out, std::string* error = nullptr,
+                  const list_limits& limits = {});
+
 }  // namespace sipevents::rls
