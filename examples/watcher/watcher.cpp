@@ -445,7 +445,11 @@ int main(int argc, char** argv) {
   tools::expect_name(srv, p.to);
 
   st::runtime_config rcfg;
-  if (as_list) rcfg.layer.profile.supported.push_back(std::string(rl::eventlist_tag));
+  if (as_list) {
+    rcfg.layer.profile.supported.push_back(std::string(rl::eventlist_tag));
+    // A list NOTIFY carries every resource's document: over TCP it may pass 64 KiB.
+    rcfg.layer.limits.max_message_size = rcfg.layer.limits.max_header_block + rcfg.layer.limits.max_body;
+  }
   st::runtime rt(rcfg);
   login.attach(rt);
   if (std::string err; !tls.attach(rt, err)) {

@@ -9,6 +9,15 @@ namespace sm = sipevents::message;
 using transaction::output;
 
 namespace {
+// What we send is checked by parsing it back, but the incoming size limit guards
+// against peers, not against ourselves: a list NOTIFY of 200 presence documents
+// (RFC 4662) outgrows 64 KiB and goes over a stream. Our own messages are bounded
+// by the body limit instead.
+sipevents::message::parse_limits outgoing_limits(sipevents::message::parse_limits l) {
+  l.max_message_size = std::max(l.max_message_size, l.max_header_block + l.max_body);
+  return l;
+}
+
 bool is_v6_host(std::string_view h) { return h.find(':') != std::string_view::npos; }
 /// Puts header lines (each ending in CRLF) right after the start line of `text`.
 void insert_headers(std::string& text, std::string_view lines) {
@@ -133,7 +142,7 @@ void runtime::start(std::string text, const peer& dest, pending p, bool resend, 
   if (!cfg_.user_agent.empty() && add_user_agent) via += "User-Agent: " + cfg_.user_agent + "\r\n";
   insert_headers(text, via);
   sm::message m;
-  if (sm::codec_error e = sm::parse_framed(text, m, cfg_.layer.limits)) {
+  if (sm::codec_error e = sm::parse_framed(text, m, outgoing_limits(cfg_.layer.limits))) {
     fail_async("request does not parse: " + e.reason());
     return;
   }
@@ -142,7 +151,7 @@ void runtime::start(std::string text, const peer& dest, pending p, bool resend, 
     std::string lines = resend ? std::string() : client_auth_->ahead(m, transaction::to_string(dest), p.attempt);
     if (!lines.empty()) {
       text.insert(text.find("\r\n") + 2 + via.size(), lines);
-      if (sm::codec_error e = sm::parse_framed(text, m, cfg_.layer.limits)) {
+      if (sm::codec_error e = sm::parse_framed(text, m, outgoing_limits(cfg_.layer.limits))) {
         fail_async("request does not parse: " + e.reason());
         return;
       }
@@ -199,7 +208,7 @@ bool runtime::finish(const sm::message_builder& response, sm::message& m) const 
   // Server names us on every response the application did not name itself.
   if (!cfg_.user_agent.empty() && !response.has("Server"))
     insert_headers(text, "Server: " + cfg_.user_agent + "\r\n");
-  if (sm::codec_error e = sm::parse_framed(text, m, cfg_.layer.limits)) {
+  if (sm::codec_error e = sm::parse_framed(text, m, outgoing_limits(cfg_.layer.limits))) {
     log(log_level::error, "response does not parse: " + e.reason());
     return false;
   }
