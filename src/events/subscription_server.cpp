@@ -321,8 +321,12 @@ std::uint64_t subscription_server::restore(const store::subscription_record& r, 
                                                    r.route_set, cseq, r.remote_cseq}));
   }
   package* served = pit->second.p;
+  bool lost_list = false;
   if (lists_)
-    if (package* lp = lists_->list_package(r.package, r.resource)) served = lp;
+    if (package* lp = lists_->list_package(r.package, r.resource)) {
+      served = lp;
+      lost_list = !lists_->keeps(r.package, r.resource);
+    }
   const std::vector<std::string>& types = types_of(served);
   std::uint64_t id = ++next_sub_;
   sub& s = subs_[id];
@@ -345,6 +349,7 @@ std::uint64_t subscription_server::restore(const store::subscription_record& r, 
   out_.push_back(std::move(e));
   // The state may have changed while we were down: full state now, or the end.
   if (s.expires_at <= now) send_notify(id, s, now, reason::timeout);
+  else if (lost_list) send_notify(id, s, now, reason::deactivated);
   else if (s.auth == authorization::reject) send_notify(id, s, now, reason::rejected);
   else send_notify(id, s, now);
   return id;

@@ -280,11 +280,17 @@ void list_server::set_lists(std::vector<served_list> lists) {
   }
 }
 
+bool list_server::is_service(std::string_view resource) const {
+  return std::find(cfg_.list_services.begin(), cfg_.list_services.end(), resource) != cfg_.list_services.end();
+}
+
 events::package* list_server::list_package(std::string_view event, std::string_view resource) {
   auto p = packages_.find(event);
-  if (p == packages_.end() || !lists_.count(resource)) return nullptr;
+  if (p == packages_.end() || (!lists_.count(resource) && !is_service(resource))) return nullptr;
   return p->second.get();
 }
+
+bool list_server::keeps(std::string_view, std::string_view resource) { return !is_service(resource); }
 
 void list_server::member_changed(std::string_view event, std::string_view resource, std::vector<std::string>& lists) {
   auto p = packages_.find(event);
@@ -301,8 +307,7 @@ events::list_hook::list_answer list_server::list_for(std::string_view event, std
                                                      const message::message& req) {
   body_list_.reset();  // one left by a SUBSCRIBE that was refused after list_for()
   auto p = packages_.find(event);
-  const bool service = std::find(cfg_.list_services.begin(), cfg_.list_services.end(), resource) !=
-                       cfg_.list_services.end();
+  const bool service = is_service(resource);
   const bool carries = requires_tag(req, "recipient-list-subscribe");
   if (!service) {
     if (carries) return {nullptr, 403, "Not A List Service"};

@@ -571,3 +571,39 @@ TEST_CASE("rls: a bad list in the SUBSCRIBE gets 400 naming the fault; a list se
   CHECK(b.server.size() == 0);
   CHECK(b.rls->subscriptions() == 0);
 }
+
+TEST_CASE("rls: after a restart a list from a file is served again; a list that came in a SUBSCRIBE is deactivated") {
+  service_bench b;
+  auto record = [](std::string key, std::string resource) {
+    sipevents::store::subscription_record r;
+    r.key = std::move(key);
+    r.package = "presence";
+    r.resource = std::move(resource);
+    r.content_type = "multipart/related";
+    r.state = static_cast<std::uint8_t>(ev::sub_state::active);
+    r.expires_at = t0 + 600s;
+    r.call_id = "restored-" + r.key;
+    r.local_tag = "lt";
+    r.remote_tag = "rt";
+    r.local_uri = r.resource;
+    r.remote_uri = "sip:alice@example.com";
+    r.remote_target = "sip:alice@192.0.2.1;transport=tcp";
+    r.local_contact = "sip:rls@192.0.2.9";
+    r.local_cseq = r.cseq_mark = 3;
+    r.package_state = "5";  // the RLMI version to continue above
+    return r;
+  };
+  CHECK(b.server.restore(record("k1", "sip:friends@example.com"), t0));
+  CHECK(b.server.restore(record("k2", "sip:rls@example.com"), t0));
+  std::vector<sm::message> sent;
+  for (auto& e : drain(b.server))
+    if (e.what == ev::server_event::kind::send) sent.push_back(wire(e.request, "192.0.2.9"));
+  REQUIRE(sent.size() == 2);
+  CHECK(header(sent[0], "Subscription-State").starts_with("active"));
+  rl::list_notify n = read_list(sent[0], b.presence);
+  CHECK(n.meta.full);
+  CHECK(n.meta.version == 5);
+  CHECK(n.meta.resources.size() == 4);
+  CHECK(header(sent[1], "Subscription-State") == "terminated;reason=deactivated");
+  CHECK(header(sent[1], "Require") == "eventlist");
+}

@@ -134,6 +134,10 @@ class list_hook {
   }
   /// The subscription list_for() just answered for was created as `sub`.
   virtual void list_created(std::uint64_t /*sub*/) {}
+  /// Whether a stored subscription to list `resource` can be served again after a
+  /// restart. A list that came in its SUBSCRIBE body (RFC 5367) cannot: it is ended
+  /// with reason=deactivated, so that the subscriber sends it again at once.
+  virtual bool keeps(std::string_view /*event*/, std::string_view /*resource*/) { return true; }
   /// `resource` of `event` changed: appends the lists whose NOTIFYs must follow.
   virtual void member_changed(std::string_view event, std::string_view resource, std::vector<std::string>& lists) = 0;
 };

@@ -78,6 +78,7 @@ class list_server final : public events::list_hook {
   events::package* list_package(std::string_view event, std::string_view resource) override;
   list_answer list_for(std::string_view event, std::string_view resource, const message::message& subscribe) override;
   void list_created(std::uint64_t sub) override;
+  bool keeps(std::string_view event, std::string_view resource) override;
   void member_changed(std::string_view event, std::string_view resource, std::vector<std::string>& lists) override;
 
   /// A back-end subscription reported: `state` (pending, active, or terminated for
@@ -105,6 +106,7 @@ class list_server final : public events::list_hook {
   friend class served_package;
   void ref_remote(std::string_view event, const member& m, std::string_view list);
   void unref_remote(std::string_view event, const member& m);
+  bool is_service(std::string_view resource) const;
   bool local(std::string_view resource) const { return !cfg_.is_local || cfg_.is_local(resource); }
 
   events::token_source ids_;
