@@ -263,8 +263,9 @@ struct list_bench {
   std::uint64_t client_key = 0;  // the SUBSCRIBE in flight
   sm::message last_response;
   std::string rlmi_of(const sm::message& n) {
+    const std::string ct = header(n, "Content-Type");  // the media type points into it
     sm::media_type t;
-    REQUIRE_FALSE(sm::parse_media_type(header(n, "Content-Type"), t));
+    REQUIRE_FALSE(sm::parse_media_type(ct, t));
     sm::multipart mp;
     REQUIRE(sm::decode(n.body(), sm::unquote(*t.params.get("boundary")), mp));
     return mp.parts.at(0).body;
@@ -346,7 +347,7 @@ TEST_CASE("rls: a list SUBSCRIBE without Supported: eventlist gets 421 with Requ
   CHECK(header(plain.notifies[0], "Require").empty());
 }
 
-TEST_CASE("rls: a refresh gets full state again; the end releases every member watcher") {
+TEST_CASE("rls: a refresh gets full state again, and the end releases every member watcher") {
   list_bench b;
   b.start();
   b.pump(t0);
