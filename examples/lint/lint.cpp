@@ -17,6 +17,7 @@
 #include "json.hpp"
 #include "sipevents/message/check.hpp"
 #include "sipevents/message/message.hpp"
+#include "../common/version.hpp"
 
 namespace sm = sipevents::message;
 
@@ -45,6 +46,7 @@ std::string verdict_text(const sm::verdict& v) {
 }  // namespace
 
 int main(int argc, char** argv) try {
+  if (tools::print_version(argc, argv, "sipevents-lint")) return 0;
   bool json = false;
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {

@@ -23,6 +23,7 @@
 
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
+#include "../common/version.hpp"
 #include "../lint/json.hpp"
 #include "sipevents/pager/pager.hpp"
 #include "sipevents/transport/runtime.hpp"
@@ -265,6 +266,7 @@ int listen_main(std::vector<std::string> args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (tools::print_version(argc, argv, "sipevents-message")) return 0;
   if (argc < 2) return usage();
   std::string cmd = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);

@@ -115,6 +115,7 @@
 
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
+#include "../common/version.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/auth/users_file.hpp"
 #include "sipevents/crypto/openssl_crypto.hpp"
@@ -211,6 +212,7 @@ bool from_hex(const std::string& h, std::string& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (tools::print_version(argc, argv, "sipevents-notifier")) return 0;
   std::vector<std::string> binds;
   sr::registrar_config rcfg;
   std::size_t max_watchers = 0, max_transactions = 0;

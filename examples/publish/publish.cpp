@@ -20,6 +20,7 @@
 
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
+#include "../common/version.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/presence/pidf.hpp"
 
@@ -40,6 +41,7 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (tools::print_version(argc, argv, "sipevents-publish")) return 0;
   std::string from, server, status, note, contact, activity;
   std::uint32_t expires = 3600;
   double duration = 0;

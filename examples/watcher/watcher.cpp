@@ -43,6 +43,7 @@
 
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
+#include "../common/version.hpp"
 #include "../lint/json.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/dialoginfo/dialog_package.hpp"
@@ -400,6 +401,7 @@ int listen_unsolicited(const std::string& event, const std::string& where, long 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (tools::print_version(argc, argv, "sipevents-watcher")) return 0;
   ev::subscribe_params p;
   std::string server;
   long count = -1;

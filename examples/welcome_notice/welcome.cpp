@@ -19,6 +19,7 @@
 
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
+#include "../common/version.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/pager/pager.hpp"
 #include "sipevents/reg/reg_package.hpp"
@@ -30,6 +31,7 @@ namespace st = sipevents::transport;
 using sipevents::transaction::peer;
 
 int main(int argc, char** argv) {
+  if (tools::print_version(argc, argv, "sipevents-welcome")) return 0;
   std::string server, from, relay, text = "Welcome to the example.com service!";
   std::vector<std::string> watch;
   long count = -1;

@@ -1,4 +1,5 @@
 #include <sipevents/message/message.hpp>
+#include <sipevents/version.hpp>
 
 #include <cstdio>
 
@@ -12,6 +13,6 @@ int main() {
                .header("CSeq", "1 OPTIONS")
                .build(m);
   if (e || m.cseq().seq != 1) return 1;
-  std::puts("consumer ok");
+  std::printf("consumer ok %s\n", SIPEVENTS_VERSION_STRING);
   return 0;
 }
