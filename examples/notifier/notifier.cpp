@@ -14,7 +14,7 @@
 //                      [--redis HOST:PORT [--node-id ID] [--lease S] [--redis-prefix P] [--redis-partitions N]]
 //                      [--lists FILE] [--list-service URI] [--list-rate MS] [--max-list N]
 //                      [--outbound udp|tcp:HOST:PORT]
-//                      [--presence-policy open|ask] [--verbose | --quiet]
+//                      [--presence-policy open|ask] [--metrics tcp:HOST:PORT] [--verbose | --quiet]
 //   sipevents-notifier --db FILE --dump
 //   sipevents-notifier --redis HOST:PORT --domain DOMAIN [--redis-prefix P] --dump
 //
@@ -97,6 +97,11 @@
 // the watcher's state and the winfo follow. A line "pending ID WATCHER RESOURCE" is
 // printed for each watcher that waits. The default, open, accepts the domain's own.
 //
+// --metrics tcp:HOST:PORT serves the counters in the Prometheus text format on GET
+// /metrics: requests and responses by method and class, retransmissions, malformed
+// and overload refusals, live transactions, bindings, publications, subscriptions by
+// package, NOTIFYs sent, answered and failed.
+//
 // One log line per request on stdout (--quiet: warnings only, for load runs).
 // --max-watchers bounds the watchers of one resource (default 10000; beyond: 503),
 // --max-transactions the transactions held at once (default 100000; beyond: 503).
@@ -127,6 +132,7 @@
 #include "sipevents/registrar/registrar.hpp"
 #include "sipevents/rls/list_server.hpp"
 #include "sipevents/store_sqlite/sqlite_store.hpp"
+#include "../common/metrics.hpp"
 #include "notifier_cluster.hpp"
 #include "notifier_store.hpp"
 
@@ -153,7 +159,7 @@ int usage() {
                "                          [--redis-partitions N]]\n"
                "                          [--lists FILE] [--list-service URI] [--list-rate MS] [--max-list N]\n"
                "                          [--outbound udp|tcp:HOST:PORT]\n"
-               "                          [--presence-policy open|ask] [--verbose | --quiet]\n"
+               "                          [--presence-policy open|ask] [--metrics tcp:HOST:PORT] [--verbose | --quiet]\n"
                "       sipevents-notifier --db FILE --dump\n"
                "       sipevents-notifier --redis HOST:PORT --domain DOMAIN [--redis-prefix P] --dump\n");
   return 2;
@@ -225,7 +231,7 @@ int main(int argc, char** argv) {
   std::string lists_file, outbound;
   std::vector<std::string> list_services;
   long list_rate_ms = 200, max_list = 1000;
-  std::string presence_policy = "open";
+  std::string presence_policy = "open", metrics_at;
   tools::tls_options tls;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -273,6 +279,7 @@ int main(int argc, char** argv) {
     else if (a == "--outbound") outbound = v;
     else if (a == "--list-service") list_services.push_back(v);
     else if (a == "--presence-policy") presence_policy = v;
+    else if (a == "--metrics") metrics_at = v;
     else return usage();
   }
   if (dump && redis_addr.empty()) return db_file.empty() ? usage() : tools::dump_store(db_file);
@@ -786,6 +793,26 @@ int main(int argc, char** argv) {
     if (aec) std::fprintf(stderr, "sipevents-notifier: decisions cannot be read from standard input: %s\n",
                           aec.message().c_str());
     else asio::async_read_until(decisions, decided, '\n', on_decision);
+  }
+
+  std::optional<tools::metrics_server> metrics;
+  if (!metrics_at.empty()) {
+    peer where;
+    if (!sipevents::transaction::parse_peer(metrics_at, where) || where.transport != sipevents::transaction::transport_kind::tcp) {
+      std::fprintf(stderr, "sipevents-notifier: --metrics takes tcp:HOST:PORT\n");
+      return 2;
+    }
+    metrics.emplace(io, [&] {
+      return tools::prometheus_text(rt, agent, [&](std::string& o) {
+        o += "# HELP sipevents_bindings Registered contacts.\n# TYPE sipevents_bindings gauge\nsipevents_bindings " +
+             std::to_string(registrar.binding_count()) + "\n";
+      });
+    });
+    if (auto ec = metrics->listen(where.host, where.port)) {
+      std::fprintf(stderr, "cannot listen on %s for metrics: %s\n", metrics_at.c_str(), ec.message().c_str());
+      return 1;
+    }
+    std::printf("metrics on http://%s:%u/metrics\n", tools::bracket(where.host).c_str(), unsigned(metrics->port()));
   }
 
   std::printf("sipevents-notifier: registrar, reg notifier, presence server and MESSAGE relay for");

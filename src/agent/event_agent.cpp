@@ -81,6 +81,15 @@ event_agent::~event_agent() {
   rt_.remove_timed(*this);
 }
 
+agent_stats event_agent::stats() const {
+  agent_stats s = stats_;
+  s.subscriptions = server_.by_package();
+  s.client_subscriptions = clients_.size();
+  s.publishers = publishers_.size();
+  s.publications = esc_ ? esc_->size() : 0;
+  return s;
+}
+
 void event_agent::send(const ev::request_out& r, bool from_client,
                        std::function<void(const transport::request_result&)> done) {
   peer to;
@@ -178,8 +187,10 @@ void event_agent::flush() {
         }
         case ev::server_event::kind::send: {
           std::uint64_t key = e.request.key;
+          ++stats_.notifies_sent;
           send(e.request, false, [this, key, alive](const transport::request_result& res) {
             if (alive.expired()) return;
+            ++(res.status >= 200 && res.status < 300 ? stats_.notifies_answered : stats_.notifies_failed);
             if (res.response) server_.on_response(key, *res.response, clock::now());
             else server_.on_failure(key, res.status ? res.status : 503, clock::now());
             flush();

@@ -89,6 +89,13 @@ std::size_t subscription_server::watchers(std::string_view pkg, std::string_view
   return it == by_resource_.end() ? 0 : it->second.size();
 }
 
+std::map<std::string, std::size_t, std::less<>> subscription_server::by_package() const {
+  std::map<std::string, std::size_t, std::less<>> out;
+  for (const auto& [n, p] : packages_) out[n] = 0;
+  for (const auto& [id, s] : subs_) ++out[std::string(s.pkg->name())];
+  return out;
+}
+
 std::optional<sub_state> subscription_server::state(std::uint64_t id) const {
   auto it = subs_.find(id);
   if (it == subs_.end()) return std::nullopt;

@@ -141,6 +141,23 @@ void transaction_layer::emit(output::kind what, txn_id id, const peer& where, sm
   out_.push_back(std::move(o));
 }
 
+namespace {
+void bump(std::vector<std::pair<std::string, std::uint64_t>>& by_method, std::string_view method) {
+  for (auto& [m, n] : by_method)
+    if (m == method) {
+      ++n;
+      return;
+    }
+  if (by_method.size() < 64) by_method.emplace_back(std::string(method), 1);  // bounded: junk methods share none
+}
+std::size_t response_class(std::uint16_t status) { return status >= 100 && status < 700 ? status / 100 : 0; }
+}  // namespace
+
+void transaction_layer::count_response_out(std::string_view bytes) {
+  // "SIP/2.0 NNN": the class is the 9th character.
+  if (bytes.size() > 8 && bytes[8] >= '1' && bytes[8] <= '6') ++counters_.responses_out[std::size_t(bytes[8] - '0')];
+}
+
 void transaction_layer::send(const peer& to, std::string bytes) {
   emit(output::kind::send, 0, to);
   out_.back().bytes = std::move(bytes);
@@ -180,8 +197,12 @@ void transaction_layer::receive(std::string_view bytes, const peer& from, time_p
     if (stamp_received(m, from)) return;
   }
   sm::verdict v = sm::check(m, err, cfg_.profile);
-  if (v.what == sm::verdict::action::drop) return;
+  if (v.what == sm::verdict::action::drop) {
+    ++counters_.bad_messages;
+    return;
+  }
   if (v.what == sm::verdict::action::respond) {
+    ++counters_.bad_messages;
     stateless_error(m, from, v);
     return;
   }
@@ -207,21 +228,27 @@ void transaction_layer::stateless_error(const sm::message& m, const peer& from, 
   if (v.status == 405 || v.status == 501) {
     b.header(sm::hdr::allow, join(cfg_.profile.methods));
   }
+  ++counters_.responses_out[response_class(v.status)];
   send(response_destination(m, from), b.text());
 }
 
 void transaction_layer::respond_stateless(const sm::message& request, const peer& from, const sm::message& response) {
+  ++counters_.responses_out[response_class(response.status())];
   send(response_destination(request, from), std::string(response.raw()));
 }
 
 void transaction_layer::handle_request(sm::message&& m, const peer& from, time_point) {
+  bump(counters_.requests_in, m.method_text());
   std::string key = server_key(m);
   const std::uint64_t slot = slot_of(key);
   auto known = server_keys_.find(slot);
   if (known != server_keys_.end()) {
     if (auto s = servers_.find(known->second); s != servers_.end() && s->second.key == key) {
-      if (s->second.fsm.on_request() && !s->second.last_response.empty())
+      ++counters_.retransmissions_in;
+      if (s->second.fsm.on_request() && !s->second.last_response.empty()) {
+        ++counters_.retransmissions_out;
         send(s->second.reply_to, s->second.last_response);
+      }
       return;
     }
   }
@@ -232,6 +259,8 @@ void transaction_layer::handle_request(sm::message&& m, const peer& from, time_p
   if (servers_.size() + clients_.size() >= cfg_.max_transactions) {
     auto b = sm::message_builder::response_to(m, 503, "Service Unavailable", random_token(10));
     b.header(sm::hdr::retry_after, "5");
+    ++counters_.overloaded;
+    ++counters_.responses_out[5];
     send(response_destination(m, from), b.text());
     return;
   }
@@ -243,6 +272,7 @@ void transaction_layer::handle_request(sm::message&& m, const peer& from, time_p
 }
 
 void transaction_layer::handle_response(sm::message&& m, const peer& from, time_point now) {
+  ++counters_.responses_in[response_class(m.status())];
   const std::string key = client_key(m);
   auto it = client_keys_.find(slot_of(key));
   auto ce = it == client_keys_.end() ? clients_.end() : clients_.find(it->second);
@@ -252,7 +282,10 @@ void transaction_layer::handle_response(sm::message&& m, const peer& from, time_
   }
   txn_id id = it->second;
   client_entry& c = ce->second;
-  if (!c.fsm.on_response(m.status(), now)) return;  // retransmitted final, absorbed
+  if (!c.fsm.on_response(m.status(), now)) {  // a retransmitted final, absorbed
+    ++counters_.retransmissions_in;
+    return;
+  }
   c.last_status = m.status();
   // Completed never resends the request: Timer K need not keep it (a notifier with
   // many watchers holds one such transaction per NOTIFY for T4).
@@ -267,6 +300,7 @@ txn_id transaction_layer::send_request(sm::message request, const peer& to, time
                  std::string(request.raw()), to, 0};
   client_keys_.insert_or_assign(slot_of(e.key), id);
   schedule(id, e.fsm.deadline());
+  bump(counters_.requests_out, request.method_text());
   send(to, e.bytes);
   clients_.emplace(id, std::move(e));
   return id;
@@ -278,6 +312,7 @@ bool transaction_layer::respond(txn_id id, const sm::message& response, time_poi
   server_entry& s = it->second;
   if (!s.fsm.on_response(response.status(), now)) return false;
   s.last_response.assign(response.raw());
+  ++counters_.responses_out[response_class(response.status())];
   send(s.reply_to, s.last_response);
   schedule(id, s.fsm.deadline());
   return true;
@@ -288,6 +323,7 @@ bool transaction_layer::respond_and_forget(txn_id id, const sm::message& respons
   if (it == servers_.end() || response.status() < 200 ||
       it->second.fsm.current() == server_transaction::state::completed)
     return false;
+  ++counters_.responses_out[response_class(response.status())];
   send(it->second.reply_to, std::string(response.raw()));
   unindex(server_keys_, it->second.key, id);
   servers_.erase(it);
@@ -330,6 +366,7 @@ void transaction_layer::advance(time_point now) {
       if (e.fsm.deadline() > now) continue;  // stale heap entry
       switch (e.fsm.on_timer(now)) {
         case client_transaction::timer_result::retransmit:
+          ++counters_.retransmissions_out;
           send(e.to, e.bytes);
           schedule(t.id, e.fsm.deadline());
           break;

@@ -394,3 +394,34 @@ TEST_CASE("peer strings") {
   CHECK_FALSE(parse_peer("udp:1.2.3.4:70000", p));
   CHECK_FALSE(parse_peer("udp:1.2.3.4", p));
 }
+
+TEST_CASE("layer counters: requests and responses by method and class, retransmissions both ways, bad input") {
+  transaction_layer layer;
+  const time_point t = time_point{} + std::chrono::hours(1);
+  // Server side: a request, its retransmission (absorbed, the 200 resent), a bad one.
+  layer.receive(request_text("z9hG4bK.s1"), udp_peer(), t);
+  auto in = drain(layer);
+  REQUIRE(in.size() == 1);
+  REQUIRE(layer.respond(in[0].txn, parsed(response_text(in[0].msg, 200)), t));
+  layer.receive(request_text("z9hG4bK.s1"), udp_peer(), t + milliseconds(500));
+  std::string no_call_id = request_text("z9hG4bK.s2");
+  no_call_id.erase(no_call_id.find("Call-ID"), no_call_id.find("CSeq") - no_call_id.find("Call-ID"));
+  layer.receive(no_call_id, udp_peer(), t);  // answered 400 statelessly
+  drain(layer);
+  // Client side: a request retransmitted once on Timer E, then its 200 twice.
+  sm::message req = parsed(request_text("z9hG4bK.c1", "NOTIFY", "192.0.2.1:5060"));
+  layer.send_request(req, udp_peer("192.0.2.20"), t);
+  layer.advance(t + milliseconds(500));
+  layer.receive(response_text(req, 200), udp_peer("192.0.2.20"), t + milliseconds(600));
+  layer.receive(response_text(req, 200), udp_peer("192.0.2.20"), t + milliseconds(700));
+  drain(layer);
+  const layer_counters& c = layer.counters();
+  CHECK(c.requests_in == std::vector<std::pair<std::string, std::uint64_t>>{{"MESSAGE", 2}});
+  CHECK(c.requests_out == std::vector<std::pair<std::string, std::uint64_t>>{{"NOTIFY", 1}});
+  CHECK(c.responses_out[2] == 1);
+  CHECK(c.responses_out[4] == 1);  // the stateless 400
+  CHECK(c.responses_in[2] == 2);
+  CHECK(c.retransmissions_out == 2);  // the NOTIFY on Timer E, the 200 to the MESSAGE again
+  CHECK(c.retransmissions_in == 2);   // the MESSAGE again, the 200 again
+  CHECK(c.bad_messages == 1);
+}

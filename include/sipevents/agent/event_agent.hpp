@@ -53,6 +53,17 @@ struct unsolicited_notify {
   transaction::peer from;
 };
 
+/// What the agent has done and holds, for metrics (stats()).
+struct agent_stats {
+  std::uint64_t notifies_sent = 0;      ///< NOTIFYs the notifier sent (first sends)
+  std::uint64_t notifies_answered = 0;  ///< of those, answered 2xx
+  std::uint64_t notifies_failed = 0;    ///< answered with an error, or not at all (408, 503)
+  std::map<std::string, std::size_t, std::less<>> subscriptions;  ///< notifier subscriptions by package
+  std::size_t client_subscriptions = 0;  ///< our own subscriptions (watchers, back-ends)
+  std::size_t publishers = 0;            ///< our own publications (EPA)
+  std::size_t publications = 0;          ///< publications held by the ESC served, if any
+};
+
 class event_agent final : public transport::timed {
  public:
   using client_handler = std::function<void(std::uint64_t id, const events::client_event&)>;
@@ -94,6 +105,9 @@ class event_agent final : public transport::timed {
   /// Refreshes subscription `id` now (to get full state again).
   void refresh(std::uint64_t id);
   std::size_t subscriptions() const noexcept { return clients_.size(); }
+  /// A snapshot of the counters and sizes (cheap but not free: subscriptions are
+  /// counted per package).
+  agent_stats stats() const;
 
   // ---- publisher (EPA, RFC 3903) -----------------------------------------------------
   /// Starts publishing `body` for `p.from`; `h` hears published/removed/failed.
@@ -146,6 +160,7 @@ class event_agent final : public transport::timed {
   std::map<std::string, unsolicited_slot, std::less<>> unsolicited_;
   publication_handler on_publication_;
   std::uint64_t next_client_ = 0;
+  agent_stats stats_;
   bool flushing_ = false;
   bool resume_posted_ = false;  // a flush continuation is queued on the event loop
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -140,6 +140,8 @@ class subscription_server {
   std::size_t pending() const noexcept { return out_.size(); }
 
   std::size_t size() const noexcept { return subs_.size(); }
+  /// Subscriptions by Event package (one pass over them all).
+  std::map<std::string, std::size_t, std::less<>> by_package() const;
   /// What subscription `sub` is about (RFC 3857 watcher information needs it).
   struct description {
     std::string_view package, resource, watcher;  ///< valid until the next call that changes the server

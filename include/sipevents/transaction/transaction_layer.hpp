@@ -2,6 +2,7 @@
 // state machines, stateless answers to bad requests, and response routing (18.2.2).
 // Sans-I/O: inputs are bytes or messages plus `now`; outputs are drained with poll().
 #pragma once
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -27,6 +28,18 @@ struct layer_config {
   std::string server = "sipevents";
   /// Upper bound on live transactions; new requests beyond it get 503 Retry-After.
   std::size_t max_transactions = 100000;
+};
+
+/// What the layer has received and sent since it started (monotonic), for metrics.
+struct layer_counters {
+  /// Requests by method, in the order each method was first seen.
+  std::vector<std::pair<std::string, std::uint64_t>> requests_in, requests_out;
+  /// Responses by class: [1] is 1xx ... [6] is 6xx (first sends; resends count below).
+  std::array<std::uint64_t, 7> responses_in{}, responses_out{};
+  std::uint64_t retransmissions_out = 0;  ///< a request resent on its timer, a response resent to a retransmission
+  std::uint64_t retransmissions_in = 0;   ///< a request or final response received again and absorbed
+  std::uint64_t bad_messages = 0;         ///< dropped, or answered statelessly as RFC 3261 says (400 ...)
+  std::uint64_t overloaded = 0;           ///< requests answered 503 for max_transactions
 };
 
 /// Identifies a transaction to the TU. Never reused within one layer.
@@ -89,6 +102,7 @@ class transaction_layer {
 
   std::size_t client_count() const noexcept { return clients_.size(); }
   std::size_t server_count() const noexcept { return servers_.size(); }
+  const layer_counters& counters() const noexcept { return counters_; }
   const layer_config& config() const noexcept { return cfg_; }
 
  private:
@@ -120,6 +134,8 @@ class transaction_layer {
   void stateless_error(const message::message& m, const peer& from, const message::verdict& v);
 
   layer_config cfg_;
+  layer_counters counters_;
+  void count_response_out(std::string_view bytes);
   std::deque<output> out_;
   std::unordered_map<txn_id, client_entry> clients_;
   std::unordered_map<txn_id, server_entry> servers_;

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""sipevents-notifier --metrics: the Prometheus text on GET /metrics.
+
+  metrics_loopback.py BINDIR
+
+A notifier with --metrics tcp:127.0.0.1:PORT. A raw UDP endpoint REGISTERs alice,
+subscribes to her presence (the NOTIFY answered 200) and sends one malformed request.
+curl fetches /metrics; Debian's python3-prometheus-client parses it (it refuses text
+that is not the exposition format); the counters say what happened: REGISTER and
+SUBSCRIBE received, 2xx sent, one NOTIFY sent and answered, one binding, one presence
+subscription, one bad message. Another path gets 404.
+"""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cluster"))
+from cluster_env import Endpoint, Proc, free_port, wait_for  # noqa: E402
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
+
+
+def scrape(port, path="/metrics"):
+    r = subprocess.run(["curl", "-s", "-w", "\n%{http_code}", f"http://127.0.0.1:{port}{path}"], capture_output=True,
+                       text=True, timeout=10)
+    body, _, code = r.stdout.rpartition("\n")
+    return int(code), body
+
+
+def samples(text):
+    out = {}
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def main():
+    bindir = sys.argv[1]
+    sip, mport = free_port(), free_port()
+    n = Proc([os.path.join(bindir, "sipevents-notifier"), "--bind", f"udp:127.0.0.1:{sip}", "--domain", "example.com",
+              "--metrics", f"tcp:127.0.0.1:{mport}"])
+    try:
+        wait_for(lambda: any(l.startswith("sipevents-notifier:") for l in n.get()), "notifier")
+        assert any(f"metrics on http://127.0.0.1:{mport}/metrics" in l for l in n.get()), n.get()
+        ep = Endpoint()
+        srv = ("127.0.0.1", sip)
+        r = ep.register(srv, "alice", 600, "reg-1")
+        s = ep.subscribe(srv, "alice", "presence", "sub-1")
+        assert all(x.startswith("SIP/2.0 200") for x in ep.wait_responses([r, s])), ep.responses
+        ep.s.sendto(b"NOTAREQUEST sip:x SIP/2.0\r\n\r\n", srv)
+        wait_for(lambda: ep.pump(0.1) or ep.notifies.get("sub-1"), "the NOTIFY")
+        ep.pump(0.3)
+        code, text = scrape(mport)
+        assert code == 200, (code, text)
+        m = samples(text)
+        get = lambda name, **labels: m.get((name, tuple(sorted(labels.items()))))
+        assert get("sipevents_requests_received_total", method="REGISTER") == 1, text
+        assert get("sipevents_requests_received_total", method="SUBSCRIBE") == 1, text
+        assert get("sipevents_requests_sent_total", method="NOTIFY") == 1, text
+        assert get("sipevents_responses_sent_total", **{"class": "2xx"}) == 2, text
+        assert get("sipevents_responses_received_total", **{"class": "2xx"}) == 1, text
+        assert get("sipevents_notifies_sent_total") == 1 and get("sipevents_notifies_answered_total") == 1, text
+        assert get("sipevents_notifies_failed_total") == 0, text
+        assert get("sipevents_bindings") == 1, text
+        assert get("sipevents_subscriptions", package="presence") == 1, text
+        assert get("sipevents_subscriptions", package="dialog") == 0, text
+        assert get("sipevents_bad_messages_total") == 1, text
+        print("GET /metrics: " + ", ".join(f"{k[0]}{dict(k[1]) or ''}={v:g}" for k, v in sorted(m.items()) if v))
+        code, _ = scrape(mport, "/other")
+        assert code == 404, code
+        print("OK")
+    finally:
+        n.kill()
+
+
+if __name__ == "__main__":
+    main()
