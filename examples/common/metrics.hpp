@@ -35,45 +35,44 @@ inline std::string prometheus_text(sipevents::transport::runtime& rt, const sipe
   auto head = [&](const char* name, const char* type, const char* help) {
     o += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
   };
+  auto one = [&](const char* name, const char* type, const char* help, std::uint64_t v) {
+    head(name, type, help);
+    o += std::string(name) + " " + std::to_string(v) + "\n";
+  };
+  auto labelled = [&](const char* name, const char* key, std::string_view value, std::uint64_t v) {
+    o += std::string(name) + "{" + key + "=\"" + label(value) + "\"} " + std::to_string(v) + "\n";
+  };
   head("sipevents_requests_received_total", "counter", "SIP requests received, retransmissions included.");
-  for (const auto& [m, n] : c.requests_in)
-    o += "sipevents_requests_received_total{method=\"" + label(m) + "\"} " + std::to_string(n) + "\n";
+  for (const auto& [m, n] : c.requests_in) labelled("sipevents_requests_received_total", "method", m, n);
   head("sipevents_requests_sent_total", "counter", "SIP requests sent (first sends).");
-  for (const auto& [m, n] : c.requests_out)
-    o += "sipevents_requests_sent_total{method=\"" + label(m) + "\"} " + std::to_string(n) + "\n";
+  for (const auto& [m, n] : c.requests_out) labelled("sipevents_requests_sent_total", "method", m, n);
   head("sipevents_responses_received_total", "counter", "SIP responses received, by class.");
   for (int k = 1; k <= 6; ++k)
-    o += "sipevents_responses_received_total{class=\"" + std::to_string(k) + "xx\"} " +
-         std::to_string(c.responses_in[std::size_t(k)]) + "\n";
+    labelled("sipevents_responses_received_total", "class", std::to_string(k) + "xx", c.responses_in[std::size_t(k)]);
   head("sipevents_responses_sent_total", "counter", "SIP responses sent, by class (first sends).");
   for (int k = 1; k <= 6; ++k)
-    o += "sipevents_responses_sent_total{class=\"" + std::to_string(k) + "xx\"} " +
-         std::to_string(c.responses_out[std::size_t(k)]) + "\n";
-  head("sipevents_retransmissions_sent_total", "counter", "Requests resent on their timer, responses resent.");
-  o += "sipevents_retransmissions_sent_total " + std::to_string(c.retransmissions_out) + "\n";
-  head("sipevents_retransmissions_received_total", "counter", "Requests and responses received again and absorbed.");
-  o += "sipevents_retransmissions_received_total " + std::to_string(c.retransmissions_in) + "\n";
-  head("sipevents_bad_messages_total", "counter", "Messages dropped or answered statelessly as malformed.");
-  o += "sipevents_bad_messages_total " + std::to_string(c.bad_messages) + "\n";
-  head("sipevents_overloaded_total", "counter", "Requests answered 503 because the transaction limit was reached.");
-  o += "sipevents_overloaded_total " + std::to_string(c.overloaded) + "\n";
+    labelled("sipevents_responses_sent_total", "class", std::to_string(k) + "xx", c.responses_out[std::size_t(k)]);
+  one("sipevents_retransmissions_sent_total", "counter", "Requests resent on their timer, responses resent.",
+      c.retransmissions_out);
+  one("sipevents_retransmissions_received_total", "counter", "Requests and responses received again and absorbed.",
+      c.retransmissions_in);
+  one("sipevents_bad_messages_total", "counter", "Messages dropped or answered statelessly as malformed.",
+      c.bad_messages);
+  one("sipevents_overloaded_total", "counter", "Requests answered 503 because the transaction limit was reached.",
+      c.overloaded);
   head("sipevents_transactions", "gauge", "Live transactions.");
-  o += "sipevents_transactions{side=\"client\"} " + std::to_string(rt.layer().client_count()) + "\n";
-  o += "sipevents_transactions{side=\"server\"} " + std::to_string(rt.layer().server_count()) + "\n";
+  labelled("sipevents_transactions", "side", "client", rt.layer().client_count());
+  labelled("sipevents_transactions", "side", "server", rt.layer().server_count());
   const sipevents::agent::agent_stats s = agent.stats();
   head("sipevents_subscriptions", "gauge", "Subscriptions the notifier serves, by Event package.");
-  for (const auto& [p, n] : s.subscriptions)
-    o += "sipevents_subscriptions{package=\"" + label(p) + "\"} " + std::to_string(n) + "\n";
-  head("sipevents_client_subscriptions", "gauge", "Subscriptions this process holds as a subscriber.");
-  o += "sipevents_client_subscriptions " + std::to_string(s.client_subscriptions) + "\n";
-  head("sipevents_publications", "gauge", "Publications held by the event state compositor.");
-  o += "sipevents_publications " + std::to_string(s.publications) + "\n";
-  head("sipevents_notifies_sent_total", "counter", "NOTIFYs sent by the notifier.");
-  o += "sipevents_notifies_sent_total " + std::to_string(s.notifies_sent) + "\n";
-  head("sipevents_notifies_answered_total", "counter", "NOTIFYs answered 2xx.");
-  o += "sipevents_notifies_answered_total " + std::to_string(s.notifies_answered) + "\n";
-  head("sipevents_notifies_failed_total", "counter", "NOTIFYs answered with an error or not at all.");
-  o += "sipevents_notifies_failed_total " + std::to_string(s.notifies_failed) + "\n";
+  for (const auto& [p, n] : s.subscriptions) labelled("sipevents_subscriptions", "package", p, n);
+  one("sipevents_client_subscriptions", "gauge", "Subscriptions this process holds as a subscriber.",
+      s.client_subscriptions);
+  one("sipevents_publications", "gauge", "Publications held by the event state compositor.", s.publications);
+  one("sipevents_notifies_sent_total", "counter", "NOTIFYs sent by the notifier.", s.notifies_sent);
+  one("sipevents_notifies_answered_total", "counter", "NOTIFYs answered 2xx.", s.notifies_answered);
+  one("sipevents_notifies_failed_total", "counter", "NOTIFYs answered with an error or not at all.",
+      s.notifies_failed);
   if (extra) extra(o);
   return o;
 }
