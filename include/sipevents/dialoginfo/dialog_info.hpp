@@ -38,11 +38,11 @@ struct name_addr {
   bool operator==(const name_addr&) const = default;
 };
 
-/// <local> or <remote>.
+/// `<local>` or `<remote>`.
 struct participant {
   std::optional<name_addr> identity;
   std::string target;                                        ///< the target URI
-  std::vector<std::pair<std::string, std::string>> params;   ///< <param pname pval> of the target
+  std::vector<std::pair<std::string, std::string>> params;   ///< `<param pname pval>` of the target
   std::optional<std::string> session_description;           ///< as written
   std::string session_type;                                  ///< its type attribute
   std::optional<std::uint32_t> cseq;
@@ -55,7 +55,7 @@ struct dialog_ids {
   bool operator==(const dialog_ids&) const = default;
 };
 
-/// One <dialog>.
+/// One `<dialog>`.
 struct dialog {
   std::string id;
   dialog_ids ids;  ///< call-id, local-tag, remote-tag attributes (may be empty)
@@ -66,7 +66,7 @@ struct dialog {
   std::optional<std::uint32_t> duration;    ///< seconds
   std::optional<dialog_ids> replaces;
   std::optional<name_addr> referred_by;
-  std::vector<std::string> route_set;       ///< <route-set><hop>
+  std::vector<std::string> route_set;       ///< `<route-set><hop>`
   std::optional<participant> local, remote;
   std::vector<std::string> extensions;
   bool operator==(const dialog&) const = default;

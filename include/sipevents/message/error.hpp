@@ -74,5 +74,7 @@ std::uint16_t status_for(errc e) noexcept;
 
 }  // namespace sipevents::message
 
+/// \cond INTERNAL
 template <>
 struct std::is_error_code_enum<sipevents::message::errc> : std::true_type {};
+/// \endcond

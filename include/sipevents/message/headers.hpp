@@ -23,7 +23,7 @@ std::string_view to_string(method m) noexcept;
 struct name_addr {
   std::string_view display;  ///< without quotes; escapes kept; empty if none
   bool display_quoted = false;
-  bool angle = false;        ///< written as <uri>
+  bool angle = false;        ///< written as `<uri>`
   uri addr;
   param_list params;
   std::string_view tag;      ///< the tag parameter, empty if none

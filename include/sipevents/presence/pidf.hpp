@@ -76,7 +76,7 @@ struct person {
 struct tuple {
   std::string id;
   basic_status basic = basic_status::none;
-  std::vector<std::string> status_extensions;  ///< <im:im>busy</im:im> ... inside <status>
+  std::vector<std::string> status_extensions;  ///< `<im:im>busy</im:im>` ... inside `<status>`
   std::vector<std::string> extensions;         ///< other elements of the tuple
   std::optional<contact_address> contact;
   std::vector<note> notes;

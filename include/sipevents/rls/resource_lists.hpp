@@ -14,7 +14,7 @@ namespace sipevents::rls {
 inline constexpr std::string_view resource_lists_ns = "urn:ietf:params:xml:ns:resource-lists";
 inline constexpr std::string_view resource_lists_type = "application/resource-lists+xml";
 
-/// An <entry uri="...">, or an <entry-ref ref>/<external anchor> (kept to be refused:
+/// An `<entry uri="...">`, or an `<entry-ref ref>`/`<external anchor>` (kept to be refused:
 /// they point into XCAP documents this reader does not fetch).
 struct list_entry {
   enum class kind : std::uint8_t { entry, entry_ref, external };
@@ -28,7 +28,7 @@ struct resource_list {
   std::string name;
   std::string display_name;
   std::vector<list_entry> entries;
-  std::vector<resource_list> lists;  ///< nested <list> elements
+  std::vector<resource_list> lists;  ///< nested `<list>` elements
   bool operator==(const resource_list&) const = default;
 };
 

@@ -16,7 +16,7 @@ inline constexpr std::string_view rlmi_type = "application/rlmi+xml";
 /// The option tag of list subscriptions (RFC 4662 4.1).
 inline constexpr std::string_view eventlist_tag = "eventlist";
 
-/// A <name>, with its xml:lang when given.
+/// A `<name>`, with its xml:lang when given.
 struct display_name {
   std::string text;
   std::string lang;

@@ -86,5 +86,7 @@ std::string_view meta_value(const loaded& l, std::string_view name);
 
 }  // namespace sipevents::store
 
+/// \cond INTERNAL
 template <>
 struct std::is_error_code_enum<sipevents::store::store_errc> : std::true_type {};
+/// \endcond

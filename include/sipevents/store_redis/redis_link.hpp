@@ -135,5 +135,7 @@ class redis_link {
 
 }  // namespace sipevents::store_redis
 
+/// \cond INTERNAL
 template <>
 struct std::is_error_code_enum<sipevents::store_redis::redis_errc> : std::true_type {};
+/// \endcond

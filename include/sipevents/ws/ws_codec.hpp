@@ -155,5 +155,7 @@ bool valid_utf8(std::string_view s) noexcept;
 
 }  // namespace sipevents::ws
 
+/// \cond INTERNAL
 template <>
 struct std::is_error_code_enum<sipevents::ws::errc> : std::true_type {};
+/// \endcond
