@@ -159,7 +159,17 @@ def baresip_publishes(bindir, interop, transport):
         ua.stop(grace=10)
         ua = None
         # Its publication is gone (removed on quit, or expired): the hard state is back.
-        wait_for(lambda: "offline" in tuples(docs(watcher)[-1]), "hard state after baresip quit", 15)
+        # Under load baresip sometimes starts a second publication (an initial PUBLISH
+        # racing its own first one) and removes only one on quit; the other stands until
+        # it expires, so the hard state cannot be back yet, and what is shown must be it.
+        count = lambda what: sum(f"publication sip:alice@127.0.0.1 {what}" in l for l in notifier.get())
+        wait_for(lambda: count("removed") >= 1, "baresip's publication removed on quit", 15)
+        if count("created") > count("removed") + count("expired"):
+            wait_for(lambda: "offline" not in tuples(docs(watcher)[-1]), "the publication baresip left shown", 15)
+            print(f"baresip created {count('created')} publications and removed {count('removed')}: "
+                  "the one left stands until it expires")
+        else:
+            wait_for(lambda: "offline" in tuples(docs(watcher)[-1]), "hard state after baresip quit", 15)
         watcher.p.terminate()
         assert watcher.wait(30) == 0, watcher.get()
         assert not any("parse_error" in d for d in docs(watcher)), docs(watcher)
