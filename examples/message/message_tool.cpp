@@ -1,6 +1,6 @@
 // sipevents-message: send or receive RFC 3428 pages.
 //
-//   sipevents-message send --from URI --to URI [--via udp|tcp|tls:HOST:PORT] [--ca FILE] [--cert F --key F]
+//   sipevents-message send --from URI --to URI [--via udp|tcp|tls:HOST:PORT | --dns HOST:PORT] [--ca FILE] [--cert F --key F]
 //                          [--content-type T] [--timeout-ms N] [--user NAME --password PW] TEXT
 //   sipevents-message listen --bind udp:HOST:PORT [--bind tcp|tls:HOST:PORT ...] [--count N]
 //                            [--cert FILE --key FILE] [--ca FILE]
@@ -11,6 +11,9 @@
 // the AoR (listen), or the address when that is a number (RFC 5922); --ca names the CAs
 // it must chain to (default: the system's). A sips: --to without --via goes over TLS.
 // --cert and --key are the client certificate sent when the server asks for one.
+// --dns HOST:PORT locates the --to domain by RFC 3263 (NAPTR, SRV, A/AAAA) asking that
+// DNS server, and tries the targets in order: a transport error, a timeout or a 503
+// moves on to the next; a name that resolves to nothing is an error (exit 1).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -25,6 +28,7 @@
 #include "../common/tls.hpp"
 #include "../common/version.hpp"
 #include "../lint/json.hpp"
+#include "sipevents/locate_cares/cares_resolver.hpp"
 #include "sipevents/pager/pager.hpp"
 #include "sipevents/transport/runtime.hpp"
 
@@ -38,7 +42,7 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: sipevents-message send --from URI --to URI [--via udp|tcp|tls:HOST:PORT] [--ca FILE] [--cert F --key F]\n"
+               "usage: sipevents-message send --from URI --to URI [--via udp|tcp|tls:HOST:PORT | --dns HOST:PORT] [--ca FILE] [--cert F --key F]\n"
                "                              [--content-type T] [--user NAME --password PW] TEXT\n"
                "       sipevents-message listen --bind udp:HOST:PORT [--bind tcp|tls:HOST:PORT ...] [--count N]\n"
                "                                [--cert FILE --key FILE] [--ca FILE]\n"
@@ -51,7 +55,7 @@ using tools::bracket;
 using tools::local_address_for;
 
 int send_main(std::vector<std::string> args) {
-  std::string from, to, via, ctype = "text/plain", text;
+  std::string from, to, via, dns, ctype = "text/plain", text;
   long timeout_ms = 40000;
   tools::login login;
   tools::tls_options tls;
@@ -66,6 +70,7 @@ int send_main(std::vector<std::string> args) {
     if (a == "--from") { if (!val(from)) return usage(); }
     else if (a == "--to") { if (!val(to)) return usage(); }
     else if (a == "--via") { if (!val(via)) return usage(); }
+    else if (a == "--dns") { if (!val(dns)) return usage(); }
     else if (a == "--content-type") { if (!val(ctype)) return usage(); }
     else if (a == "--timeout-ms") { if (!val(n)) return usage(); timeout_ms = std::atol(n.c_str()); }
     else if (a == "--user" || a == "--password") { if (!val(n)) return usage(); login.take(a, n); }
@@ -73,10 +78,26 @@ int send_main(std::vector<std::string> args) {
     else if (!a.empty() && a[0] == '-' && a != "-") return usage();
     else text = text.empty() ? a : text + " " + a;
   }
-  if (from.empty() || to.empty() || !login.complete()) return usage();
+  if (from.empty() || to.empty() || !login.complete() || (!dns.empty() && !via.empty())) return usage();
   peer dest;
+  std::vector<peer> targets;  // with --dns: RFC 3263's order
   if (!via.empty()) {
     if (!sipevents::transaction::parse_peer(via, dest)) { std::fprintf(stderr, "bad --via %s\n", via.c_str()); return 2; }
+  } else if (!dns.empty()) {
+    asio::io_context dio;
+    sipevents::locate_cares::cares_resolver res(dio, {.servers = dns});
+    if (auto ec = res.init()) { std::fprintf(stderr, "bad --dns %s: %s\n", dns.c_str(), ec.message().c_str()); return 2; }
+    sipevents::locate::locate_error le = sipevents::locate::locate_error::none;
+    res.locate(to, {}, [&](sipevents::locate::locate_error e, std::vector<peer> t) {
+      le = e;
+      targets = std::move(t);
+    });
+    dio.run();
+    if (targets.empty()) {
+      std::fprintf(stderr, "cannot locate %s: %s\n", to.c_str(), std::string(sipevents::locate::to_string(le)).c_str());
+      return 1;
+    }
+    dest = targets.front();
   } else {
     sm::uri u;
     if (sm::parse_uri(to, u) || !u.is_sip()) { std::fprintf(stderr, "bad --to %s\n", to.c_str()); return 2; }
@@ -89,7 +110,10 @@ int send_main(std::vector<std::string> args) {
     if (dest.host.size() > 2 && dest.host.front() == '[') dest.host = dest.host.substr(1, dest.host.size() - 2);
     dest.port = u.has_port ? u.port : dest.transport == transport_kind::tls ? 5061 : 5060;
   }
-  tools::expect_name(dest, to);
+  if (targets.empty()) {
+    tools::expect_name(dest, to);
+    targets.push_back(dest);
+  }
   st::runtime rt;
   login.attach(rt);
   if (std::string err; !tls.attach(rt, err)) { std::fprintf(stderr, "%s\n", err.c_str()); return 2; }
@@ -111,16 +135,29 @@ int send_main(std::vector<std::string> args) {
   guard.async_wait([&](std::error_code ec) {
     if (!ec) { std::fprintf(stderr, "no answer\n"); rt.stop(); }
   });
-  rt.send_request(pc.build(pg), dest, [&](const st::request_result& r) {
-    if (r.status == 0 || (!r.response && !r.error.empty())) {
-      std::fprintf(stderr, "%s\n", r.error.c_str());  // never sent, or the transport failed
-    } else {
-      std::printf("SIP/2.0 %u %s\n", r.status, r.reason.c_str());
-      rc = r.status >= 200 && r.status < 300 ? 0 : 1;
-    }
-    guard.cancel();
-    rt.stop();
-  });
+  // RFC 3263 4.3: a transport error, a timeout or a 503 tries the next target.
+  std::function<void(std::size_t)> attempt = [&](std::size_t i) {
+    rt.send_request(pc.build(pg), targets[i], [&, i](const st::request_result& r) {
+      const bool next = i + 1 < targets.size() && (r.status == 503 || r.status == 408 || r.status == 0);
+      if (next) {
+        std::fprintf(stderr, "%s: %s; trying %s\n", sipevents::transaction::to_string(targets[i]).c_str(),
+                     r.response ? (std::to_string(r.status) + " " + r.reason).c_str()
+                                : (r.error.empty() ? std::to_string(r.status) : r.error).c_str(),
+                     sipevents::transaction::to_string(targets[i + 1]).c_str());
+        attempt(i + 1);
+        return;
+      }
+      if (r.status == 0 || (!r.response && !r.error.empty())) {
+        std::fprintf(stderr, "%s\n", r.error.c_str());  // never sent, or the transport failed
+      } else {
+        std::printf("SIP/2.0 %u %s\n", r.status, r.reason.c_str());
+        rc = r.status >= 200 && r.status < 300 ? 0 : 1;
+      }
+      guard.cancel();
+      rt.stop();
+    });
+  };
+  attempt(0);
   rt.run();
   std::fflush(stdout);
   return rc;

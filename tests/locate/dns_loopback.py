@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""RFC 3263 over c-ares against dnsmasq on loopback.
+
+  dns_loopback.py BINDIR
+
+dnsmasq serves a test zone: example.test has a NAPTR for SIP over TCP whose SRV lists
+dead.example.test (priority 10, a port where nothing listens) and live.example.test
+(priority 20, a `sipevents-message listen`); udp.test has only a NAPTR for UDP.
+`sipevents-message send --dns` to sip:bob@example.test picks TCP from the NAPTR, tries
+the first SRV target, fails over to the second (RFC 3263 4.3) and is delivered there;
+to sip:carol@udp.test it goes over UDP; to sip:dave@nowhere.test it fails with a
+clear message and exit 1.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from procs import Proc, free_port, wait_for  # noqa: E402
+
+
+def main():
+    bindir = sys.argv[1]
+    exe = lambda n: os.path.join(bindir, n)
+    dns, live, dead, udp = free_port(), free_port(), free_port(), free_port()
+    work = tempfile.mkdtemp(prefix="dns-")
+    procs = []
+    try:
+        d = Proc(["dnsmasq", "-k", "--conf-file=/dev/null", f"--port={dns}", "--listen-address=127.0.0.1",
+                  "--bind-interfaces", "--no-resolv", "--no-hosts", "--log-queries", "--log-facility=-",
+                  f"--pid-file={work}/dnsmasq.pid",
+                  "--naptr-record=example.test,10,10,S,SIP+D2T,,_sip._tcp.example.test",
+                  f"--srv-host=_sip._tcp.example.test,dead.example.test,{dead},10,0",
+                  f"--srv-host=_sip._tcp.example.test,live.example.test,{live},20,0",
+                  "--host-record=dead.example.test,127.0.0.1", "--host-record=live.example.test,127.0.0.1",
+                  "--naptr-record=udp.test,10,10,S,SIP+D2U,,_sip._udp.udp.test",
+                  f"--srv-host=_sip._udp.udp.test,host.udp.test,{udp},10,0",
+                  "--host-record=host.udp.test,127.0.0.1"])
+        procs.append(d)
+        wait_for(lambda: any("started" in l for l in d.get()), "dnsmasq")
+        tcp_l = Proc([exe("sipevents-message"), "listen", "--bind", f"tcp:127.0.0.1:{live}", "--count", "1"])
+        udp_l = Proc([exe("sipevents-message"), "listen", "--bind", f"udp:127.0.0.1:{udp}", "--count", "1"])
+        procs += [tcp_l, udp_l]
+        for p in (tcp_l, udp_l):
+            wait_for(lambda: any(l.startswith("listening on") for l in p.get()), "listener")
+        r = subprocess.run([exe("sipevents-message"), "send", "--from", "sip:alice@example.test", "--to",
+                            "sip:bob@example.test", "--dns", f"127.0.0.1:{dns}", "hello", "bob"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and r.stdout.strip() == "SIP/2.0 200 OK", (r.stdout, r.stderr)
+        assert f"tcp:127.0.0.1:{dead}" in r.stderr and f"trying tcp:127.0.0.1:{live}" in r.stderr, r.stderr
+        wait_for(lambda: any('"body":"hello bob"' in l and '"transport":"tcp"' in l for l in tcp_l.get()),
+                 "the page at the second SRV target")
+        print("example.test: NAPTR SIP+D2T -> SRV dead (10), live (20): " + r.stderr.strip().splitlines()[-1] +
+              " -> " + r.stdout.strip())
+        r = subprocess.run([exe("sipevents-message"), "send", "--from", "sip:alice@example.test", "--to",
+                            "sip:carol@udp.test", "--dns", f"127.0.0.1:{dns}", "hi"], capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        wait_for(lambda: any('"transport":"udp"' in l for l in udp_l.get()), "the page over UDP")
+        print("udp.test: NAPTR SIP+D2U -> delivered over UDP")
+        r = subprocess.run([exe("sipevents-message"), "send", "--from", "sip:alice@example.test", "--to",
+                            "sip:dave@nowhere.test", "--dns", f"127.0.0.1:{dns}", "hi"], capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert "cannot locate sip:dave@nowhere.test: the name resolves to no address" in r.stderr, r.stderr
+        print("nowhere.test: " + r.stderr.strip())
+        queries = [l for l in d.get() if "query[" in l]
+        assert any("query[NAPTR] example.test" in l for l in queries), queries
+        print("OK")
+    finally:
+        for p in procs:
+            p.kill()
+
+
+if __name__ == "__main__":
+    main()
