@@ -24,11 +24,11 @@
 #include <string>
 #include <vector>
 
+#include "../common/locate.hpp"
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
 #include "../common/version.hpp"
 #include "../lint/json.hpp"
-#include "sipevents/locate_cares/cares_resolver.hpp"
 #include "sipevents/pager/pager.hpp"
 #include "sipevents/transport/runtime.hpp"
 
@@ -84,18 +84,11 @@ int send_main(std::vector<std::string> args) {
   if (!via.empty()) {
     if (!sipevents::transaction::parse_peer(via, dest)) { std::fprintf(stderr, "bad --via %s\n", via.c_str()); return 2; }
   } else if (!dns.empty()) {
-    asio::io_context dio;
-    sipevents::locate_cares::cares_resolver res(dio, {.servers = dns});
-    if (auto ec = res.init()) { std::fprintf(stderr, "bad --dns %s: %s\n", dns.c_str(), ec.message().c_str()); return 2; }
-    sipevents::locate::locate_error le = sipevents::locate::locate_error::none;
-    res.locate(to, {}, [&](sipevents::locate::locate_error e, std::vector<peer> t) {
-      le = e;
-      targets = std::move(t);
-    });
-    dio.run();
+    std::string err;
+    targets = tools::locate(dns, to, err);
     if (targets.empty()) {
-      std::fprintf(stderr, "cannot locate %s: %s\n", to.c_str(), std::string(sipevents::locate::to_string(le)).c_str());
-      return 1;
+      std::fprintf(stderr, "%s\n", err.c_str());
+      return err.rfind("bad --dns", 0) == 0 ? 2 : 1;
     }
     dest = targets.front();
   } else {

@@ -1,6 +1,6 @@
 // sipevents-watcher: subscribe to any event package and print each NOTIFY.
 //
-//   sipevents-watcher --event PKG --from URI --server udp|tcp|tls:HOST:PORT [--ca FILE]
+//   sipevents-watcher --event PKG --from URI (--server udp|tcp|tls:HOST:PORT | --dns HOST:PORT) [--ca FILE]
 //                     [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]
 //                     [--direct] [--list] [--user NAME --password PW]
 //                     TARGET-URI
@@ -12,6 +12,8 @@
 // The SUBSCRIBE goes to --server; its refreshes and the unsubscribe go there too (an
 // outbound proxy), or with --direct to the notifier's Contact, as a UA without a proxy
 // sends them: a notifier node that takes the subscription over moves them to itself.
+// --dns HOST:PORT sends the SUBSCRIBE where TARGET-URI's domain resolves by RFC 3263
+// (NAPTR, SRV, A/AAAA asked of that DNS server) instead of to --server.
 // --via is another name for --server. Over tls: the server's certificate must name the
 // domain of TARGET-URI (RFC 5922), chained to --ca or the system's CAs.
 //
@@ -41,6 +43,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "../common/locate.hpp"
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
 #include "../common/version.hpp"
@@ -67,7 +70,7 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: sipevents-watcher --event PKG --from URI --server udp|tcp|tls:HOST:PORT [--ca FILE]\n"
+               "usage: sipevents-watcher --event PKG --from URI (--server udp|tcp|tls:HOST:PORT | --dns HOST:PORT) [--ca FILE]\n"
                "                         [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]\n"
                "                         [--direct] [--list] [--user NAME --password PW]\n"
                "                         TARGET-URI\n"
@@ -407,7 +410,7 @@ int main(int argc, char** argv) {
   long count = -1;
   double duration = -1;
   bool text = false, direct = false, unsolicited = false, as_list = false;
-  std::string listen_on;
+  std::string listen_on, dns;
   tools::login login;
   tools::tls_options tls;
   for (int i = 1; i < argc; ++i) {
@@ -432,6 +435,7 @@ int main(int argc, char** argv) {
     else if (a == "--list") as_list = true;
     else if (a == "--unsolicited") unsolicited = true;
     else if (a == "--listen") { if (!val(listen_on)) return usage(); }
+    else if (a == "--dns") { if (!val(dns)) return usage(); }
     else if (a == "--user" || a == "--password") { if (!val(n)) return usage(); login.take(a, n); }
     else if (!a.empty() && a[0] == '-') return usage();
     else p.to = a;
@@ -441,10 +445,21 @@ int main(int argc, char** argv) {
     return listen_unsolicited(p.event, listen_on, count, duration, text);
   }
   peer srv;
-  if (p.event.empty() || p.from.empty() || p.to.empty() || !sipevents::transaction::parse_peer(server, srv) ||
-      !listen_on.empty() || !login.complete())
+  if (p.event.empty() || p.from.empty() || p.to.empty() || !listen_on.empty() || !login.complete() ||
+      server.empty() == dns.empty())
     return usage();
-  tools::expect_name(srv, p.to);
+  if (!dns.empty()) {
+    std::string err;
+    const auto targets = tools::locate(dns, p.to, err);
+    if (targets.empty()) {
+      std::fprintf(stderr, "%s\n", err.c_str());
+      return err.rfind("bad --dns", 0) == 0 ? 2 : 1;
+    }
+    srv = targets.front();
+  } else {
+    if (!sipevents::transaction::parse_peer(server, srv)) return usage();
+    tools::expect_name(srv, p.to);
+  }
 
   st::runtime_config rcfg;
   if (as_list) {

@@ -9,7 +9,8 @@ dead.example.test (priority 10, a port where nothing listens) and live.example.t
 `sipevents-message send --dns` to sip:bob@example.test picks TCP from the NAPTR, tries
 the first SRV target, fails over to the second (RFC 3263 4.3) and is delivered there;
 to sip:carol@udp.test it goes over UDP; to sip:dave@nowhere.test it fails with a
-clear message and exit 1.
+clear message and exit 1. `sipevents-watcher --dns` subscribes to sip:alice@presence.test
+at the notifier its SRV names.
 """
 import os
 import subprocess
@@ -23,7 +24,7 @@ from procs import Proc, free_port, wait_for  # noqa: E402
 def main():
     bindir = sys.argv[1]
     exe = lambda n: os.path.join(bindir, n)
-    dns, live, dead, udp = free_port(), free_port(), free_port(), free_port()
+    dns, live, dead, udp, pres = free_port(), free_port(), free_port(), free_port(), free_port()
     work = tempfile.mkdtemp(prefix="dns-")
     procs = []
     try:
@@ -36,7 +37,9 @@ def main():
                   "--host-record=dead.example.test,127.0.0.1", "--host-record=live.example.test,127.0.0.1",
                   "--naptr-record=udp.test,10,10,S,SIP+D2U,,_sip._udp.udp.test",
                   f"--srv-host=_sip._udp.udp.test,host.udp.test,{udp},10,0",
-                  "--host-record=host.udp.test,127.0.0.1"])
+                  "--host-record=host.udp.test,127.0.0.1",
+                  f"--srv-host=_sip._udp.presence.test,ps.presence.test,{pres},10,0",
+                  "--host-record=ps.presence.test,127.0.0.1"])
         procs.append(d)
         wait_for(lambda: any("started" in l for l in d.get()), "dnsmasq")
         tcp_l = Proc([exe("sipevents-message"), "listen", "--bind", f"tcp:127.0.0.1:{live}", "--count", "1"])
@@ -65,6 +68,15 @@ def main():
         assert r.returncode == 1, (r.returncode, r.stderr)
         assert "cannot locate sip:dave@nowhere.test: the name resolves to no address" in r.stderr, r.stderr
         print("nowhere.test: " + r.stderr.strip())
+        # No NAPTR for presence.test: SRV per transport, _sip._udp answers.
+        n = Proc([exe("sipevents-notifier"), "--bind", f"udp:127.0.0.1:{pres}", "--domain", "presence.test"])
+        procs.append(n)
+        wait_for(lambda: any(l.startswith("sipevents-notifier:") for l in n.get()), "notifier")
+        w = subprocess.run([exe("sipevents-watcher"), "--event", "presence", "--from", "sip:bob@presence.test", "--dns",
+                            f"127.0.0.1:{dns}", "--count", "1", "sip:alice@presence.test"], capture_output=True,
+                           text=True, timeout=60)
+        assert w.returncode == 0 and '"state":"active"' in w.stdout, (w.stdout, w.stderr)
+        print("presence.test: SRV _sip._udp -> the watcher's NOTIFY came")
         queries = [l for l in d.get() if "query[" in l]
         assert any("query[NAPTR] example.test" in l for l in queries), queries
         print("OK")
