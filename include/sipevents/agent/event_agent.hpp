@@ -101,6 +101,34 @@ class event_agent final : public transport::timed {
   /// Starts a subscription; `h` hears its NOTIFYs, state changes and end. `pkg` (not
   /// owned) decodes bodies. Returns its id.
   std::uint64_t subscribe(events::subscribe_params p, client_handler h, const events::package* pkg = nullptr);
+  /// subscribe() with an Asio completion token that completes once: with the first
+  /// NOTIFY (`ec` clear, the subscription's id and that event), or with the end of a
+  /// subscription that never got one (`ec` = operation_aborted, the terminated event:
+  /// its reason and status say why). `h`, if given, hears every event as subscribe()'s
+  /// handler does, before and after. Signature: void(std::error_code, std::uint64_t,
+  /// events::client_event).
+  template <class CompletionToken>
+  auto async_subscribe(events::subscribe_params p, client_handler h, const events::package* pkg,
+                       CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, std::uint64_t, events::client_event)>(
+        [this](auto handler, events::subscribe_params params, client_handler each, const events::package* package) {
+          auto slot = std::make_shared<std::optional<decltype(handler)>>(std::move(handler));
+          subscribe(std::move(params),
+                    [this, slot, each = std::move(each)](std::uint64_t id, const events::client_event& e) {
+                      if (each) each(id, e);
+                      const bool first = e.what == events::client_event::kind::notify;
+                      const bool over = e.what == events::client_event::kind::terminated;
+                      if (!*slot || (!first && !over)) return;
+                      auto done = std::move(**slot);
+                      slot->reset();
+                      auto ex = asio::get_associated_executor(done, rt_.context().get_executor());
+                      std::error_code ec = first ? std::error_code{} : make_error_code(asio::error::operation_aborted);
+                      asio::post(ex, [done = std::move(done), ec, id, e]() mutable { std::move(done)(ec, id, e); });
+                    },
+                    package);
+        },
+        token, std::move(p), std::move(h), pkg);
+  }
   void unsubscribe(std::uint64_t id);
   /// Refreshes subscription `id` now (to get full state again).
   void refresh(std::uint64_t id);

@@ -127,6 +127,23 @@ class runtime {
   /// the outcome belongs to.
   void send_request(const message::message_builder& request, const peer& to, result_handler done,
                     std::function<void(const message::message&)> provisional = {});
+  /// send_request() with an Asio completion token: a callback, `asio::use_awaitable`
+  /// (co_await it in a C++20 coroutine), `asio::use_future`, `asio::deferred` ...
+  /// Completes with the request_result, on the token's executor (the runtime's by
+  /// default). Credentials, TCP fallback and the rest are as for send_request().
+  template <class CompletionToken>
+  auto async_send_request(const message::message_builder& request, const peer& to, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(request_result)>(
+        [this](auto handler, const message::message_builder& req, const peer& dest) {
+          // The handler may be move-only (a coroutine's): shared, so the callback copies.
+          auto h = std::make_shared<decltype(handler)>(std::move(handler));
+          send_request(req, dest, [this, h](const request_result& r) {
+            auto ex = asio::get_associated_executor(*h, context().get_executor());
+            asio::post(ex, [h, r]() mutable { std::move (*h)(std::move(r)); });
+          });
+        },
+        token, request, to);
+  }
   /// Answers a request passed to a handler.
   bool respond(const incoming_request& req, const message::message_builder& response);
   bool respond(const incoming_request& req, std::uint16_t status, std::string_view reason);
