@@ -4,7 +4,7 @@ set -euo pipefail
 pkgs=(g++ clang libclang-rt-14-dev cmake ninja-build ccache python3 valgrind
       libasio-dev libtinyxml2-dev libfmt-dev catch2 libxml2-utils libssl-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libjemalloc-dev
       libhiredis-dev redis-server zlib1g-dev pkgconf git curl python3-prometheus-client doxygen
-      libc-ares-dev dnsmasq-base)
+      libc-ares-dev dnsmasq-base libcli11-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

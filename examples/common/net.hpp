@@ -1,5 +1,7 @@
 // Small helpers the example tools share.
 #pragma once
+#include <CLI/CLI.hpp>
+
 #include <memory>
 #include <string>
 
@@ -51,15 +53,13 @@ inline std::string bracket(const std::string& h) { return h.find(':') != std::st
 /// realm, is answered with them by a digest client on the tool's runtime.
 class login {
  public:
-  /// Takes `--user` or `--password` with its value; true when `flag` was one of them.
-  bool take(const std::string& flag, const std::string& value) {
-    if (flag == "--user") user_ = value;
-    else if (flag == "--password") password_ = value;
-    else return false;
-    return true;
+  /// --user and --password, each needing the other.
+  void add(CLI::App& app) {
+    auto* u = app.add_option("--user", user_, "Digest user name answering 401/407 challenges");
+    auto* p = app.add_option("--password", password_, "Digest password of --user");
+    u->needs(p);
+    p->needs(u);
   }
-  /// Both or neither must be given.
-  bool complete() const { return user_.empty() == password_.empty(); }
   /// Answers challenges to `rt`'s requests from now on (when a user was given).
   void attach(sipevents::transport::runtime& rt) {
     if (user_.empty()) return;

@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
 #include "sipevents/crypto/openssl_crypto.hpp"
 #include "sipevents/message/uri.hpp"
 #include "sipevents/transport/runtime.hpp"
@@ -13,17 +15,26 @@ namespace tools {
 
 class tls_options {
  public:
-  /// Takes --cert, --key, --client-ca or --ca with its value; true when `flag` was one.
-  bool take(const std::string& flag, const std::string& value) {
-    if (flag == "--cert") cfg_.cert_file = value;
-    else if (flag == "--key") cfg_.key_file = value;
-    else if (flag == "--client-ca") cfg_.client_ca_file = value;
-    else if (flag == "--ca") cfg_.ca_file = value;
-    else return false;
-    return true;
+  /// --ca FILE: the CAs a server's certificate must chain to.
+  void add_ca(CLI::App& app) {
+    app.add_option("--ca", cfg_.ca_file, "CAs (PEM) a TLS server's certificate must chain to (default: the system's)")
+        ->check(CLI::ExistingFile);
   }
-  /// --require-client-cert: clients without a certificate are refused.
-  void require_client_cert() { cfg_.require_client_cert = true; }
+  /// --cert FILE and --key FILE, each needing the other: `what` says when they are sent.
+  void add_certificate(CLI::App& app, const std::string& what) {
+    auto* cert = app.add_option("--cert", cfg_.cert_file, "Certificate chain (PEM) " + what)->check(CLI::ExistingFile);
+    auto* key = app.add_option("--key", cfg_.key_file, "Private key (PEM) of --cert")->check(CLI::ExistingFile);
+    cert->needs(key);
+    key->needs(cert);
+  }
+  /// --client-ca FILE and --require-client-cert, for listeners.
+  void add_client_checks(CLI::App& app) {
+    auto* ca = app.add_option("--client-ca", cfg_.client_ca_file,
+                              "Ask TLS clients for a certificate chained to these CAs (PEM)")
+                   ->check(CLI::ExistingFile);
+    app.add_flag("--require-client-cert", cfg_.require_client_cert, "Refuse TLS clients that send no certificate")
+        ->needs(ca);
+  }
   bool has_certificate() const { return !cfg_.cert_file.empty(); }
   /// WebSocket listeners answer upgrades with OpenSSL's SHA-1 and base64.
   static void enable_websocket(sipevents::transport::runtime_config& cfg) {

@@ -7,43 +7,10 @@ using namespace sipevents::message;
 
 namespace {
 
-std::size_t utf8_len(std::string_view s, std::size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  return n;
-}
-
-class obj {
- public:
-  explicit obj(std::string& out) : out_(out) { out_ += '{'; }
-  ~obj() { out_ += '}'; }
-  obj(const obj&) = delete;
-  obj& operator=(const obj&) = delete;
-  std::string& key(std::string_view k) {
-    if (!first_) out_ += ',';
-    first_ = false;
-    json_string(out_, k);
-    out_ += ':';
-    return out_;
-  }
-  void str(std::string_view k, std::string_view v) { json_string(key(k), v); }
-  void num(std::string_view k, unsigned long long v) { key(k) += std::to_string(v); }
-  void boolean(std::string_view k, bool v) { key(k) += v ? "true" : "false"; }
-
- private:
-  std::string& out_;
-  bool first_ = true;
-};
-
-void params_json(std::string& out, const param_list& pl) {
-  obj o(out);
-  for (const param& p : pl) {
-    if (p.has_value) o.str(p.name, p.value);
-    else o.key(p.name) += "null";
-  }
+tools::json params_json(const param_list& pl) {
+  tools::json o = tools::json::object();
+  for (const param& p : pl) o[std::string(p.name)] = p.has_value ? tools::json(std::string(p.value)) : tools::json(nullptr);
+  return o;
 }
 
 std::string_view kind_name(uri::kind k) {
@@ -57,223 +24,182 @@ std::string_view kind_name(uri::kind k) {
   return "none";
 }
 
-void uri_json(std::string& out, const uri& u) {
-  obj o(out);
-  o.str("text", u.text);
-  o.str("scheme", kind_name(u.scheme));
-  if (u.scheme == uri::kind::other) { o.str("opaque", u.opaque); return; }
-  if (!u.user.empty()) o.str("user", u.user);
-  if (u.has_password) o.str("password", u.password);
-  if (!u.host.empty()) o.str("host", u.host);
-  if (u.has_port) o.num("port", u.port);
-  if (!u.params.empty()) o.str("params", u.params);
-  if (!u.headers.empty()) o.str("headers", u.headers);
+tools::json uri_json(const uri& u) {
+  tools::json o = {{"text", std::string(u.text)}, {"scheme", kind_name(u.scheme)}};
+  if (u.scheme == uri::kind::other) {
+    o["opaque"] = std::string(u.opaque);
+    return o;
+  }
+  if (!u.user.empty()) o["user"] = std::string(u.user);
+  if (u.has_password) o["password"] = std::string(u.password);
+  if (!u.host.empty()) o["host"] = std::string(u.host);
+  if (u.has_port) o["port"] = u.port;
+  if (!u.params.empty()) o["params"] = std::string(u.params);
+  if (!u.headers.empty()) o["headers"] = std::string(u.headers);
+  return o;
 }
 
-void name_addr_json(obj& o, const name_addr& na) {
-  if (!na.display.empty() || na.display_quoted) o.str("display", na.display);
-  uri_json(o.key("uri"), na.addr);
-  if (!na.tag.empty()) o.str("tag", na.tag);
-  params_json(o.key("params"), na.params);
+void name_addr_json(tools::json& o, const name_addr& na) {
+  if (!na.display.empty() || na.display_quoted) o["display"] = std::string(na.display);
+  o["uri"] = uri_json(na.addr);
+  if (!na.tag.empty()) o["tag"] = std::string(na.tag);
+  o["params"] = params_json(na.params);
 }
 
 /// Typed fields of one header value (one list element for list headers).
-void typed_json(std::string& out, hdr id, std::string_view v) {
-  obj o(out);
-  auto fail = [&] { o.str("error", "malformed"); };
+tools::json typed_json(hdr id, std::string_view v) {
+  tools::json o = tools::json::object();
+  auto fail = [&] {
+    o["error"] = "malformed";
+    return o;
+  };
   switch (id) {
     case hdr::via: {
       via x;
       if (parse_via(v, x)) return fail();
-      o.str("protocol", x.protocol_name);
-      o.str("version", x.protocol_version);
-      o.str("transport", x.transport);
-      o.str("host", x.host);
-      if (x.has_port) o.num("port", x.port);
-      if (!x.branch.empty()) o.str("branch", x.branch);
-      if (!x.received.empty()) o.str("received", x.received);
+      o["protocol"] = std::string(x.protocol_name);
+      o["version"] = std::string(x.protocol_version);
+      o["transport"] = std::string(x.transport);
+      o["host"] = std::string(x.host);
+      if (x.has_port) o["port"] = x.port;
+      if (!x.branch.empty()) o["branch"] = std::string(x.branch);
+      if (!x.received.empty()) o["received"] = std::string(x.received);
       if (x.rport) {
-        if (x.rport_value) o.num("rport", *x.rport_value);
-        else o.key("rport") += "true";
+        if (x.rport_value) o["rport"] = *x.rport_value;
+        else o["rport"] = true;
       }
-      if (!x.maddr.empty()) o.str("maddr", x.maddr);
-      if (x.ttl) o.num("ttl", *x.ttl);
-      params_json(o.key("params"), x.params);
-      return;
+      if (!x.maddr.empty()) o["maddr"] = std::string(x.maddr);
+      if (x.ttl) o["ttl"] = *x.ttl;
+      o["params"] = params_json(x.params);
+      return o;
     }
     case hdr::from: case hdr::to: case hdr::route: case hdr::record_route: case hdr::path:
     case hdr::service_route: case hdr::reply_to: case hdr::refer_to: case hdr::referred_by: {
       name_addr na;
       if (parse_name_addr(v, na)) return fail();
-      return name_addr_json(o, na);
+      name_addr_json(o, na);
+      return o;
     }
     case hdr::contact: {
-      if (v == "*") { o.boolean("star", true); return; }
+      if (v == "*") { o["star"] = true; return o; }
       contact c;
       if (parse_contact(v, c)) return fail();
       name_addr_json(o, c.value);
-      if (c.expires) o.num("expires", *c.expires);
-      if (c.q) o.key("q") += std::to_string(*c.q / 1000) + "." + std::to_string(1000 + *c.q % 1000).substr(1);
-      return;
+      if (c.expires) o["expires"] = *c.expires;
+      if (c.q) o["q"] = tools::json::parse(std::to_string(*c.q / 1000) + "." + std::to_string(1000 + *c.q % 1000).substr(1));
+      return o;
     }
     case hdr::cseq: {
       cseq c;
       if (parse_cseq(v, c)) return fail();
-      o.num("seq", c.seq);
-      o.str("method", c.method_text);
-      return;
+      o["seq"] = c.seq;
+      o["method"] = std::string(c.method_text);
+      return o;
     }
     case hdr::call_id:
       if (parse_call_id(v)) return fail();
-      o.str("call_id", v);
-      return;
+      o["call_id"] = std::string(v);
+      return o;
     case hdr::max_forwards: {
       std::uint8_t n = 0;
       if (parse_max_forwards(v, n)) return fail();
-      o.num("hops", n);
-      return;
+      o["hops"] = n;
+      return o;
     }
     case hdr::content_length: case hdr::expires: case hdr::min_expires: {
       std::uint32_t n = 0;
       if (parse_delta_seconds(v, n)) return fail();
-      o.num(id == hdr::content_length ? "length" : "seconds", n);
-      return;
+      o[id == hdr::content_length ? "length" : "seconds"] = n;
+      return o;
     }
     case hdr::event: {
       event_header e;
       if (parse_event(v, e)) return fail();
-      o.str("type", e.type);
-      o.str("package", e.package);
-      if (!e.templates.empty()) o.str("template", e.templates);
-      if (e.id) o.str("id", *e.id);
-      params_json(o.key("params"), e.params);
-      return;
+      o["type"] = std::string(e.type);
+      o["package"] = std::string(e.package);
+      if (!e.templates.empty()) o["template"] = std::string(e.templates);
+      if (e.id) o["id"] = std::string(*e.id);
+      o["params"] = params_json(e.params);
+      return o;
     }
     case hdr::subscription_state: {
       subscription_state s;
       if (parse_subscription_state(v, s)) return fail();
-      o.str("state", s.state_text);
-      if (!s.reason.empty()) o.str("reason", s.reason);
-      if (s.expires) o.num("expires", *s.expires);
-      if (s.retry_after) o.num("retry_after", *s.retry_after);
-      return;
+      o["state"] = std::string(s.state_text);
+      if (!s.reason.empty()) o["reason"] = std::string(s.reason);
+      if (s.expires) o["expires"] = *s.expires;
+      if (s.retry_after) o["retry_after"] = *s.retry_after;
+      return o;
     }
     case hdr::content_type: case hdr::accept: {
       media_type t;
       if (parse_media_type(v, t)) return fail();
-      o.str("type", t.type);
-      o.str("subtype", t.subtype);
-      params_json(o.key("params"), t.params);
-      return;
+      o["type"] = std::string(t.type);
+      o["subtype"] = std::string(t.subtype);
+      o["params"] = params_json(t.params);
+      return o;
     }
     case hdr::content_disposition: {
       content_disposition d;
       if (parse_content_disposition(v, d)) return fail();
-      o.str("disposition", d.type);
-      params_json(o.key("params"), d.params);
-      return;
+      o["disposition"] = std::string(d.type);
+      o["params"] = params_json(d.params);
+      return o;
     }
     case hdr::retry_after: {
       retry_after r;
       if (parse_retry_after(v, r)) return fail();
-      o.num("seconds", r.seconds);
-      if (!r.comment.empty()) o.str("comment", r.comment);
-      if (r.duration) o.num("duration", *r.duration);
-      return;
+      o["seconds"] = r.seconds;
+      if (!r.comment.empty()) o["comment"] = std::string(r.comment);
+      if (r.duration) o["duration"] = *r.duration;
+      return o;
     }
     case hdr::date: {
       sip_date d;
       if (parse_date(v, d)) return fail();
-      o.key("epoch") += std::to_string(d.epoch());
-      return;
+      o["epoch"] = d.epoch();
+      return o;
     }
     case hdr::allow: case hdr::allow_events: case hdr::supported: case hdr::require:
     case hdr::unsupported: case hdr::proxy_require: case hdr::sip_etag: case hdr::sip_if_match:
       if (parse_token(v)) return fail();
-      o.str("token", v);
-      return;
+      o["token"] = std::string(v);
+      return o;
     default:
-      o.str("text", v);
-      return;
+      o["text"] = std::string(v);
+      return o;
   }
 }
 
 }  // namespace
 
-void json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') { out += '\\'; out += static_cast<char>(c); }
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\t') out += "\\t";
-    else if (c < 0x20 || c == 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else if (std::size_t n = utf8_len(s, i)) {
-      out.append(s.substr(i, n));
-      i += n - 1;
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    }
+tools::json message_json(const message& m) {
+  tools::json start = tools::json::object();
+  if (m.is_request()) {
+    start = {{"type", "request"}, {"method", std::string(m.method_text())}, {"uri", uri_json(m.request_uri())},
+             {"version", std::string(m.version())}};
+  } else {
+    start = {{"type", "response"}, {"version", std::string(m.version())}, {"status", m.status()},
+             {"reason", std::string(m.reason())}};
   }
-  out += '"';
-}
-
-std::string message_json(const message& m) {
-  std::string out;
-  {
-    obj o(out);
-    {
-      obj s(o.key("start"));
-      if (m.is_request()) {
-        s.str("type", "request");
-        s.str("method", m.method_text());
-        uri_json(s.key("uri"), m.request_uri());
-        s.str("version", m.version());
-      } else {
-        s.str("type", "response");
-        s.str("version", m.version());
-        s.num("status", m.status());
-        s.str("reason", m.reason());
-      }
-    }
-    std::string& h = o.key("headers");
-    h += '[';
-    bool first = true;
-    for (const header_field& f : m.headers()) {
-      if (!first) h += ',';
-      first = false;
-      obj ho(h);
-      ho.str("name", f.id == hdr::unknown ? f.name : canonical_name(f.id));
-      if (f.id != hdr::unknown && f.name != canonical_name(f.id)) ho.str("raw_name", f.name);
-      ho.str("value", f.value);
-      if (f.id == hdr::unknown) continue;
+  tools::json headers = tools::json::array();
+  for (const header_field& f : m.headers()) {
+    tools::json h = {{"name", std::string(f.id == hdr::unknown ? f.name : canonical_name(f.id))}};
+    if (f.id != hdr::unknown && f.name != canonical_name(f.id)) h["raw_name"] = std::string(f.name);
+    h["value"] = std::string(f.value);
+    if (f.id != hdr::unknown) {
       if (is_list_header(f.id)) {
-        std::string& arr = ho.key("typed");
-        arr += '[';
-        bool fe = true;
-        bool ok = split_list(f.value, [&](std::string_view el) {
-          if (!fe) arr += ',';
-          fe = false;
-          typed_json(arr, f.id, el);
-        });
-        arr += ']';
-        if (!ok) ho.str("error", "empty list element");
+        tools::json typed = tools::json::array();
+        const bool ok = split_list(f.value, [&](std::string_view el) { typed.push_back(typed_json(f.id, el)); });
+        h["typed"] = std::move(typed);
+        if (!ok) h["error"] = "empty list element";
       } else {
-        typed_json(ho.key("typed"), f.id, f.value);
+        h["typed"] = typed_json(f.id, f.value);
       }
     }
-    h += ']';
-    o.num("body_length", m.body().size());
+    headers.push_back(std::move(h));
   }
-  return out;
+  return {{"start", std::move(start)}, {"headers", std::move(headers)}, {"body_length", m.body().size()}};
 }
 
 }  // namespace lint

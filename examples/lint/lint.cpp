@@ -17,7 +17,7 @@
 #include "json.hpp"
 #include "sipevents/message/check.hpp"
 #include "sipevents/message/message.hpp"
-#include "../common/version.hpp"
+#include "../common/cli.hpp"
 
 namespace sm = sipevents::message;
 
@@ -28,10 +28,6 @@ bool read_file(const std::string& path, std::string& out) {
   if (!in) return false;
   out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   return !in.bad();
-}
-
-void usage() {
-  std::fputs("usage: sipevents-lint [--json] FILE...\n", stderr);
 }
 
 std::string verdict_text(const sm::verdict& v) {
@@ -46,17 +42,12 @@ std::string verdict_text(const sm::verdict& v) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  if (tools::print_version(argc, argv, "sipevents-lint")) return 0;
   bool json = false;
   std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    if (a == "--json") json = true;
-    else if (a == "-h" || a == "--help") { usage(); return 0; }
-    else if (a.size() > 1 && a[0] == '-' && a != "--") { usage(); return 2; }
-    else files.emplace_back(a);
-  }
-  if (files.empty()) { usage(); return 2; }
+  tools::cli cli("sipevents-lint", "What a UAS endpoint would answer to each file, read as one datagram.");
+  cli->add_flag("--json", json, "One JSON object per file: the verdict and the parsed message");
+  cli->add_option("FILE", files, "SIP messages, one per file")->required();
+  if (int rc = cli.parse(argc, argv); rc >= 0) return rc;
 
   const sm::endpoint_profile profile;
   sm::message msg;
@@ -78,16 +69,10 @@ int main(int argc, char** argv) try {
       fmt::print("{}: {}\n", f, verdict_text(v));
       continue;
     }
-    std::string line = "{\"file\":";
-    lint::json_string(line, f);
-    line += ",\"verdict\":";
-    lint::json_string(line, verdict_text(v));
-    if (parsed) {
-      line += ",\"message\":";
-      line += lint::message_json(msg);
-    }
-    line += "}\n";
-    std::fwrite(line.data(), 1, line.size(), stdout);
+    tools::json line = {{"file", f}, {"verdict", verdict_text(v)}};
+    if (parsed) line["message"] = lint::message_json(msg);
+    const std::string text = tools::json_line(line);
+    std::fwrite(text.data(), 1, text.size(), stdout);
   }
   return all_accepted ? 0 : 1;
 } catch (const std::exception& e) {

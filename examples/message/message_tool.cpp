@@ -27,8 +27,8 @@
 #include "../common/locate.hpp"
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
-#include "../common/version.hpp"
-#include "../lint/json.hpp"
+#include "../common/cli.hpp"
+#include "../common/json.hpp"
 #include "sipevents/pager/pager.hpp"
 #include "sipevents/transport/runtime.hpp"
 
@@ -40,49 +40,44 @@ using sipevents::transaction::transport_kind;
 
 namespace {
 
-int usage() {
-  std::fprintf(stderr,
-               "usage: sipevents-message send --from URI --to URI [--via udp|tcp|tls:HOST:PORT | --dns HOST:PORT] [--ca FILE] [--cert F --key F]\n"
-               "                              [--content-type T] [--user NAME --password PW] TEXT\n"
-               "       sipevents-message listen --bind udp:HOST:PORT [--bind tcp|tls:HOST:PORT ...] [--count N]\n"
-               "                                [--cert FILE --key FILE] [--ca FILE]\n"
-               "                                [--max-transactions N] [--register AOR --registrar udp|tcp|tls:HOST:PORT\n"
-               "                                [--expires N] [--user NAME --password PW]]\n");
-  return 2;
-}
-
 using tools::bracket;
 using tools::local_address_for;
 
-int send_main(std::vector<std::string> args) {
-  std::string from, to, via, dns, ctype = "text/plain", text;
+/// The options of `send`.
+struct send_options {
+  std::string from, to, via, dns, ctype = "text/plain";
+  std::vector<std::string> words;
   long timeout_ms = 40000;
   tools::login login;
   tools::tls_options tls;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto val = [&](std::string& dst) {
-      if (i + 1 >= args.size()) return false;
-      dst = args[++i];
-      return true;
-    };
-    std::string n;
-    if (a == "--from") { if (!val(from)) return usage(); }
-    else if (a == "--to") { if (!val(to)) return usage(); }
-    else if (a == "--via") { if (!val(via)) return usage(); }
-    else if (a == "--dns") { if (!val(dns)) return usage(); }
-    else if (a == "--content-type") { if (!val(ctype)) return usage(); }
-    else if (a == "--timeout-ms") { if (!val(n)) return usage(); timeout_ms = std::atol(n.c_str()); }
-    else if (a == "--user" || a == "--password") { if (!val(n)) return usage(); login.take(a, n); }
-    else if (a == "--ca" || a == "--cert" || a == "--key") { if (!val(n)) return usage(); tls.take(a, n); }
-    else if (!a.empty() && a[0] == '-' && a != "-") return usage();
-    else text = text.empty() ? a : text + " " + a;
+  void add(CLI::App& app) {
+    app.add_option("--from", from, "The sender's URI")->required()->check(tools::sip_uri());
+    app.add_option("--to", to, "The recipient's URI (the Request-URI)")->required()->check(tools::sip_uri());
+    auto* v = app.add_option("--via", via, "Send to udp|tcp|tls:HOST:PORT instead of where --to leads")
+                  ->check(tools::transport_address());
+    app.add_option("--dns", dns, "Locate the --to domain by RFC 3263, asking the DNS server at HOST:PORT")
+        ->check(tools::host_port())
+        ->excludes(v);
+    tls.add_ca(app);
+    tls.add_certificate(app, "sent when a TLS server asks for one");
+    app.add_option("--content-type", ctype, "Content-Type of the page");
+    app.add_option("--timeout-ms", timeout_ms, "Give up after N milliseconds")->check(tools::within<long>(1, 86400000));
+    login.add(app);
+    app.add_option("TEXT", words, "The page's text (words are joined with spaces)");
   }
-  if (from.empty() || to.empty() || !login.complete() || (!dns.empty() && !via.empty())) return usage();
+};
+
+int send_main(send_options& o) {
+  const std::string &from = o.from, &to = o.to, &via = o.via, &dns = o.dns, &ctype = o.ctype;
+  std::string text;
+  for (const auto& w : o.words) text = text.empty() ? w : text + " " + w;
+  const long timeout_ms = o.timeout_ms;
+  tools::login& login = o.login;
+  tools::tls_options& tls = o.tls;
   peer dest;
   std::vector<peer> targets;  // with --dns: RFC 3263's order
   if (!via.empty()) {
-    if (!sipevents::transaction::parse_peer(via, dest)) { std::fprintf(stderr, "bad --via %s\n", via.c_str()); return 2; }
+    sipevents::transaction::parse_peer(via, dest);  // checked by the option
   } else if (!dns.empty()) {
     std::string err;
     targets = tools::locate(dns, to, err);
@@ -173,35 +168,49 @@ void register_contact(st::runtime& rt, const std::string& aor, const std::string
   rt.send_request(b, registrar, [done](const st::request_result& r) { done(r); });
 }
 
-int listen_main(std::vector<std::string> args) {
+/// The options of `listen`.
+struct listen_options {
   std::vector<std::string> binds;
   long count = -1;
-  std::string aor;
-  peer registrar;
+  std::string aor, registrar_at;
   std::uint32_t reg_expires = 3600;
-  st::runtime_config cfg;
+  std::size_t max_transactions = 0;
   tools::login login;
   tools::tls_options tls;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--bind" && i + 1 < args.size()) binds.push_back(args[++i]);
-    else if (i + 1 < args.size() && tls.take(args[i], args[i + 1])) ++i;
-    else if ((args[i] == "--user" || args[i] == "--password") && i + 1 < args.size()) {
-      login.take(args[i], args[i + 1]);
-      ++i;
-    }
-    else if (args[i] == "--register" && i + 1 < args.size()) aor = args[++i];
-    else if (args[i] == "--registrar" && i + 1 < args.size()) {
-      if (!sipevents::transaction::parse_peer(args[++i], registrar)) return usage();
-    } else if (args[i] == "--expires" && i + 1 < args.size())
-      reg_expires = std::uint32_t(std::strtoul(args[++i].c_str(), nullptr, 10));
-    else if (args[i] == "--count" && i + 1 < args.size()) count = std::atol(args[++i].c_str());
+  void add(CLI::App& app) {
+    app.add_option("--bind", binds, "Listen on udp|tcp|tls:HOST:PORT (repeatable)")
+        ->required()
+        ->check(tools::transport_address());
+    app.add_option("--count", count, "Exit after N pages")->check(tools::within<long>(1));
+    tls.add_certificate(app, "for tls listeners");
+    tls.add_ca(app);
     // Server transactions live 64*T1 after their answer over UDP (Timer J), so the
     // live count at a steady rate R is about 32*R; beyond the limit requests get 503.
-    else if (args[i] == "--max-transactions" && i + 1 < args.size())
-      cfg.layer.max_transactions = std::strtoul(args[++i].c_str(), nullptr, 10);
-    else return usage();
+    app.add_option("--max-transactions", max_transactions, "Transactions held at once (beyond: 503)")
+        ->check(tools::within<std::size_t>(1, 100000000));
+    auto* reg = app.add_option("--register", aor, "Register this AoR (and unregister before exiting)")->check(tools::sip_uri());
+    auto* at = app.add_option("--registrar", registrar_at, "The registrar at udp|tcp|tls:HOST:PORT")
+                   ->check(tools::transport_address())
+                   ->needs(reg);
+    reg->needs(at);
+    app.add_option("--expires", reg_expires, "Registration duration asked, in seconds")
+        ->check(tools::within<std::uint32_t>(1, 4294967295u))
+        ->needs(reg);
+    login.add(app);
   }
-  if (binds.empty() || !login.complete()) return usage();
+};
+
+int listen_main(listen_options& o) {
+  const std::vector<std::string>& binds = o.binds;
+  const long count = o.count;
+  const std::string& aor = o.aor;
+  peer registrar;
+  if (!o.registrar_at.empty()) sipevents::transaction::parse_peer(o.registrar_at, registrar);  // checked by the option
+  std::uint32_t reg_expires = o.reg_expires;
+  st::runtime_config cfg;
+  if (o.max_transactions) cfg.layer.max_transactions = o.max_transactions;
+  tools::login& login = o.login;
+  tools::tls_options& tls = o.tls;
   cfg.layer.server = "sipevents-message";
   st::runtime rt(cfg);
   login.attach(rt);
@@ -219,7 +228,6 @@ int listen_main(std::vector<std::string> args) {
     }
     if (first.port == 0) first = bound;
   }
-  if (!aor.empty() && registrar.port == 0) return usage();
   // With --register this listener is a UA: it binds its address to the AoR, and
   // removes the binding again before it exits after --count pages.
   sm::uri aor_uri;
@@ -262,17 +270,11 @@ int listen_main(std::vector<std::string> args) {
       return;
     }
     sp::received_page pg = sp::pager_server::read(r.msg, r.from.transport);
-    std::string line = "{\"from\":";
-    lint::json_string(line, pg.from);
-    line += ",\"to\":";
-    lint::json_string(line, pg.to);
-    line += ",\"content_type\":";
-    lint::json_string(line, pg.content_type);
-    line += ",\"body\":";
-    lint::json_string(line, pg.body);
-    line += ",\"transport\":";
-    lint::json_string(line, pg.transport);
-    line += "}\n";
+    const std::string line = tools::json_line({{"from", pg.from},
+                                               {"to", pg.to},
+                                               {"content_type", pg.content_type},
+                                               {"body", pg.body},
+                                               {"transport", pg.transport}});
     std::fputs(line.c_str(), stdout);
     std::fflush(stdout);
     rt.respond(r, 200, "OK");
@@ -296,11 +298,16 @@ int listen_main(std::vector<std::string> args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (tools::print_version(argc, argv, "sipevents-message")) return 0;
-  if (argc < 2) return usage();
-  std::string cmd = argv[1];
-  std::vector<std::string> args(argv + 2, argv + argc);
-  if (cmd == "send") return send_main(args);
-  if (cmd == "listen") return listen_main(args);
-  return usage();
+  tools::cli cli("sipevents-message", "Send or receive RFC 3428 pages (MESSAGE).");
+  CLI::App& app = cli.app();
+  app.require_subcommand(1);
+  send_options so;
+  so.add(*app.add_subcommand("send", "Send one page; prints the final response"));
+  listen_options lo;
+  lo.add(*app.add_subcommand("listen", "Answer pages 200 and print each as a JSON line"));
+  if (argc > 1 && argv[1][0] != '-' && std::string_view(argv[1]) != "send" && std::string_view(argv[1]) != "listen")
+    return cli.refuse(std::string("unknown command ") + argv[1] + ": send or listen");
+  if (int rc = cli.parse(argc, argv); rc >= 0) return rc;
+  if (app.got_subcommand("send")) return send_main(so);
+  return listen_main(lo);
 }

@@ -120,7 +120,7 @@
 
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
-#include "../common/version.hpp"
+#include "../common/cli.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/auth/users_file.hpp"
 #include "sipevents/crypto/openssl_crypto.hpp"
@@ -145,25 +145,6 @@ using sipevents::transaction::peer;
 using sipevents::transaction::time_point;
 
 namespace {
-
-int usage() {
-  std::fprintf(stderr,
-               "usage: sipevents-notifier --bind udp:HOST:PORT [--bind tcp|tls|ws|wss:HOST:PORT ...] --domain DOMAIN\n"
-               "                          [--domain DOMAIN ...] [--cert FILE --key FILE [--client-ca FILE [--require-client-cert]]]\n"
-               "                          [--handshake-timeout S] [--ws-ping S] [--max-connections N]\n"
-               "                          [--max-connections-per-source N] [--min-expires N] [--max-watchers N]\n"
-               "                          [--max-transactions N] [--users FILE [--auth-secret HEX]\n"
-               "                          [--auth-algorithms MD5,SHA-256,...] [--auth-no-uri-check]]\n"
-               "                          [--db FILE [--db-sync full|normal]]\n"
-               "                          [--redis HOST:PORT [--node-id ID] [--lease S] [--redis-prefix P]\n"
-               "                          [--redis-partitions N]]\n"
-               "                          [--lists FILE] [--list-service URI] [--list-rate MS] [--max-list N]\n"
-               "                          [--outbound udp|tcp:HOST:PORT]\n"
-               "                          [--presence-policy open|ask] [--metrics tcp:HOST:PORT] [--verbose | --quiet]\n"
-               "       sipevents-notifier --db FILE --dump\n"
-               "       sipevents-notifier --redis HOST:PORT --domain DOMAIN [--redis-prefix P] --dump\n");
-  return 2;
-}
 
 /// Drives the registrar from the runtime's timer and hands every binding change to
 /// the reg package and the notifier.
@@ -218,7 +199,6 @@ bool from_hex(const std::string& h, std::string& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (tools::print_version(argc, argv, "sipevents-notifier")) return 0;
   std::vector<std::string> binds;
   sr::registrar_config rcfg;
   std::size_t max_watchers = 0, max_transactions = 0;
@@ -233,57 +213,67 @@ int main(int argc, char** argv) {
   long list_rate_ms = 200, max_list = 1000;
   std::string presence_policy = "open", metrics_at;
   tools::tls_options tls;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--quiet" || a == "--verbose") {
-      (a == "--quiet" ? quiet : verbose) = true;
-      continue;
-    }
-    if (a == "--dump") {
-      dump = true;
-      continue;
-    }
-    if (a == "--auth-no-uri-check") {
-      no_uri_check = true;
-      continue;
-    }
-    if (a == "--require-client-cert") {
-      tls.require_client_cert();
-      continue;
-    }
-    if (i + 1 >= argc) return usage();
-    std::string v = argv[++i];
-    if (tls.take(a, v)) continue;
-    if (a == "--bind") binds.push_back(v);
-    else if (a == "--domain") rcfg.domains.push_back(v);
-    else if (a == "--min-expires") rcfg.min_expires = std::uint32_t(std::strtoul(v.c_str(), nullptr, 10));
-    else if (a == "--max-watchers") max_watchers = std::strtoull(v.c_str(), nullptr, 10);
-    else if (a == "--max-transactions") max_transactions = std::strtoull(v.c_str(), nullptr, 10);
-    else if (a == "--handshake-timeout") handshake_timeout = std::atol(v.c_str());
-    else if (a == "--ws-ping") ws_ping = std::atol(v.c_str());
-    else if (a == "--max-connections") max_connections = std::strtoull(v.c_str(), nullptr, 10);
-    else if (a == "--max-connections-per-source") max_per_source = std::strtoull(v.c_str(), nullptr, 10);
-    else if (a == "--users") users_file = v;
-    else if (a == "--auth-secret") auth_secret_hex = v;
-    else if (a == "--auth-algorithms") auth_algorithms = v;
-    else if (a == "--db") db_file = v;
-    else if (a == "--db-sync") db_sync = v;
-    else if (a == "--redis") redis_addr = v;
-    else if (a == "--node-id") node_id = v;
-    else if (a == "--lease") lease_s = std::atol(v.c_str());
-    else if (a == "--redis-prefix") redis_prefix = v;
-    else if (a == "--redis-partitions") redis_partitions = std::atol(v.c_str());
-    else if (a == "--lists") lists_file = v;
-    else if (a == "--list-rate") list_rate_ms = std::atol(v.c_str());
-    else if (a == "--max-list") max_list = std::atol(v.c_str());
-    else if (a == "--outbound") outbound = v;
-    else if (a == "--list-service") list_services.push_back(v);
-    else if (a == "--presence-policy") presence_policy = v;
-    else if (a == "--metrics") metrics_at = v;
-    else return usage();
-  }
-  if (dump && redis_addr.empty()) return db_file.empty() ? usage() : tools::dump_store(db_file);
-  if (db_sync != "full" && db_sync != "normal") return usage();
+  tools::cli cli("sipevents-notifier",
+                 "Registrar with the reg notifier, presence server (PUBLISH, PIDF) and notifier of dialog, "
+                 "message-summary, presence.winfo and resource lists.");
+  CLI::App& app = cli.app();
+  app.add_option("--bind", binds, "Listen on udp|tcp|tls|ws|wss:HOST:PORT (repeatable)")->check(tools::transport_address());
+  app.add_option("--domain", rcfg.domains, "A domain served (repeatable; the first is the realm and the cluster's name)");
+  tls.add_certificate(app, "for tls and wss listeners");
+  tls.add_client_checks(app);
+  app.add_option("--handshake-timeout", handshake_timeout, "Seconds a TLS handshake or WebSocket upgrade may take (default 10)")
+      ->check(tools::within<long>(1, 3600));
+  app.add_option("--ws-ping", ws_ping, "Seconds between pings on an idle WebSocket (0: none)")->check(tools::within<long>(0, 86400));
+  app.add_option("--max-connections", max_connections, "TCP, TLS and WebSocket connections held at once (default 1024)")
+      ->check(tools::within<std::size_t>(1, 1000000));
+  app.add_option("--max-connections-per-source", max_per_source, "Connections from one address (default 128)")
+      ->check(tools::within<std::size_t>(1, 1000000));
+  app.add_option("--min-expires", rcfg.min_expires, "Shortest registration, subscription or publication in seconds (423 below)")
+      ->check(tools::within<std::uint32_t>(1, 86400));
+  app.add_option("--max-watchers", max_watchers, "Watchers of one resource (default 10000; beyond: 503)")
+      ->check(tools::within<std::size_t>(1, 100000000));
+  app.add_option("--max-transactions", max_transactions, "Transactions held at once (default 100000; beyond: 503)")
+      ->check(tools::within<std::size_t>(1, 100000000));
+  auto* users_opt = app.add_option("--users", users_file, "Digest authentication: a file of user:password or user:HA1 lines")
+                    ->check(CLI::ExistingFile);
+  app.add_option("--auth-secret", auth_secret_hex, "Nonce key in hex, shared by notifiers that accept each other's nonces")
+      ->needs(users_opt);
+  app.add_option("--auth-algorithms", auth_algorithms, "Digest algorithms offered, in order (MD5,SHA-256,SHA-512-256)")
+      ->needs(users_opt);
+  app.add_flag("--auth-no-uri-check", no_uri_check, "Accept credentials whose uri is not the Request-URI")->needs(users_opt);
+  auto* db_opt = app.add_option("--db", db_file, "Keep bindings, publications and subscriptions in this SQLite file");
+  app.add_option("--db-sync", db_sync, "full survives a machine crash, normal a process crash")
+      ->check(CLI::IsMember({"full", "normal"}))
+      ->needs(db_opt);
+  auto* redis_opt = app.add_option("--redis", redis_addr, "Share the state with other nodes through Redis at HOST:PORT")
+                    ->check(tools::host_port())
+                    ->excludes(db_opt);
+  app.add_option("--node-id", node_id, "This node's name in the cluster (default: the host name)")->needs(redis_opt);
+  app.add_option("--lease", lease_s, "Seconds a node's lease lasts (renewed every third)")->check(tools::within<long>(1, 3600));
+  app.add_option("--redis-prefix", redis_prefix, "Key prefix of the service in Redis")->needs(redis_opt);
+  app.add_option("--redis-partitions", redis_partitions, "Partitions of the resources among the nodes")
+      ->check(tools::within<long>(1, 16384))
+      ->needs(redis_opt);
+  auto* lists_opt = app.add_option("--lists", lists_file, "Serve the resource lists of this RFC 4826 document (RFC 4662)")
+                    ->check(CLI::ExistingFile);
+  auto* services_opt = app.add_option("--list-service", list_services, "Take lists in the SUBSCRIBE body at this URI (RFC 5367; repeatable)")
+                      ->check(tools::sip_uri());
+  app.add_option("--list-rate", list_rate_ms, "Milliseconds between two NOTIFYs of one list")->check(tools::within<long>(0, 3600000));
+  app.add_option("--max-list", max_list, "Resources in one list")->check(tools::within<long>(1, 1000000));
+  app.add_option("--outbound", outbound, "Where back-end SUBSCRIBEs for remote list members go (udp|tcp:HOST:PORT)")
+      ->check(tools::transport_address());
+  app.add_option("--presence-policy", presence_policy, "open, or ask the operator on stdin (RFC 3857 pending)")
+      ->check(CLI::IsMember({"open", "ask"}));
+  app.add_option("--metrics", metrics_at, "Serve Prometheus text on GET /metrics at tcp:HOST:PORT")->check(tools::transport_address());
+  auto* verbose_opt = app.add_flag("--verbose", verbose, "A line per authenticated request, and more");
+  app.add_flag("--quiet", quiet, "Warnings only (for load runs)")->excludes(verbose_opt);
+  app.add_flag("--dump", dump, "Print what --db or --redis holds, and exit");
+  if (int rc = cli.parse(argc, argv); rc >= 0) return rc;
+  if (dump && redis_addr.empty()) return db_file.empty() ? cli.refuse("--dump needs --db or --redis") : tools::dump_store(db_file);
+  if (!outbound.empty() && lists_opt->empty() && services_opt->empty())
+    return cli.refuse("--outbound needs --lists or --list-service");
+  if (binds.empty() && !dump) return cli.refuse("--bind is required");
+  if (rcfg.domains.empty()) return cli.refuse("--domain is required");
   std::unique_ptr<sipevents::store_sqlite::sqlite_store> db;
   sipevents::store::loaded stored;
   if (!db_file.empty()) {
@@ -298,13 +288,6 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if ((binds.empty() && !dump) || rcfg.domains.empty() || (quiet && verbose) || (!redis_addr.empty() && db) ||
-      lease_s <= 0 || redis_partitions <= 0 || redis_partitions > 16384 ||
-      ((!node_id.empty() || !redis_prefix.empty()) && redis_addr.empty()) ||
-      ((!auth_secret_hex.empty() || !auth_algorithms.empty() || no_uri_check) && users_file.empty()) ||
-      list_rate_ms < 0 || max_list <= 0 || (!outbound.empty() && lists_file.empty() && list_services.empty()) ||
-      (presence_policy != "open" && presence_policy != "ask"))
-    return usage();
   std::vector<sipevents::rls::served_list> served_lists;
   if (!lists_file.empty()) {
     std::ifstream in(lists_file, std::ios::binary);
@@ -330,7 +313,7 @@ int main(int argc, char** argv) {
   std::vector<sipevents::store::stored> shared;  // what the service held when this node joined
   if (!redis_addr.empty()) {
     sipevents::store_redis::redis_config rc;
-    if (!tools::parse_redis_address(redis_addr, rc.link)) return usage();
+    if (!tools::parse_redis_address(redis_addr, rc.link)) return cli.refuse("bad --redis " + redis_addr);
     if (node_id.empty()) {
       char host[256] = {};
       gethostname(host, sizeof host - 1);
@@ -479,7 +462,7 @@ int main(int argc, char** argv) {
   sa::agent_config acfg;
   if (!outbound.empty()) {
     peer via;
-    if (!sipevents::transaction::parse_peer(outbound, via)) return usage();
+    if (!sipevents::transaction::parse_peer(outbound, via)) return cli.refuse("bad --outbound " + outbound);
     acfg.outbound = via;
   }
   if (max_watchers) acfg.server.max_per_resource = max_watchers;
@@ -545,7 +528,7 @@ int main(int argc, char** argv) {
   lcfg.body_limits.max_resources = static_cast<std::size_t>(max_list);
   for (const auto& u : list_services) {
     sm::uri parsed;
-    if (sm::parse_uri(u, parsed)) return usage();
+    if (sm::parse_uri(u, parsed)) return cli.refuse("bad --list-service " + u);
     lcfg.list_services.push_back(ev::resource_name(parsed));
   }
   lcfg.is_local = [&rcfg](std::string_view resource) {

@@ -20,7 +20,7 @@
 
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
-#include "../common/version.hpp"
+#include "../common/cli.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/presence/pidf.hpp"
 
@@ -31,46 +31,40 @@ namespace st = sipevents::transport;
 using sipevents::transaction::peer;
 
 namespace {
-int usage() {
-  std::fprintf(stderr,
-               "usage: sipevents-publish --from URI --server udp|tcp|tls:HOST:PORT [--ca FILE] --status open|closed\n"
-               "                         [--note TEXT] [--contact URI] [--activity A] [--expires N] [--duration S]\n"
-               "                         [--user NAME --password PW]\n");
-  return 2;
-}
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (tools::print_version(argc, argv, "sipevents-publish")) return 0;
   std::string from, server, status, note, contact, activity;
   std::uint32_t expires = 3600;
   double duration = 0;
   tools::login login;
   tools::tls_options tls;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (i + 1 >= argc) return usage();
-    std::string v = argv[++i];
-    if (login.take(a, v)) continue;
-    if (a == "--ca") {
-      tls.take(a, v);
-      continue;
-    }
-    if (a == "--from") from = v;
-    else if (a == "--server" || a == "--via") server = v;
-    else if (a == "--status") status = v;
-    else if (a == "--note") note = v;
-    else if (a == "--contact") contact = v;
-    else if (a == "--activity") activity = v;
-    else if (a == "--expires") expires = std::uint32_t(std::strtoul(v.c_str(), nullptr, 10));
-    else if (a == "--duration") duration = std::atof(v.c_str());
-    else return usage();
-  }
+  tools::cli cli("sipevents-publish", "Publish presence: RFC 3903 PUBLISH of a PIDF document, refreshed, then removed.");
+  CLI::App& app = cli.app();
+  app.add_option("--from", from, "The presentity's URI")->required()->check(tools::sip_uri());
+  app.add_option("--server,--via", server, "The presence server at udp|tcp|tls:HOST:PORT")
+      ->required()
+      ->check(tools::transport_address());
+  tls.add_ca(app);
+  app.add_option("--status", status, "Basic status")->required()->check(CLI::IsMember({"open", "closed"}));
+  app.add_option("--note", note, "A note on the tuple");
+  app.add_option("--contact", contact, "The tuple's contact URI")->check(tools::sip_uri());
+  app.add_option("--activity", activity, "An RPID activity (away, busy, on-the-phone, ...)")
+      ->check(CLI::Validator(
+          [](std::string& a) -> std::string {
+            pr::activity act{};
+            return pr::parse_activity(a, act) ? std::string() : a + " is not an RPID activity";
+          },
+          "ACTIVITY"));
+  app.add_option("--expires", expires, "Publication duration asked, in seconds")->check(tools::within<std::uint32_t>(1, 4294967295u));
+  app.add_option("--duration", duration, "Keep it refreshed for S seconds, then remove it (0: publish once)")
+      ->check(tools::within<double>(0, 31536000));
+  login.add(app);
+  if (int rc = cli.parse(argc, argv); rc >= 0) return rc;
   peer srv;
+  sipevents::transaction::parse_peer(server, srv);  // checked by the option
   pr::activity act{};
-  if (from.empty() || (status != "open" && status != "closed") || !sipevents::transaction::parse_peer(server, srv) ||
-      (!activity.empty() && !pr::parse_activity(activity, act)) || !login.complete())
-    return usage();
+  if (!activity.empty()) pr::parse_activity(activity, act);
 
   pr::presence_document doc;
   doc.entity = from;

@@ -1,10 +1,10 @@
 // sipevents-watcher: subscribe to any event package and print each NOTIFY.
 //
 //   sipevents-watcher --event PKG --from URI (--server udp|tcp|tls:HOST:PORT | --dns HOST:PORT) [--ca FILE]
-//                     [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]
+//                     [--id ID] [--accept TYPE] [--expires N] [--count N] [--duration S] [--text]
 //                     [--direct] [--list] [--user NAME --password PW]
 //                     TARGET-URI
-//   sipevents-watcher --event PKG --unsolicited --listen udp|tcp:HOST:PORT [--count N | --duration S] [--text]
+//   sipevents-watcher --event PKG --unsolicited --listen udp|tcp:HOST:PORT [--count N] [--duration S] [--text]
 //
 // --unsolicited subscribes to nothing: it listens and prints the NOTIFYs of PKG that
 // arrive without a subscription (RFC 3842 4: a PBX lighting a phone's voicemail lamp
@@ -46,8 +46,8 @@
 #include "../common/locate.hpp"
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
-#include "../common/version.hpp"
-#include "../lint/json.hpp"
+#include "../common/cli.hpp"
+#include "../common/json.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/dialoginfo/dialog_package.hpp"
 #include "sipevents/mwi/mwi_package.hpp"
@@ -68,48 +68,22 @@ using sipevents::transaction::transport_kind;
 
 namespace {
 
-int usage() {
-  std::fprintf(stderr,
-               "usage: sipevents-watcher --event PKG --from URI (--server udp|tcp|tls:HOST:PORT | --dns HOST:PORT) [--ca FILE]\n"
-               "                         [--id ID] [--accept TYPE] [--expires N] [--count N | --duration S] [--text]\n"
-               "                         [--direct] [--list] [--user NAME --password PW]\n"
-               "                         TARGET-URI\n"
-               "       sipevents-watcher --event PKG --unsolicited --listen udp|tcp:HOST:PORT [--count N | --duration S] [--text]\n");
-  return 2;
+tools::json notes_json(const std::vector<pr::note>& notes) {
+  tools::json out = tools::json::array();
+  for (const auto& n : notes) out.push_back(n.text);
+  return out;
 }
 
-void notes_json(std::string& out, const std::vector<pr::note>& notes) {
-  out += "[";
-  for (std::size_t i = 0; i < notes.size(); ++i) {
-    if (i) out += ",";
-    lint::json_string(out, notes[i].text);
-  }
-  out += "]";
-}
-
-/// {"entity", "tuples":[{"id","basic","contact","priority","notes"}], "notes",
-///  "activities", "moods", "place_type"}: what a softphone shows of a buddy.
-void presence_json(std::string& out, const pr::presence_document& d) {
-  out += "{\"entity\":";
-  lint::json_string(out, d.entity);
-  out += ",\"tuples\":[";
-  for (std::size_t i = 0; i < d.tuples.size(); ++i) {
-    const auto& t = d.tuples[i];
-    if (i) out += ",";
-    out += "{\"id\":";
-    lint::json_string(out, t.id);
-    out += ",\"basic\":";
-    if (t.basic == pr::basic_status::none) out += "null";
-    else lint::json_string(out, pr::to_string(t.basic));
-    out += ",\"contact\":";
-    if (t.contact) lint::json_string(out, t.contact->uri);
-    else out += "null";
-    out += ",\"notes\":";
-    notes_json(out, t.notes);
-    out += "}";
-  }
-  out += "],\"notes\":";
-  notes_json(out, d.notes);
+/// {"entity", "tuples":[{"id","basic","contact","notes"}], "notes", "activities",
+///  "moods", "place_type"}: what a softphone shows of a buddy.
+tools::json presence_json(const pr::presence_document& d) {
+  tools::json out = {{"entity", d.entity}, {"tuples", tools::json::array()}};
+  for (const auto& t : d.tuples)
+    out["tuples"].push_back({{"id", t.id},
+                             {"basic", t.basic == pr::basic_status::none ? tools::json(nullptr) : tools::json(pr::to_string(t.basic))},
+                             {"contact", t.contact ? tools::json(t.contact->uri) : tools::json(nullptr)},
+                             {"notes", notes_json(t.notes)}});
+  out["notes"] = notes_json(d.notes);
   std::vector<std::string> acts, moods;
   std::string place;
   for (const auto& p : d.persons) {
@@ -117,92 +91,55 @@ void presence_json(std::string& out, const pr::presence_document& d) {
     for (const auto& m : p.moods) moods.push_back(m.token == "other" ? m.text : m.token);
     if (p.place_type) place = p.place_type->token == "other" ? p.place_type->text : p.place_type->token;
   }
-  auto list = [&](const std::vector<std::string>& v) {
-    out += "[";
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (i) out += ",";
-      lint::json_string(out, v[i]);
-    }
-    out += "]";
-  };
-  out += ",\"activities\":";
-  list(acts);
-  out += ",\"moods\":";
-  list(moods);
-  out += ",\"place_type\":";
-  if (place.empty()) out += "null";
-  else lint::json_string(out, place);
-  out += "}";
+  out["activities"] = acts;
+  out["moods"] = moods;
+  out["place_type"] = tools::or_null(place);
+  return out;
 }
 
 /// A dialog-info document as JSON: the lamp (what a BLF key shows) and each dialog.
-void dialog_json(std::string& out, const di::dialog_info& d) {
+tools::json dialog_json(const di::dialog_info& d) {
   const di::blf_view v = di::blf(d);
-  out += "{\"version\":" + std::to_string(d.version) + ",\"state\":";
-  lint::json_string(out, d.full ? "full" : "partial");
-  out += ",\"lamp\":";
-  lint::json_string(out, di::to_string(v.state));
-  out += ",\"caller\":";
-  if (v.caller) lint::json_string(out, v.caller->uri);
-  else out += "null";
-  out += ",\"dialogs\":[";
-  for (std::size_t i = 0; i < d.dialogs.size(); ++i) {
-    const auto& x = d.dialogs[i];
-    out += i ? ",{\"id\":" : "{\"id\":";
-    lint::json_string(out, x.id);
-    out += ",\"state\":";
-    lint::json_string(out, di::to_string(x.state));
-    out += ",\"direction\":";
-    lint::json_string(out, di::to_string(x.dir));
-    out += ",\"event\":";
-    lint::json_string(out, di::to_string(x.event));
-    out += ",\"remote\":";
-    if (x.remote && x.remote->identity) lint::json_string(out, x.remote->identity->uri);
-    else out += "null";
-    out += "}";
-  }
-  out += "]}";
+  tools::json out = {{"version", d.version},
+                     {"state", d.full ? "full" : "partial"},
+                     {"lamp", di::to_string(v.state)},
+                     {"caller", v.caller ? tools::json(v.caller->uri) : tools::json(nullptr)},
+                     {"dialogs", tools::json::array()}};
+  for (const auto& x : d.dialogs)
+    out["dialogs"].push_back({{"id", x.id},
+                              {"state", di::to_string(x.state)},
+                              {"direction", di::to_string(x.dir)},
+                              {"event", di::to_string(x.event)},
+                              {"remote", x.remote && x.remote->identity ? tools::json(x.remote->identity->uri) : tools::json(nullptr)}});
+  return out;
 }
 
 /// A message summary as JSON: waiting, account and the counts per message class.
-void summary_json(std::string& out, const mw::message_summary& s) {
-  out += std::string("{\"waiting\":") + (s.waiting ? "true" : "false") + ",\"account\":";
-  if (s.account.empty()) out += "null";
-  else lint::json_string(out, s.account);
-  out += ",\"counts\":[";
-  for (std::size_t i = 0; i < s.counts.size(); ++i) {
-    const auto& c = s.counts[i];
-    out += i ? ",{\"class\":" : "{\"class\":";
-    lint::json_string(out, c.context);
-    out += ",\"new\":" + std::to_string(c.new_msgs) + ",\"old\":" + std::to_string(c.old_msgs);
-    if (c.new_urgent && c.old_urgent)
-      out += ",\"new_urgent\":" + std::to_string(*c.new_urgent) + ",\"old_urgent\":" + std::to_string(*c.old_urgent);
-    out += "}";
+tools::json summary_json(const mw::message_summary& s) {
+  tools::json out = {{"waiting", s.waiting}, {"account", tools::or_null(s.account)}, {"counts", tools::json::array()}};
+  for (const auto& c : s.counts) {
+    tools::json one = {{"class", c.context}, {"new", c.new_msgs}, {"old", c.old_msgs}};
+    if (c.new_urgent && c.old_urgent) {
+      one["new_urgent"] = *c.new_urgent;
+      one["old_urgent"] = *c.old_urgent;
+    }
+    out["counts"].push_back(std::move(one));
   }
-  out += "],\"messages\":" + std::to_string(s.messages.size()) + "}";
+  out["messages"] = s.messages.size();
+  return out;
 }
 
 /// Watcher information as JSON: each watcher of each list with its status and event.
-void winfo_json(std::string& out, const wi::watcherinfo& d) {
-  out += "{\"version\":" + std::to_string(d.version) + ",\"watchers\":[";
-  bool first = true;
-  for (const auto& l : d.lists) {
-    for (const auto& w : l.watchers) {
-      out += first ? "{\"resource\":" : ",{\"resource\":";
-      first = false;
-      lint::json_string(out, l.resource);
-      out += ",\"watcher\":";
-      lint::json_string(out, w.uri);
-      out += ",\"id\":";
-      lint::json_string(out, w.id);
-      out += ",\"status\":";
-      lint::json_string(out, wi::to_string(w.status));
-      out += ",\"event\":";
-      lint::json_string(out, wi::to_string(w.event));
-      out += "}";
-    }
-  }
-  out += "]}";
+tools::json winfo_json(const wi::watcherinfo& d) {
+  tools::json out = {{"version", d.version}, {"watchers", tools::json::array()}};
+  for (const auto& l : d.lists)
+    for (const auto& w : l.watchers)
+      out["watchers"].push_back({{"resource", l.resource},
+                                 {"watcher", w.uri},
+                                 {"id", w.id},
+                                 {"status", wi::to_string(w.status)},
+                                 {"event", wi::to_string(w.event)}});
+  return out;
 }
 
 /// One human line: "NOTIFY presence sip:alice@example.com active: open sip:... (note)".
@@ -260,97 +197,65 @@ std::string notify_text(const ev::client_event& e, const std::string& resource, 
   return line + "\n";
 }
 
-/// `,"presence":{...}` (or dialog, winfo, summary) for a body its package read,
-/// `,"parse_error":"why"` for one it could not; nothing otherwise.
-void decoded_json(std::string& line, const ev::decoded& d) {
-  if (d.ok && d.state.type() == typeid(pr::presence_document)) {
-    line += ",\"presence\":";
-    presence_json(line, std::any_cast<const pr::presence_document&>(d.state));
-  } else if (d.ok && d.state.type() == typeid(di::dialog_info)) {
-    line += ",\"dialog\":";
-    dialog_json(line, std::any_cast<const di::dialog_info&>(d.state));
-  } else if (d.ok && d.state.type() == typeid(wi::watcherinfo)) {
-    line += ",\"winfo\":";
-    winfo_json(line, std::any_cast<const wi::watcherinfo&>(d.state));
-  } else if (d.ok && d.state.type() == typeid(mw::message_summary)) {
-    line += ",\"summary\":";
-    summary_json(line, std::any_cast<const mw::message_summary&>(d.state));
-  } else if (!d.ok && !d.error.empty()) {
-    line += ",\"parse_error\":";
-    lint::json_string(line, d.error);
-  }
+/// "presence":{...} (or dialog, winfo, summary) in `line` for a body its package
+/// read, "parse_error":"why" for one it could not; nothing otherwise.
+void decoded_json(tools::json& line, const ev::decoded& d) {
+  if (d.ok && d.state.type() == typeid(pr::presence_document))
+    line["presence"] = presence_json(std::any_cast<const pr::presence_document&>(d.state));
+  else if (d.ok && d.state.type() == typeid(di::dialog_info))
+    line["dialog"] = dialog_json(std::any_cast<const di::dialog_info&>(d.state));
+  else if (d.ok && d.state.type() == typeid(wi::watcherinfo))
+    line["winfo"] = winfo_json(std::any_cast<const wi::watcherinfo&>(d.state));
+  else if (d.ok && d.state.type() == typeid(mw::message_summary))
+    line["summary"] = summary_json(std::any_cast<const mw::message_summary&>(d.state));
+  else if (!d.ok && !d.error.empty())
+    line["parse_error"] = d.error;
 }
 
 /// A resource list as it stands: {"uri","version","full","resources":[{"uri","name",
 /// "instances":[{"id","state","reason","content_type", parsed body}]}]}.
-void list_json(std::string& out, const rl::list_view& v, bool full) {
-  out += "{\"uri\":";
-  lint::json_string(out, v.uri());
-  out += ",\"version\":" + std::to_string(v.version().value_or(0)) + ",\"full\":" + (full ? "true" : "false");
-  out += ",\"resources\":[";
-  for (std::size_t i = 0; i < v.resources().size(); ++i) {
-    const auto& r = v.resources()[i];
-    out += i ? ",{\"uri\":" : "{\"uri\":";
-    lint::json_string(out, r.uri);
-    out += ",\"name\":";
-    lint::json_string(out, r.name);
-    out += ",\"instances\":[";
-    for (std::size_t k = 0; k < r.instances.size(); ++k) {
-      const auto& x = r.instances[k];
-      out += k ? ",{\"id\":" : "{\"id\":";
-      lint::json_string(out, x.id);
-      out += ",\"state\":";
-      lint::json_string(out, rl::to_string(x.state));
-      out += ",\"reason\":";
-      if (x.reason.empty()) out += "null";
-      else lint::json_string(out, x.reason);
-      out += ",\"content_type\":";
-      if (x.content_type.empty()) out += "null";
-      else lint::json_string(out, x.content_type);
-      if (x.body) decoded_json(out, *x.body);
-      out += "}";
+tools::json list_json(const rl::list_view& v, bool full) {
+  tools::json out = {{"uri", v.uri()}, {"version", v.version().value_or(0)}, {"full", full}, {"resources", tools::json::array()}};
+  for (const auto& r : v.resources()) {
+    tools::json res = {{"uri", r.uri}, {"name", r.name}, {"instances", tools::json::array()}};
+    for (const auto& x : r.instances) {
+      tools::json inst = {{"id", x.id},
+                          {"state", rl::to_string(x.state)},
+                          {"reason", tools::or_null(x.reason)},
+                          {"content_type", tools::or_null(x.content_type)}};
+      if (x.body) decoded_json(inst, *x.body);
+      res["instances"].push_back(std::move(inst));
     }
-    out += "]}";
+    out["resources"].push_back(std::move(res));
   }
-  out += "]}";
+  return out;
 }
 
 std::string notify_json(const ev::client_event& e, const std::string& resource, const rl::list_view* list = nullptr) {
-  std::string line = "{\"event\":";
   const auto& n = *e.notify;
-  lint::json_string(line, n.event() ? n.event()->type : std::string_view{});
-  line += ",\"resource\":";
-  lint::json_string(line, resource);
-  line += ",\"state\":";
-  lint::json_string(line, ev::to_string(e.state));
-  line += ",\"reason\":";
-  if (e.state == ev::sub_state::terminated && n.subscription_state() && !n.subscription_state()->reason.empty())
-    lint::json_string(line, n.subscription_state()->reason);
-  else
-    line += "null";
-  line += ",\"expires\":";
-  line += e.expires ? std::to_string(*e.expires) : "null";
-  line += ",\"content_type\":";
-  if (const auto* ct = n.content_type()) lint::json_string(line, std::string(ct->type) + "/" + std::string(ct->subtype));
-  else line += "null";
-  line += ",\"body\":";
-  lint::json_string(line, n.body());
+  tools::json line = {{"event", std::string(n.event() ? n.event()->type : std::string_view{})},
+                      {"resource", resource},
+                      {"state", ev::to_string(e.state)}};
+  line["reason"] = e.state == ev::sub_state::terminated && n.subscription_state()
+                       ? tools::or_null(n.subscription_state()->reason)
+                       : tools::json(nullptr);
+  line["expires"] = e.expires ? tools::json(*e.expires) : tools::json(nullptr);
+  const auto* ct = n.content_type();
+  line["content_type"] = ct ? tools::json(std::string(ct->type) + "/" + std::string(ct->subtype)) : tools::json(nullptr);
+  line["body"] = std::string(n.body());
   if (n.event() &&
       (n.event()->package == "presence" || n.event()->package == "dialog" || n.event()->package == "message-summary" ||
        n.event()->package == "presence.winfo") &&
       !n.body().empty()) {
     // The parsed document, or why it could not be read (the subscription stays).
-    if (list && e.body.ok && e.body.state.type() == typeid(rl::list_notify)) {
-      line += ",\"list\":";
-      list_json(line, *list, std::any_cast<const rl::list_notify&>(e.body.state).meta.full);
-    } else if (!e.body.ok && e.body.error.empty()) {
-      line += ",\"parse_error\":\"\"";
-    } else {
+    if (list && e.body.ok && e.body.state.type() == typeid(rl::list_notify))
+      line["list"] = list_json(*list, std::any_cast<const rl::list_notify&>(e.body.state).meta.full);
+    else if (!e.body.ok && e.body.error.empty())
+      line["parse_error"] = "";
+    else
       decoded_json(line, e.body);
-    }
   }
-  line += "}\n";
-  return line;
+  return tools::json_line(line);
 }
 
 /// --unsolicited: prints the NOTIFYs of `event` that come without a subscription.
@@ -404,7 +309,6 @@ int listen_unsolicited(const std::string& event, const std::string& where, long 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (tools::print_version(argc, argv, "sipevents-watcher")) return 0;
   ev::subscribe_params p;
   std::string server;
   long count = -1;
@@ -413,41 +317,41 @@ int main(int argc, char** argv) {
   std::string listen_on, dns;
   tools::login login;
   tools::tls_options tls;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto val = [&](std::string& dst) {
-      if (i + 1 >= argc) return false;
-      dst = argv[++i];
-      return true;
-    };
-    std::string n;
-    if (a == "--event") { if (!val(p.event)) return usage(); }
-    else if (a == "--from") { if (!val(p.from)) return usage(); }
-    else if (a == "--server" || a == "--via") { if (!val(server)) return usage(); }
-    else if (a == "--ca") { if (!val(n)) return usage(); tls.take(a, n); }
-    else if (a == "--id") { if (!val(p.event_id)) return usage(); }
-    else if (a == "--accept") { if (!val(n)) return usage(); p.accept.push_back(n); }
-    else if (a == "--expires") { if (!val(n)) return usage(); p.expires = std::uint32_t(std::strtoul(n.c_str(), nullptr, 10)); }
-    else if (a == "--count") { if (!val(n)) return usage(); count = std::atol(n.c_str()); }
-    else if (a == "--duration") { if (!val(n)) return usage(); duration = std::atof(n.c_str()); }
-    else if (a == "--text") text = true;
-    else if (a == "--direct") direct = true;
-    else if (a == "--list") as_list = true;
-    else if (a == "--unsolicited") unsolicited = true;
-    else if (a == "--listen") { if (!val(listen_on)) return usage(); }
-    else if (a == "--dns") { if (!val(dns)) return usage(); }
-    else if (a == "--user" || a == "--password") { if (!val(n)) return usage(); login.take(a, n); }
-    else if (!a.empty() && a[0] == '-') return usage();
-    else p.to = a;
-  }
+  tools::cli cli("sipevents-watcher", "Subscribe to an event package and print each NOTIFY (one JSON line, or --text).");
+  CLI::App& app = cli.app();
+  app.add_option("--event", p.event, "Event package: reg, presence, dialog, message-summary, presence.winfo, ...")->required();
+  auto* from = app.add_option("--from", p.from, "The watcher's URI (From)")->check(tools::sip_uri());
+  auto* srv_opt = app.add_option("--server,--via", server, "Send the SUBSCRIBE to udp|tcp|tls:HOST:PORT")
+                      ->check(tools::transport_address());
+  auto* dns_opt = app.add_option("--dns", dns, "Locate TARGET-URI's domain by RFC 3263, asking the DNS server at HOST:PORT")
+                      ->check(tools::host_port())
+                      ->excludes(srv_opt);
+  tls.add_ca(app);
+  app.add_option("--id", p.event_id, "Event id parameter");
+  app.add_option("--accept", p.accept, "Accept a body type (repeatable)");
+  app.add_option("--expires", p.expires, "Subscription duration asked, in seconds")->check(tools::within<std::uint32_t>(0, 4294967295u));
+  app.add_option("--count", count, "Unsubscribe after N NOTIFYs")->check(tools::within<long>(1));
+  app.add_option("--duration", duration, "Unsubscribe after S seconds (with --count: whichever comes first)")
+      ->check(tools::within<double>(0, 31536000));
+  app.add_flag("--text", text, "A readable line per NOTIFY instead of JSON");
+  app.add_flag("--direct", direct, "Refresh at the notifier's Contact, not through --server");
+  app.add_flag("--list", as_list, "Subscribe to a resource list (RFC 4662)");
+  auto* unsolicited_opt = app.add_flag("--unsolicited", unsolicited, "Subscribe to nothing: print the NOTIFYs that arrive unasked");
+  auto* listen_opt = app.add_option("--listen", listen_on, "With --unsolicited: listen on udp|tcp:HOST:PORT")
+                         ->check(tools::transport_address())
+                         ->needs(unsolicited_opt);
+  unsolicited_opt->needs(listen_opt)->excludes(from)->excludes(srv_opt)->excludes(dns_opt);
+  login.add(app);
+  auto* target = app.add_option("TARGET-URI", p.to, "The resource watched")->check(tools::sip_uri())->excludes(unsolicited_opt);
+  if (int rc = cli.parse(argc, argv); rc >= 0) return rc;
   if (unsolicited) {
-    if (p.event.empty() || listen_on.empty() || !p.to.empty() || !server.empty() || as_list) return usage();
+    if (as_list) return cli.refuse("--list is for subscriptions, not --unsolicited");
     return listen_unsolicited(p.event, listen_on, count, duration, text);
   }
+  if (from->empty()) return cli.refuse("--from is required");
+  if (target->empty()) return cli.refuse("TARGET-URI is required");
+  if (server.empty() && dns.empty()) return cli.refuse("--server or --dns is required");
   peer srv;
-  if (p.event.empty() || p.from.empty() || p.to.empty() || !listen_on.empty() || !login.complete() ||
-      server.empty() == dns.empty())
-    return usage();
   if (!dns.empty()) {
     std::string err;
     const auto targets = tools::locate(dns, p.to, err);
@@ -457,7 +361,7 @@ int main(int argc, char** argv) {
     }
     srv = targets.front();
   } else {
-    if (!sipevents::transaction::parse_peer(server, srv)) return usage();
+    sipevents::transaction::parse_peer(server, srv);  // checked by the option
     tools::expect_name(srv, p.to);
   }
 
@@ -514,7 +418,7 @@ int main(int argc, char** argv) {
   std::optional<rl::list_reader> reader;
   rl::list_view view;
   if (as_list) {
-    if (!member) return usage();
+    if (!member) return cli.refuse("--list needs --event presence, dialog, message-summary or presence.winfo");
     reader.emplace(*member);
     rl::make_list_subscription(p, *reader);
   }

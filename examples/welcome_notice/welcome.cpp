@@ -19,7 +19,7 @@
 
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
-#include "../common/version.hpp"
+#include "../common/cli.hpp"
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/pager/pager.hpp"
 #include "sipevents/reg/reg_package.hpp"
@@ -31,40 +31,30 @@ namespace st = sipevents::transport;
 using sipevents::transaction::peer;
 
 int main(int argc, char** argv) {
-  if (tools::print_version(argc, argv, "sipevents-welcome")) return 0;
   std::string server, from, relay, text = "Welcome to the example.com service!";
   std::vector<std::string> watch;
   long count = -1;
   tools::login login;
   tools::tls_options tls;
-  bool bad = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if ((a == "--user" || a == "--password") && i + 1 < argc) {
-      login.take(a, argv[++i]);
-    } else if (a == "--watch") {
-      while (i + 1 < argc && argv[i + 1][0] != '-') watch.push_back(argv[++i]);
-    } else if (i + 1 < argc && a == "--ca") {
-      tls.take(a, argv[++i]);
-    } else if (i + 1 < argc && (a == "--server" || a == "--via" || a == "--from" || a == "--text" || a == "--count" ||
-                               a == "--relay")) {
-      std::string v = argv[++i];
-      if (a == "--server" || a == "--via") server = v;
-      else if (a == "--from") from = v;
-      else if (a == "--text") text = v;
-      else if (a == "--relay") relay = v;
-      else count = std::atol(v.c_str());
-    } else {
-      bad = true;
-    }
-  }
+  tools::cli cli("sipevents-welcome",
+                 "RFC 3680's welcome notice: watch the registrations of AoRs (Event: reg) and greet every contact "
+                 "that becomes active with a MESSAGE.");
+  CLI::App& app = cli.app();
+  app.add_option("--server,--via", server, "The registrar or proxy at udp|tcp|tls:HOST:PORT")
+      ->required()
+      ->check(tools::transport_address());
+  app.add_option("--from", from, "The welcomer's URI")->required()->check(tools::sip_uri());
+  app.add_option("--text", text, "The welcome's text");
+  app.add_option("--count", count, "Exit 0 after N welcomes got 2xx")->check(tools::within<long>(1));
+  app.add_option("--relay", relay, "Send the welcomes through udp|tcp|tls:HOST:PORT instead of to the contact")
+      ->check(tools::transport_address());
+  tls.add_ca(app);
+  login.add(app);
+  app.add_option("--watch", watch, "AoRs whose registrations are watched")->required()->check(tools::sip_uri());
+  if (int rc = cli.parse(argc, argv); rc >= 0) return rc;
   peer srv, relay_peer;
-  if (bad || from.empty() || watch.empty() || !sipevents::transaction::parse_peer(server, srv) || !login.complete() ||
-      (!relay.empty() && !sipevents::transaction::parse_peer(relay, relay_peer))) {
-    std::fprintf(stderr, "usage: sipevents-welcome --server udp|tcp|tls:HOST:PORT --from URI [--text TEXT] [--count N] "
-                         "[--relay udp|tcp|tls:HOST:PORT] [--ca FILE] [--user NAME --password PW] --watch AOR...\n");
-    return 2;
-  }
+  sipevents::transaction::parse_peer(server, srv);  // both checked by their options
+  if (!relay.empty()) sipevents::transaction::parse_peer(relay, relay_peer);
   tools::expect_name(srv, from);
 
   st::runtime rt;
