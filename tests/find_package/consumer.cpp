@@ -1,6 +1,9 @@
+#include <sipevents/crypto/openssl_crypto.hpp>
 #include <sipevents/message/message.hpp>
+#include <sipevents/presence/pidf.hpp>
 #include <sipevents/version.hpp>
 
+#include <array>
 #include <cstdio>
 
 int main() {
@@ -13,6 +16,14 @@ int main() {
                .header("CSeq", "1 OPTIONS")
                .build(m);
   if (e || m.cseq().seq != 1) return 1;
+  // OpenSSL through the crypto adapter: SHA-256 of "abc" (RFC 6234).
+  std::array<std::uint8_t, 32> h{};
+  sipevents::crypto::default_crypto().hash(sipevents::auth::hash_fn::sha256, "abc", h);
+  if (sipevents::auth::to_hex(h).rfind("ba7816bf", 0) != 0) return 2;
+  // tinyxml2 through the PIDF codec.
+  sipevents::presence::presence_document doc, back;
+  doc.entity = "pres:alice@example.com";
+  if (!sipevents::presence::decode(sipevents::presence::encode(doc), back) || back.entity != doc.entity) return 3;
   std::printf("consumer ok %s\n", SIPEVENTS_VERSION_STRING);
   return 0;
 }

@@ -1,5 +1,6 @@
 # Builds and runs the consumer against sipevents in one of the ways users take it:
 #   MODE=find_package  installed into a scratch prefix, then find_package(sipevents)
+#   MODE=header_only   the same, linking sipevents::header-only (no sipevents library)
 #   MODE=pkgconfig     installed, then compiled with `pkg-config --cflags --libs sipevents`
 #   MODE=subdirectory  add_subdirectory(SOURCE_DIR)
 #   MODE=fetchcontent  FetchContent from the git repository at SOURCE_DIR (its HEAD)
@@ -18,6 +19,11 @@ function(check rc what)
   endif()
 endfunction()
 
+set(target sipevents::sipevents)
+if(MODE STREQUAL "header_only")
+  set(MODE find_package)
+  set(target sipevents::header-only)
+endif()
 if(MODE STREQUAL "find_package" OR MODE STREQUAL "pkgconfig")
   execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${WORK_DIR}/prefix" RESULT_VARIABLE rc)
   check("${rc}" install)
@@ -26,7 +32,8 @@ endif()
 if(MODE STREQUAL "find_package")
   execute_process(COMMAND "${CMAKE_COMMAND}" -S "${SOURCE_DIR}/tests/find_package" -B "${WORK_DIR}/build"
                   -G "${GENERATOR}" -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix
-                  "-DCMAKE_EXE_LINKER_FLAGS=${san_flags}" RESULT_VARIABLE rc)
+                  -DSIPEVENTS_TARGET=${target} "-DCMAKE_EXE_LINKER_FLAGS=${san_flags}" "-DCMAKE_CXX_FLAGS=${san_flags}"
+                  RESULT_VARIABLE rc)
   check("${rc}" configure)
   execute_process(COMMAND "${CMAKE_COMMAND}" --build "${WORK_DIR}/build" RESULT_VARIABLE rc)
   check("${rc}" build)
@@ -66,6 +73,16 @@ else()
   set(exe "${WORK_DIR}/build/consumer")
 endif()
 
+if(target STREQUAL "sipevents::header-only")
+  # Nothing of sipevents may be linked: the definitions came through the headers.
+  file(GLOB_RECURSE linked "${WORK_DIR}/build/*.rsp" "${WORK_DIR}/build/build.ninja" "${WORK_DIR}/build/*link.txt")
+  foreach(f IN LISTS linked)
+    file(READ "${f}" text)
+    if(text MATCHES "libsipevents_")
+      message(FATAL_ERROR "the header-only consumer links a sipevents library (${f})")
+    endif()
+  endforeach()
+endif()
 execute_process(COMMAND "${exe}" RESULT_VARIABLE rc OUTPUT_VARIABLE out)
 if(rc OR NOT out MATCHES "consumer ok ${VERSION}")
   message(FATAL_ERROR "consumer failed: ${rc} ${out}")

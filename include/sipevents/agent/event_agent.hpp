@@ -6,6 +6,10 @@
 //
 // Threading: as the runtime (one thread, the io_context's).
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_AGENT_EVENT_AGENT
+#endif
 #include <functional>
 #include <map>
 #include <memory>
@@ -195,3 +199,10 @@ class event_agent final : public transport::timed {
 };
 
 }  // namespace sipevents::agent
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_AGENT_EVENT_AGENT
+#define SIPEVENTS_SEEN_AGENT_EVENT_AGENT
+#include "sipevents/impl/definitions.ipp"
+#endif

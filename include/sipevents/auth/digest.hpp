@@ -2,6 +2,10 @@
 // MAC and random source, so the state machines above stay free of I/O and of any one
 // crypto library (`sipevents::crypto_openssl` supplies OpenSSL's libcrypto).
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_AUTH_DIGEST
+#endif
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -70,3 +74,10 @@ std::string response(crypto& c, const response_input& in);
 int strength(digest_algorithm a) noexcept;
 
 }  // namespace sipevents::auth
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_AUTH_DIGEST
+#define SIPEVENTS_SEEN_AUTH_DIGEST
+#include "sipevents/impl/definitions.ipp"
+#endif

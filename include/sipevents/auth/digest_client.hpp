@@ -4,6 +4,10 @@
 // comes back, and resends the request with CSeq + 1 and a new branch. It keeps the
 // last nonce of each realm, so a refresh answers up front and costs one round trip.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_AUTH_DIGEST_CLIENT
+#endif
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -97,3 +101,10 @@ class digest_client {
 };
 
 }  // namespace sipevents::auth
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_AUTH_DIGEST_CLIENT
+#define SIPEVENTS_SEEN_AUTH_DIGEST_CLIENT
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -4,6 +4,10 @@
 // secret and the realm, so every node that shares the secret accepts the others'
 // nonces. Replay is caught by a bounded table of the nonce counts seen.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_AUTH_DIGEST_SERVER
+#endif
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -133,3 +137,10 @@ class digest_server {
 };
 
 }  // namespace sipevents::auth
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_AUTH_DIGEST_SERVER
+#define SIPEVENTS_SEEN_AUTH_DIGEST_SERVER
+#include "sipevents/impl/definitions.ipp"
+#endif

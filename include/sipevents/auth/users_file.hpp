@@ -2,6 +2,10 @@
 // of the realm, or `user:ALGORITHM:HA1` for a stored hash, and `#` comments. Parsed
 // from text; reading the file is the caller's.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_AUTH_USERS_FILE
+#endif
 #include <cstddef>
 #include <map>
 #include <string>
@@ -26,3 +30,10 @@ struct users_file_error {
 users_file_error parse_users(std::string_view text, user_table& out);
 
 }  // namespace sipevents::auth
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_AUTH_USERS_FILE
+#define SIPEVENTS_SEEN_AUTH_USERS_FILE
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -8,6 +8,10 @@
 //    last; the others hold it `hold` longer, so they act only when that node is gone,
 //    and the store's conditional erase lets one of them take effect.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_CLUSTER_CLUSTER_REPLICA
+#endif
 #include <chrono>
 #include <cstdint>
 #include <span>
@@ -71,3 +75,10 @@ class replica {
 };
 
 }  // namespace sipevents::cluster
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_CLUSTER_CLUSTER_REPLICA
+#define SIPEVENTS_SEEN_CLUSTER_CLUSTER_REPLICA
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -1,5 +1,9 @@
 // OpenSSL's libcrypto behind auth::crypto: EVP digests, EVP_MAC HMAC, RAND_bytes.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_CRYPTO_OPENSSL_CRYPTO
+#endif
 #include <string>
 #include <string_view>
 
@@ -27,3 +31,10 @@ std::string websocket_accept(std::string_view key);
 openssl_crypto& default_crypto();
 
 }  // namespace sipevents::crypto
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_CRYPTO_OPENSSL_CRYPTO
+#define SIPEVENTS_SEEN_CRYPTO_OPENSSL_CRYPTO
+#include "sipevents/impl/definitions.ipp"
+#endif

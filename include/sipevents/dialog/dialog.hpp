@@ -2,6 +2,10 @@
 // Sans-I/O: a dialog is data plus the rules for building and accepting in-dialog
 // requests. It never sends anything; the caller sends what it builds.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_DIALOG_DIALOG
+#endif
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -117,3 +121,10 @@ class dialog_table {
 };
 
 }  // namespace sipevents::dialog
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_DIALOG_DIALOG
+#define SIPEVENTS_SEEN_DIALOG_DIALOG
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -6,6 +6,10 @@
 // its schema: `reason` for `event` on <state>, `display` for `display-name`,
 // "receiver" for "recipient", and `notify-state` for `state` on <dialog-info>.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_DIALOGINFO_DIALOG_INFO
+#endif
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -108,3 +112,10 @@ struct blf_view {
 blf_view blf(const dialog_info& doc);
 
 }  // namespace sipevents::dialoginfo
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_DIALOGINFO_DIALOG_INFO
+#define SIPEVENTS_SEEN_DIALOGINFO_DIALOG_INFO
+#include "sipevents/impl/definitions.ipp"
+#endif

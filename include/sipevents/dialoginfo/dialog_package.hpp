@@ -5,6 +5,10 @@
 // application are merged by dialog id, the newest report winning. Each watcher gets
 // full documents, versioned per subscription from 0 (RFC 4235 4.1).
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_DIALOGINFO_DIALOG_PACKAGE
+#endif
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -67,3 +71,10 @@ class dialog_package : public events::package {
 };
 
 }  // namespace sipevents::dialoginfo
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_DIALOGINFO_DIALOG_PACKAGE
+#define SIPEVENTS_SEEN_DIALOGINFO_DIALOG_PACKAGE
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -1,5 +1,9 @@
 // Vocabulary shared by subscriber and notifier: requests to send, states, reasons.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_EVENTS_EVENTS_TYPES
+#endif
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -58,3 +62,10 @@ struct string_hash {
 };
 
 }  // namespace sipevents::events
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_EVENTS_EVENTS_TYPES
+#define SIPEVENTS_SEEN_EVENTS_EVENTS_TYPES
+#include "sipevents/impl/definitions.ipp"
+#endif

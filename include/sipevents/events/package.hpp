@@ -2,6 +2,10 @@
 // its body types, its expiry bounds, how to write the state of a resource for one
 // watcher, and how to read a body it receives back into a typed state.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_EVENTS_PACKAGE
+#endif
 #include <any>
 #include <chrono>
 #include <cstdint>
@@ -143,3 +147,10 @@ class list_hook {
 };
 
 }  // namespace sipevents::events
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_EVENTS_PACKAGE
+#define SIPEVENTS_SEEN_EVENTS_PACKAGE
+#include "sipevents/impl/definitions.ipp"
+#endif

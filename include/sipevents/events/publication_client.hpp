@@ -5,6 +5,10 @@
 // (the last state wins). 412 republishes the full state without SIP-If-Match, 423
 // retries with Min-Expires.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_EVENTS_PUBLICATION_CLIENT
+#endif
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -92,3 +96,10 @@ class publication_client {
 };
 
 }  // namespace sipevents::events
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_EVENTS_PUBLICATION_CLIENT
+#define SIPEVENTS_SEEN_EVENTS_PUBLICATION_CLIENT
+#include "sipevents/impl/definitions.ipp"
+#endif

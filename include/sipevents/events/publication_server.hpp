@@ -3,6 +3,10 @@
 // (one per publishing device). on_publish() answers a PUBLISH at once and queues what
 // changed; advance() expires publications; the owner composes and NOTIFYs.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_EVENTS_PUBLICATION_SERVER
+#endif
 #include <any>
 #include <cstdint>
 #include <functional>
@@ -149,3 +153,10 @@ class publication_server {
 };
 
 }  // namespace sipevents::events
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_EVENTS_PUBLICATION_SERVER
+#define SIPEVENTS_SEEN_EVENTS_PUBLICATION_SERVER
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -3,6 +3,10 @@
 // Sans-I/O: feed it responses, NOTIFYs and `now`; drain what it wants sent and what
 // the application should hear with poll(); wake it at next_deadline().
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_EVENTS_SUBSCRIPTION_CLIENT
+#endif
 #include <deque>
 #include <map>
 #include <optional>
@@ -150,3 +154,10 @@ class subscription_client {
 };
 
 }  // namespace sipevents::events
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_EVENTS_SUBSCRIPTION_CLIENT
+#define SIPEVENTS_SEEN_EVENTS_SUBSCRIPTION_CLIENT
+#include "sipevents/impl/definitions.ipp"
+#endif

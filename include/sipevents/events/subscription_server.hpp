@@ -3,6 +3,10 @@
 // each change, rate-limited per package. Sans-I/O: feed it SUBSCRIBEs, NOTIFY
 // outcomes and `now`; drain responses and NOTIFYs to send with poll().
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_EVENTS_SUBSCRIPTION_SERVER
+#endif
 #include <deque>
 #include <functional>
 #include <map>
@@ -219,3 +223,10 @@ class subscription_server {
 };
 
 }  // namespace sipevents::events
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_EVENTS_SUBSCRIPTION_SERVER
+#define SIPEVENTS_SEEN_EVENTS_SUBSCRIPTION_SERVER
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -4,6 +4,10 @@
 // 4.3). Sans-I/O: it never resolves anything; a resolver adapter (c-ares on the
 // runtime's io_context, or a test) answers the queries it asks.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_LOCATE_SERVER_LOCATOR
+#endif
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -127,3 +131,10 @@ class server_locator {
 };
 
 }  // namespace sipevents::locate
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_LOCATE_SERVER_LOCATOR
+#define SIPEVENTS_SEEN_LOCATE_SERVER_LOCATOR
+#include "sipevents/impl/definitions.ipp"
+#endif

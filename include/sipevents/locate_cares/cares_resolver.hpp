@@ -3,6 +3,10 @@
 // watched by the io_context, its timeouts by one timer), caches answers for their
 // TTL, and runs whole locations. Threading: as the io_context (one thread).
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_LOCATE_CARES_CARES_RESOLVER
+#endif
 #include <asio.hpp>
 
 #include <chrono>
@@ -73,3 +77,10 @@ class cares_resolver {
 };
 
 }  // namespace sipevents::locate_cares
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_LOCATE_CARES_CARES_RESOLVER
+#define SIPEVENTS_SEEN_LOCATE_CARES_CARES_RESOLVER
+#include "sipevents/impl/definitions.ipp"
+#endif

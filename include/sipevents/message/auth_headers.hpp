@@ -3,6 +3,10 @@
 // Proxy-Authorization credentials, Authentication-Info. Parsed on demand: each is a
 // view into the header value, and parsing never allocates.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_AUTH_HEADERS
+#endif
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -133,3 +137,10 @@ struct credentials_spec {
 std::string format_credentials(const credentials_spec& c);
 
 }  // namespace sipevents::message
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_AUTH_HEADERS
+#define SIPEVENTS_SEEN_MESSAGE_AUTH_HEADERS
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -1,5 +1,9 @@
 // The bytes a message owns (internal to the codec's message type).
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_BYTE_BUFFER
+#endif
 #include <cstddef>
 #include <cstring>
 #include <memory>
@@ -62,3 +66,10 @@ class byte_buffer {
 };
 
 }  // namespace sipevents::message
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_BYTE_BUFFER
+#define SIPEVENTS_SEEN_MESSAGE_BYTE_BUFFER
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -1,5 +1,9 @@
 // What a UAS endpoint answers to a parsed message (RFC 3261 8.2, 8.1.3.3).
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_CHECK
+#endif
 #include <string>
 #include <vector>
 
@@ -44,3 +48,10 @@ verdict check(const message& m, const codec_error& parsed, const endpoint_profil
 verdict verdict_for(const codec_error& e, bool is_request, bool can_respond);
 
 }  // namespace sipevents::message
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_CHECK
+#define SIPEVENTS_SEEN_MESSAGE_CHECK
+#include "sipevents/impl/definitions.ipp"
+#endif

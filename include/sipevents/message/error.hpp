@@ -1,5 +1,9 @@
 // Codec errors as values, and the verdict a UAS endpoint derives from them.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_ERROR
+#endif
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -78,3 +82,10 @@ std::uint16_t status_for(errc e) noexcept;
 template <>
 struct std::is_error_code_enum<sipevents::message::errc> : std::true_type {};
 /// \endcond
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_ERROR
+#define SIPEVENTS_SEEN_MESSAGE_ERROR
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -1,5 +1,9 @@
 // Stream framing for TCP (RFC 3261 18.3): resumable, split-proof, bounded.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_FRAMER
+#endif
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -42,3 +46,10 @@ class stream_framer {
 };
 
 }  // namespace sipevents::message
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_FRAMER
+#define SIPEVENTS_SEEN_MESSAGE_FRAMER
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -1,5 +1,9 @@
 // Header name registry: canonical names, compact forms, and list semantics.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_HEADER_ID
+#endif
 #include <cstdint>
 #include <string_view>
 
@@ -35,3 +39,10 @@ hdr lookup_header_padded(const char* name, std::size_t n) noexcept;
 bool is_list_header(hdr h) noexcept;
 
 }  // namespace sipevents::message
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_HEADER_ID
+#define SIPEVENTS_SEEN_MESSAGE_HEADER_ID
+#include "sipevents/impl/definitions.ipp"
+#endif

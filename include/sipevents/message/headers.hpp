@@ -1,6 +1,10 @@
 // Typed header values (RFC 3261 20, RFC 6665, RFC 3903). Each is a view into the
 // message text; parse functions validate the grammar and never allocate.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_HEADERS
+#endif
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -130,3 +134,10 @@ std::error_code parse_token(std::string_view text) noexcept;
 std::error_code parse_max_forwards(std::string_view text, std::uint8_t& out) noexcept;
 
 }  // namespace sipevents::message
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_HEADERS
+#define SIPEVENTS_SEEN_MESSAGE_HEADERS
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -1,5 +1,9 @@
 // A vector with inline storage: the common case never touches the heap.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_INLINE_VEC
+#endif
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -87,3 +91,10 @@ class inline_vec {
 };
 
 }  // namespace sipevents::message
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_INLINE_VEC
+#define SIPEVENTS_SEEN_MESSAGE_INLINE_VEC
+#include "sipevents/impl/definitions.ipp"
+#endif

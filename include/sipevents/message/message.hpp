@@ -1,5 +1,9 @@
 // The one concrete SIP message type, its datagram parser and its serializer.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_MESSAGE
+#endif
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -235,3 +239,10 @@ bool split_list(std::string_view value, F&& f) {
 }
 
 }  // namespace sipevents::message
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_MESSAGE
+#define SIPEVENTS_SEEN_MESSAGE_MESSAGE
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -3,6 +3,10 @@
 // decoded body outlives the message it came in. Parsing is bounded: parts, headers
 // per part and header lengths have limits.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_MULTIPART
+#endif
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -47,3 +51,10 @@ bool decode(std::string_view body, std::string_view boundary, multipart& out, st
             const multipart_limits& limits = {});
 
 }  // namespace sipevents::message
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_MULTIPART
+#define SIPEVENTS_SEEN_MESSAGE_MULTIPART
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -1,5 +1,9 @@
 // Parameter lists (";name=value") kept as views and searched on demand.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_PARAMS
+#endif
 #include <cstddef>
 #include <iterator>
 #include <optional>
@@ -63,3 +67,10 @@ class param_list {
 std::string_view unquote(std::string_view v) noexcept;
 
 }  // namespace sipevents::message
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_PARAMS
+#define SIPEVENTS_SEEN_MESSAGE_PARAMS
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -1,5 +1,9 @@
 // SIP, SIPS and tel URIs (RFC 3261 19.1, RFC 3966), parsed into views of the text.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_URI
+#endif
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,3 +53,10 @@ bool uri_equal(const uri& a, const uri& b);
 std::string address_of_record(const uri& u);
 
 }  // namespace sipevents::message
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_URI
+#define SIPEVENTS_SEEN_MESSAGE_URI
+#include "sipevents/impl/definitions.ipp"
+#endif

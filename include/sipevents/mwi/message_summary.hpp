@@ -2,6 +2,10 @@
 // voicemail lamp shows. A typed model, an encoder and a decoder with size limits;
 // the optional per-message headers are kept in order, as written.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MWI_MESSAGE_SUMMARY
+#endif
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,3 +51,10 @@ bool decode(std::string_view text, message_summary& out, std::string* error = nu
 bool known_context(std::string_view context) noexcept;
 
 }  // namespace sipevents::mwi
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MWI_MESSAGE_SUMMARY
+#define SIPEVENTS_SEEN_MWI_MESSAGE_SUMMARY
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -4,6 +4,10 @@
 // from the newest PUBLISH Event: message-summary kept by a publication_server. A
 // mailbox nobody reports on says Messages-Waiting: no.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MWI_MWI_PACKAGE
+#endif
 #include <string>
 #include <unordered_map>
 
@@ -54,3 +58,10 @@ class mwi_package : public events::package {
 };
 
 }  // namespace sipevents::mwi
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MWI_MWI_PACKAGE
+#define SIPEVENTS_SEEN_MWI_MWI_PACKAGE
+#include "sipevents/impl/definitions.ipp"
+#endif

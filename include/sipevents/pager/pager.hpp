@@ -1,6 +1,10 @@
 // RFC 3428 MESSAGE: the client builds pages, the server vets and answers them.
 // Sans-I/O: the runtime (or any transport the application brings) carries the bytes.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_PAGER_PAGER
+#endif
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -61,3 +65,10 @@ class pager_server {
 };
 
 }  // namespace sipevents::pager
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_PAGER_PAGER
+#define SIPEVENTS_SEEN_PAGER_PAGER
+#include "sipevents/impl/definitions.ipp"
+#endif

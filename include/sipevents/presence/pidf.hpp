@@ -3,6 +3,10 @@
 // know are kept as XML, with the declarations of the prefixes they use, and written
 // back in their place, so a document survives a round trip. Any prefix is accepted.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_PRESENCE_PIDF
+#endif
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -105,3 +109,10 @@ std::string encode(const presence_document& doc);
 bool decode(std::string_view xml, presence_document& out, std::string* error = nullptr);
 
 }  // namespace sipevents::presence
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_PRESENCE_PIDF
+#define SIPEVENTS_SEEN_PRESENCE_PIDF
+#include "sipevents/impl/definitions.ipp"
+#endif

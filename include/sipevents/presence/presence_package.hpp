@@ -5,6 +5,10 @@
 // contact (registrations_open), else hard state (default: one closed tuple). Watchers get full PIDF documents; a composed state that did not change
 // sends no NOTIFY.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_PRESENCE_PRESENCE_PACKAGE
+#endif
 #include <string>
 #include <unordered_map>
 
@@ -63,3 +67,10 @@ class presence_package : public events::package {
 };
 
 }  // namespace sipevents::presence
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_PRESENCE_PRESENCE_PACKAGE
+#define SIPEVENTS_SEEN_PRESENCE_PRESENCE_PACKAGE
+#include "sipevents/impl/definitions.ipp"
+#endif

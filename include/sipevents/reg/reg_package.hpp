@@ -9,6 +9,10 @@
 // subscriber must ask for full state again (a version gap, or a partial document
 // before any full one, RFC 3680 4.4).
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_REG_REG_PACKAGE
+#endif
 #include <map>
 #include <optional>
 #include <string>
@@ -98,3 +102,10 @@ class reg_view {
 };
 
 }  // namespace sipevents::reg
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_REG_REG_PACKAGE
+#define SIPEVENTS_SEEN_REG_REG_PACKAGE
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -2,6 +2,10 @@
 // Elements and attributes outside the model are kept and written back, so a document
 // survives a round trip; any namespace prefix is accepted.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_REG_REGINFO
+#endif
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -67,3 +71,10 @@ std::string encode(const reginfo& doc);
 bool decode(std::string_view xml, reginfo& out, std::string* error = nullptr);
 
 }  // namespace sipevents::reg
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_REG_REGINFO
+#define SIPEVENTS_SEEN_REG_REGINFO
+#include "sipevents/impl/definitions.ipp"
+#endif

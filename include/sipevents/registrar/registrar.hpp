@@ -2,6 +2,10 @@
 // kept per address-of-record with their expiry, and every change reported so the reg
 // event package (RFC 3680) can tell its watchers.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_REGISTRAR_REGISTRAR
+#endif
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -143,3 +147,10 @@ store::binding_record to_record(std::string_view aor, const binding& b);
 binding from_record(const store::binding_record& r);
 
 }  // namespace sipevents::registrar
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_REGISTRAR_REGISTRAR
+#define SIPEVENTS_SEEN_REGISTRAR_REGISTRAR
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -9,6 +9,10 @@
 // Sans-I/O like the notifier it plugs into (subscription_server::set_lists): it never
 // sends; back-end subscriptions to start and end come out of poll().
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_RLS_LIST_SERVER
+#endif
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -125,3 +129,10 @@ class list_server final : public events::list_hook {
 };
 
 }  // namespace sipevents::rls
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_RLS_LIST_SERVER
+#define SIPEVENTS_SEEN_RLS_LIST_SERVER
+#include "sipevents/impl/definitions.ipp"
+#endif

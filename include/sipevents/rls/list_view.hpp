@@ -4,6 +4,10 @@
 // full and partial NOTIFYs. Pass a list_reader as the package of the subscription,
 // and subscribe with list_subscribe_params().
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_RLS_LIST_VIEW
+#endif
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,3 +87,10 @@ class list_view {
 };
 
 }  // namespace sipevents::rls
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_RLS_LIST_VIEW
+#define SIPEVENTS_SEEN_RLS_LIST_VIEW
+#include "sipevents/impl/definitions.ipp"
+#endif

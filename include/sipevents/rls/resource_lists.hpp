@@ -4,6 +4,10 @@
 // are expanded into it, duplicates removed. Loops and oversized lists are refused
 // here, at load, rather than found while serving.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_RLS_RESOURCE_LISTS
+#endif
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -77,3 +81,10 @@ bool flatten_into(const resource_lists& doc, served_list& out, std::string* erro
                   const list_limits& limits = {});
 
 }  // namespace sipevents::rls
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_RLS_RESOURCE_LISTS
+#define SIPEVENTS_SEEN_RLS_RESOURCE_LISTS
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -3,6 +3,10 @@
 // ("instances") with their state and the Content-ID of the body part holding the
 // resource's own state. A typed model, an encoder and a decoder (tinyxml2).
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_RLS_RLMI
+#endif
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -60,3 +64,10 @@ std::string encode(const rlmi& doc);
 bool decode(std::string_view xml, rlmi& out, std::string* error = nullptr);
 
 }  // namespace sipevents::rls
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_RLS_RLMI
+#define SIPEVENTS_SEEN_RLS_RLMI
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -2,6 +2,10 @@
 // the store takes them from. Writes to one key coalesce (the last one wins), so a
 // record changed many times in one event-loop turn is written once.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_STORE_JOURNAL
+#endif
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -66,3 +70,10 @@ class journal {
 };
 
 }  // namespace sipevents::store
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_STORE_JOURNAL
+#define SIPEVENTS_SEEN_STORE_JOURNAL
+#include "sipevents/impl/definitions.ipp"
+#endif

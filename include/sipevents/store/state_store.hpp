@@ -2,6 +2,10 @@
 // and the byte form records take in storage. Adapters keep opaque values under
 // (kind, key) and commit a batch atomically; they never see SIP.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_STORE_STATE_STORE
+#endif
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -90,3 +94,10 @@ std::string_view meta_value(const loaded& l, std::string_view name);
 template <>
 struct std::is_error_code_enum<sipevents::store::store_errc> : std::true_type {};
 /// \endcond
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_STORE_STATE_STORE
+#define SIPEVENTS_SEEN_STORE_STATE_STORE
+#include "sipevents/impl/definitions.ipp"
+#endif

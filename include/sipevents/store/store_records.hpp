@@ -3,6 +3,10 @@
 // Times are the core's steady time points; store_codec turns them into wall-clock
 // milliseconds (and back) at the edge, where a clock may be read.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_STORE_STORE_RECORDS
+#endif
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -81,3 +85,10 @@ const std::string& key_of(const record& r) noexcept;
 time_point expiry_of(const record& r) noexcept;
 
 }  // namespace sipevents::store
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_STORE_STORE_RECORDS
+#define SIPEVENTS_SEEN_STORE_STORE_RECORDS
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -5,6 +5,10 @@
 // pending on it. A dropped or refused connection is made again with backoff; the
 // event loop never blocks.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_STORE_REDIS_REDIS_LINK
+#endif
 #include <asio.hpp>
 #include <chrono>
 #include <cstdint>
@@ -139,3 +143,10 @@ class redis_link {
 template <>
 struct std::is_error_code_enum<sipevents::store_redis::redis_errc> : std::true_type {};
 /// \endcond
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_STORE_REDIS_REDIS_LINK
+#define SIPEVENTS_SEEN_STORE_REDIS_REDIS_LINK
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -18,6 +18,10 @@
 // on from the last entry it saw, and one whose position was trimmed away reads the
 // partition again (resync). Nothing here knows SIP: records are opaque bytes.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_STORE_REDIS_REDIS_STORE
+#endif
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -170,3 +174,10 @@ class redis_store final : public store::state_store, public transport::timed {
 };
 
 }  // namespace sipevents::store_redis
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_STORE_REDIS_REDIS_STORE
+#define SIPEVENTS_SEEN_STORE_REDIS_REDIS_STORE
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -2,6 +2,10 @@
 // keeps its state over restarts. One file, one table of opaque records keyed by
 // (kind, key); the schema carries a version and older files are migrated in place.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_STORE_SQLITE_SQLITE_STORE
+#endif
 #include <memory>
 #include <string>
 
@@ -60,3 +64,10 @@ class sqlite_store final : public store::state_store {
 };
 
 }  // namespace sipevents::store_sqlite
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_STORE_SQLITE_SQLITE_STORE
+#define SIPEVENTS_SEEN_STORE_SQLITE_SQLITE_STORE
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -1,6 +1,10 @@
 // RFC 3261 17.1.2 non-INVITE client transaction, sans-I/O. The owner sends the
 // request once at creation and then whenever on_timer says so.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_TRANSACTION_TRANSACTION_CLIENT
+#endif
 #include "sipevents/transaction/transaction_types.hpp"
 
 namespace sipevents::transaction {
@@ -36,3 +40,10 @@ class client_transaction {
 };
 
 }  // namespace sipevents::transaction
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_TRANSACTION_TRANSACTION_CLIENT
+#define SIPEVENTS_SEEN_TRANSACTION_TRANSACTION_CLIENT
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -2,6 +2,10 @@
 // state machines, stateless answers to bad requests, and response routing (18.2.2).
 // Sans-I/O: inputs are bytes or messages plus `now`; outputs are drained with poll().
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_TRANSACTION_TRANSACTION_LAYER
+#endif
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -174,3 +178,10 @@ peer response_destination(const message::message& request, const peer& source);
 message::codec_error stamp_received(message::message& request, const peer& source);
 
 }  // namespace sipevents::transaction
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_TRANSACTION_TRANSACTION_LAYER
+#define SIPEVENTS_SEEN_TRANSACTION_TRANSACTION_LAYER
+#include "sipevents/impl/definitions.ipp"
+#endif

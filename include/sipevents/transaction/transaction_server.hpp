@@ -1,6 +1,10 @@
 // RFC 3261 17.2.2 non-INVITE server transaction, sans-I/O. The owner keeps the last
 // response bytes and resends them when on_request says so.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_TRANSACTION_TRANSACTION_SERVER
+#endif
 #include "sipevents/transaction/transaction_types.hpp"
 
 namespace sipevents::transaction {
@@ -33,3 +37,10 @@ class server_transaction {
 };
 
 }  // namespace sipevents::transaction
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_TRANSACTION_TRANSACTION_SERVER
+#define SIPEVENTS_SEEN_TRANSACTION_TRANSACTION_SERVER
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -1,5 +1,9 @@
 // Vocabulary of the transaction layer: time, peers, timer settings. No I/O here.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_TRANSACTION_TRANSACTION_TYPES
+#endif
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -59,3 +63,10 @@ std::string to_string(const peer& p);
 bool parse_peer(std::string_view text, peer& out);
 
 }  // namespace sipevents::transaction
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_TRANSACTION_TRANSACTION_TYPES
+#define SIPEVENTS_SEEN_TRANSACTION_TRANSACTION_TYPES
+#include "sipevents/impl/definitions.ipp"
+#endif

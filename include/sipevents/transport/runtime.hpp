@@ -7,6 +7,10 @@
 // calling io_context::run, post to one strand and use that). Nothing inside locks.
 // Callbacks may call back into the runtime (send, respond) freely.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_TRANSPORT_RUNTIME
+#endif
 #include <asio.hpp>
 #include <deque>
 #include <functional>
@@ -275,3 +279,10 @@ class runtime {
 };
 
 }  // namespace sipevents::transport
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_TRANSPORT_RUNTIME
+#define SIPEVENTS_SEEN_TRANSPORT_RUNTIME
+#include "sipevents/impl/definitions.ipp"
+#endif

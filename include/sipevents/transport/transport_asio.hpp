@@ -4,6 +4,10 @@
 // Threading: every member must be called on the io_context's thread (the runtime
 // guarantees it); completion handlers run there too.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_TRANSPORT_TRANSPORT_ASIO
+#endif
 #include <asio.hpp>
 #include <chrono>
 #include <deque>
@@ -178,3 +182,10 @@ std::string connection_key(const peer& p);
 std::unique_ptr<stream> make_tcp_stream(asio::io_context& io);
 
 }  // namespace sipevents::transport
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_TRANSPORT_TRANSPORT_ASIO
+#define SIPEVENTS_SEEN_TRANSPORT_TRANSPORT_ASIO
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -1,6 +1,10 @@
 // TLS for the transport over asio::ssl (OpenSSL): certificates from PEM files, server
 // identity checked as RFC 5922 says, optional client certificates, SSLKEYLOGFILE.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_TRANSPORT_TLS_TLS_OPENSSL
+#endif
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,3 +65,10 @@ class openssl_tls final : public transport::tls_provider {
 };
 
 }  // namespace sipevents::transport_tls
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_TRANSPORT_TLS_TLS_OPENSSL
+#define SIPEVENTS_SEEN_TRANSPORT_TLS_TLS_OPENSSL
+#include "sipevents/impl/definitions.ipp"
+#endif

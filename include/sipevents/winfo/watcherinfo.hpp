@@ -2,6 +2,10 @@
 // information template package (RFC 3857, Event: presence.winfo). A typed model, an
 // encoder and a decoder (tinyxml2); unknown elements and attributes are not kept.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_WINFO_WATCHERINFO
+#endif
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -57,3 +61,10 @@ std::string encode(const watcherinfo& doc);
 bool decode(std::string_view xml, watcherinfo& out, std::string* error = nullptr);
 
 }  // namespace sipevents::winfo
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_WINFO_WATCHERINFO
+#define SIPEVENTS_SEEN_WINFO_WATCHERINFO
+#include "sipevents/impl/definitions.ipp"
+#endif

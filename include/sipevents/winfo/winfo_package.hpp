@@ -6,6 +6,10 @@
 // watcher that ended is shown once more with its status terminated and the event
 // that ended it, then dropped at the resource's next change.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_WINFO_WINFO_PACKAGE
+#endif
 #include <deque>
 #include <map>
 #include <optional>
@@ -84,3 +88,10 @@ class winfo_package : public events::package {
 };
 
 }  // namespace sipevents::winfo
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_WINFO_WINFO_PACKAGE
+#define SIPEVENTS_SEEN_WINFO_WINFO_PACKAGE
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -2,6 +2,10 @@
 // codec in the style of the SIP framer. It owns no socket and no hash: the transport
 // feeds it bytes and computes Sec-WebSocket-Accept with its crypto adapter.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_WS_WS_CODEC
+#endif
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -159,3 +163,10 @@ bool valid_utf8(std::string_view s) noexcept;
 template <>
 struct std::is_error_code_enum<sipevents::ws::errc> : std::true_type {};
 /// \endcond
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_WS_WS_CODEC
+#define SIPEVENTS_SEEN_WS_WS_CODEC
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -1,6 +1,10 @@
 // Internal fast paths of the typed-header parsers: plain bool results, so the parser's
 // hot loop never builds a std::error_code. The public parse_* functions wrap these.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_IMPL_TYPED
+#endif
 #include <cstdint>
 #include <string_view>
 
@@ -106,3 +110,10 @@ inline bool delta_seconds(std::string_view s, std::uint32_t& out) noexcept {
 }
 
 }  // namespace sipevents::message
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_IMPL_TYPED
+#define SIPEVENTS_SEEN_MESSAGE_IMPL_TYPED
+#include "sipevents/impl/definitions.ipp"
+#endif

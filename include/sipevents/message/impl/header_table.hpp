@@ -1,6 +1,10 @@
 // The header-name registry as constexpr tables, and the lookup the parser inlines
 // into its line loop (internal).
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_IMPL_HEADER_TABLE
+#endif
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -186,3 +190,10 @@ inline hdr lookup_name_padded(const char* s, std::size_t n) noexcept {
 }
 
 }  // namespace sipevents::message::detail
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_IMPL_HEADER_TABLE
+#define SIPEVENTS_SEEN_MESSAGE_IMPL_HEADER_TABLE
+#include "sipevents/impl/definitions.ipp"
+#endif

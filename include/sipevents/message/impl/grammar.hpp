@@ -1,5 +1,9 @@
 // Shared grammar pieces of the typed-header parsers (internal).
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_IMPL_GRAMMAR
+#endif
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -244,3 +248,10 @@ inline bool params_to_end(const char*& p, const char* end, param_list& out) noex
 }
 
 }  // namespace sipevents::message::detail
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_IMPL_GRAMMAR
+#define SIPEVENTS_SEEN_MESSAGE_IMPL_GRAMMAR
+#include "sipevents/impl/definitions.ipp"
+#endif

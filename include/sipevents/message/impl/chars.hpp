@@ -1,5 +1,9 @@
 // Character classes of RFC 3261 25.1 and small scanning helpers (internal).
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_IMPL_CHARS
+#endif
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -406,3 +410,10 @@ inline std::string_view sv(const char* b, const char* e) noexcept {
 }
 
 }  // namespace sipevents::message::detail
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_IMPL_CHARS
+#define SIPEVENTS_SEEN_MESSAGE_IMPL_CHARS
+#include "sipevents/impl/definitions.ipp"
+#endif

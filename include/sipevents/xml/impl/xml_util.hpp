@@ -1,5 +1,9 @@
 // XML helpers the document codecs (reginfo, PIDF) share. Private to the library.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_XML_IMPL_XML_UTIL
+#endif
 #include <tinyxml2.h>
 
 #include <cstdint>
@@ -54,3 +58,14 @@ bool version_and_state(const tinyxml2::XMLElement* root, std::string_view what, 
                        const failure& fail, const char* alt_state = nullptr);
 
 }  // namespace sipevents::xml
+
+#ifdef SIPEVENTS_HEADER_ONLY
+#include "sipevents/xml/impl/xml_util.ipp"
+#endif
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_XML_IMPL_XML_UTIL
+#define SIPEVENTS_SEEN_XML_IMPL_XML_UTIL
+#include "sipevents/impl/definitions.ipp"
+#endif

@@ -1,6 +1,10 @@
 // The usual SIP URI read in one classification of its first 32 bytes (internal):
 // shared by read_uri and the name-addr reader, which inlines it.
 #pragma once
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#define SIPEVENTS_OPEN_MESSAGE_IMPL_URI_FAST
+#endif
 #include <cstdint>
 #include <cstring>
 
@@ -109,3 +113,10 @@ namespace sipevents::message::detail {
 }
 
 }  // namespace sipevents::message::detail
+
+// header-only mode: see sipevents/impl/definitions.ipp
+#ifdef SIPEVENTS_HEADER_ONLY
+#undef SIPEVENTS_OPEN_MESSAGE_IMPL_URI_FAST
+#define SIPEVENTS_SEEN_MESSAGE_IMPL_URI_FAST
+#include "sipevents/impl/definitions.ipp"
+#endif
