@@ -29,4 +29,16 @@ inline std::vector<sipevents::transaction::peer> locate(const std::string& dns, 
   return out;
 }
 
+/// --dns in the tools that send through the event agent: the first target located
+/// for `uri` becomes the agent's `outbound`, the others its `fallbacks` (RFC 3263 4.3).
+/// False (with `error`) when there are none.
+inline bool locate_outbound(const std::string& dns, const std::string& uri, sipevents::transaction::peer& first,
+                            std::vector<sipevents::transaction::peer>& rest, std::string& error) {
+  auto targets = locate(dns, uri, error);
+  if (targets.empty()) return false;
+  first = targets.front();
+  rest.assign(targets.begin() + 1, targets.end());
+  return true;
+}
+
 }  // namespace tools

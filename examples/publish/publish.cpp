@@ -1,16 +1,21 @@
 // sipevents-publish: publish presence (RFC 3903 PUBLISH of a PIDF document).
 //
-//   sipevents-publish --from URI --server udp|tcp|tls:HOST:PORT [--ca FILE] --status open|closed
+//   sipevents-publish --from URI (--server udp|tcp|tls:HOST:PORT | --dns HOST:PORT) [--ca FILE] --status open|closed
 //                     [--note TEXT] [--contact URI] [--activity A] [--expires N] [--duration S]
 //                     [--user NAME --password PW]
 //
-// --via is another name for --server. Over tls: the server's certificate must name the
+// --dns HOST:PORT sends the PUBLISH where the --from domain resolves by RFC 3263
+// (NAPTR, SRV, A/AAAA asked of that DNS server), the next target after a transport
+// error, a timeout or a 503. --via is another name for --server. Over tls: the server's certificate must name the
 // domain of --from (RFC 5922), chained to --ca or the system's CAs.
 // Publishes, keeps the publication refreshed (SIP-If-Match) for --duration seconds
 // (default 0: publish once), then removes it (Expires: 0). Prints one line per
 // outcome: "published ETAG expires N", "failed STATUS", "removed". SIGINT or SIGTERM
 // removes the publication early (a second one quits at once). Exit 0 when it was
 // published and removed, 1 otherwise.
+//
+// Written as one C++20 coroutine (event_agent::async_publish and async_unpublish with
+// asio::use_awaitable), to show the completion-token form of the agent.
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -18,9 +23,15 @@
 #include <functional>
 #include <string>
 
+#include "../common/locate.hpp"
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
 #include "../common/cli.hpp"
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+
 #include "sipevents/agent/event_agent.hpp"
 #include "sipevents/presence/pidf.hpp"
 
@@ -34,7 +45,7 @@ namespace {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string from, server, status, note, contact, activity;
+  std::string from, server, dns, status, note, contact, activity;
   std::uint32_t expires = 3600;
   double duration = 0;
   tools::login login;
@@ -42,9 +53,11 @@ int main(int argc, char** argv) {
   tools::cli cli("sipevents-publish", "Publish presence: RFC 3903 PUBLISH of a PIDF document, refreshed, then removed.");
   CLI::App& app = cli.app();
   app.add_option("--from", from, "The presentity's URI")->required()->check(tools::sip_uri());
-  app.add_option("--server,--via", server, "The presence server at udp|tcp|tls:HOST:PORT")
-      ->required()
-      ->check(tools::transport_address());
+  auto* srv_opt = app.add_option("--server,--via", server, "The presence server at udp|tcp|tls:HOST:PORT")
+                      ->check(tools::transport_address());
+  app.add_option("--dns", dns, "Locate the --from domain by RFC 3263, asking the DNS server at HOST:PORT")
+      ->check(tools::host_port())
+      ->excludes(srv_opt);
   tls.add_ca(app);
   app.add_option("--status", status, "Basic status")->required()->check(CLI::IsMember({"open", "closed"}));
   app.add_option("--note", note, "A note on the tuple");
@@ -61,8 +74,15 @@ int main(int argc, char** argv) {
       ->check(tools::within<double>(0, 31536000));
   login.add(app);
   if (int rc = cli.parse(argc, argv); rc >= 0) return rc;
+  if (server.empty() && dns.empty()) return cli.refuse("--server or --dns is required");
   peer srv;
-  sipevents::transaction::parse_peer(server, srv);  // checked by the option
+  std::vector<peer> fallbacks;  // RFC 3263 4.3: the other located targets, in order
+  if (std::string err; !dns.empty() && !tools::locate_outbound(dns, from, srv, fallbacks, err)) {
+    std::fprintf(stderr, "sipevents-publish: %s\n", err.c_str());
+    return 1;
+  } else if (dns.empty()) {
+    sipevents::transaction::parse_peer(server, srv);  // checked by the option
+  }
   pr::activity act{};
   if (!activity.empty()) pr::parse_activity(activity, act);
 
@@ -98,37 +118,50 @@ int main(int argc, char** argv) {
   }
   sa::agent_config cfg;
   cfg.outbound = srv;
+  cfg.fallbacks = fallbacks;
   sa::event_agent agent(rt, cfg);
-  asio::steady_timer until(rt.context());
-  bool published = false;
-  int rc = 1;
   ev::publish_params p;
   p.from = from;
   p.expires = expires;
-  std::uint64_t id = 0;
-  auto finish = [&] { agent.unpublish(id); };
-  id = agent.publish(p, std::string(pr::pidf_type), pr::encode(doc), [&](std::uint64_t, const ev::publisher_event& e) {
+  asio::steady_timer until(rt.context());
+  bool published = false, leaving = false;
+  int rc = 1;
+  // Every outcome is a line, the refreshes' too.
+  auto print = [&](std::uint64_t, const ev::publisher_event& e) {
     using K = ev::publisher_event::kind;
     if (e.what == K::published) {
       std::printf("published %s expires %u\n", e.etag.c_str(), e.expires);
-      if (!published) {
-        published = true;
-        until.expires_after(std::chrono::milliseconds(long(duration * 1000)));
-        until.async_wait([&](std::error_code ec) { if (!ec) finish(); });
-      }
     } else if (e.what == K::failed) {
       std::printf("failed %u%s\n", e.status, e.retrying ? " (retrying)" : "");
-      if (!e.retrying && !published) rt.stop();
+      if (published && !e.retrying) until.cancel();  // lost: nothing left to keep
     } else if (e.what == K::removed) {
       std::printf("removed\n");
-      if (published) rc = 0;
-      asio::post(rt.context(), [&] { rt.stop(); });
     }
     std::fflush(stdout);
-  });
-  // A publisher stopped by its user takes its state with it instead of leaving it to expire.
+  };
+  // The tool's whole life in order: publish, keep it for --duration (the agent
+  // refreshes it), remove it. Errors come back in `ec`, not as exceptions.
+  asio::co_spawn(
+      rt.context(),
+      [&]() -> asio::awaitable<void> {
+        std::error_code ec;
+        auto [id, first] = co_await agent.async_publish(p, std::string(pr::pidf_type), pr::encode(doc), print,
+                                                        asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) {
+          published = true;
+          if (!leaving) {
+            until.expires_after(std::chrono::milliseconds(long(duration * 1000)));
+            co_await until.async_wait(asio::redirect_error(asio::use_awaitable, ec));  // SIGINT cancels it
+          }
+          co_await agent.async_unpublish(id, asio::redirect_error(asio::use_awaitable, ec));
+          rc = ec ? 1 : 0;
+        }
+        rt.stop();
+      },
+      asio::detached);
+  // A publisher stopped by its user takes its state with it instead of leaving it to
+  // expire; a second signal, or one before anything was published, quits at once.
   asio::signal_set signals(rt.context(), SIGINT, SIGTERM);
-  bool leaving = false;
   std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int) {
     if (ec) return;
     if (leaving || !published) {
@@ -137,7 +170,6 @@ int main(int argc, char** argv) {
     }
     leaving = true;
     until.cancel();
-    finish();
     signals.async_wait(on_signal);
   };
   signals.async_wait(on_signal);

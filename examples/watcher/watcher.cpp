@@ -13,7 +13,8 @@
 // outbound proxy), or with --direct to the notifier's Contact, as a UA without a proxy
 // sends them: a notifier node that takes the subscription over moves them to itself.
 // --dns HOST:PORT sends the SUBSCRIBE where TARGET-URI's domain resolves by RFC 3263
-// (NAPTR, SRV, A/AAAA asked of that DNS server) instead of to --server.
+// (NAPTR, SRV, A/AAAA asked of that DNS server) instead of to --server; a transport
+// error, a timeout or a 503 tries the next target (RFC 3263 4.3).
 // --via is another name for --server. Over tls: the server's certificate must name the
 // domain of TARGET-URI (RFC 5922), chained to --ca or the system's CAs.
 //
@@ -352,15 +353,11 @@ int main(int argc, char** argv) {
   if (target->empty()) return cli.refuse("TARGET-URI is required");
   if (server.empty() && dns.empty()) return cli.refuse("--server or --dns is required");
   peer srv;
-  if (!dns.empty()) {
-    std::string err;
-    const auto targets = tools::locate(dns, p.to, err);
-    if (targets.empty()) {
-      std::fprintf(stderr, "%s\n", err.c_str());
-      return err.rfind("bad --dns", 0) == 0 ? 2 : 1;
-    }
-    srv = targets.front();
-  } else {
+  std::vector<peer> fallbacks;  // RFC 3263 4.3: the other located targets, in order
+  if (std::string err; !dns.empty() && !tools::locate_outbound(dns, p.to, srv, fallbacks, err)) {
+    std::fprintf(stderr, "%s\n", err.c_str());
+    return err.rfind("bad --dns", 0) == 0 ? 2 : 1;
+  } else if (dns.empty()) {
     sipevents::transaction::parse_peer(server, srv);  // checked by the option
     tools::expect_name(srv, p.to);
   }
@@ -389,6 +386,7 @@ int main(int argc, char** argv) {
   p.contact = "sip:watcher@" + tools::bracket(local) + ":" + std::to_string(bound.port) + tools::transport_param(srv);
   sa::agent_config cfg;
   cfg.outbound = srv;
+  cfg.fallbacks = fallbacks;
   cfg.outbound_in_dialog = !direct;
   sa::event_agent agent(rt, cfg);
 

@@ -1,9 +1,11 @@
 // sipevents-welcome: RFC 3680's welcome notice. Watches the registration state of
 // some AoRs (Event: reg) and greets every contact that becomes active with a MESSAGE.
 //
-//   sipevents-welcome --server udp|tcp|tls:HOST:PORT --from URI [--text TEXT] [--count N]
+//   sipevents-welcome (--server udp|tcp|tls:HOST:PORT | --dns HOST:PORT) --from URI [--text TEXT] [--count N]
 //                     [--relay udp|tcp|tls:HOST:PORT] [--ca FILE] [--user NAME --password PW] --watch AOR...
 //
+// --dns HOST:PORT finds the server where the --from domain resolves by RFC 3263
+// (NAPTR, SRV, A/AAAA asked of that DNS server), failing over as sipevents-watcher does.
 // --relay sends the welcomes to the AoR through that server (another node of the
 // service, a proxy) instead of to the contact itself.
 // --via is another name for --server. Over tls: the server's certificate must name the
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/locate.hpp"
 #include "../common/net.hpp"
 #include "../common/tls.hpp"
 #include "../common/cli.hpp"
@@ -31,7 +34,7 @@ namespace st = sipevents::transport;
 using sipevents::transaction::peer;
 
 int main(int argc, char** argv) {
-  std::string server, from, relay, text = "Welcome to the example.com service!";
+  std::string server, dns, from, relay, text = "Welcome to the example.com service!";
   std::vector<std::string> watch;
   long count = -1;
   tools::login login;
@@ -40,9 +43,11 @@ int main(int argc, char** argv) {
                  "RFC 3680's welcome notice: watch the registrations of AoRs (Event: reg) and greet every contact "
                  "that becomes active with a MESSAGE.");
   CLI::App& app = cli.app();
-  app.add_option("--server,--via", server, "The registrar or proxy at udp|tcp|tls:HOST:PORT")
-      ->required()
-      ->check(tools::transport_address());
+  auto* srv_opt = app.add_option("--server,--via", server, "The registrar or proxy at udp|tcp|tls:HOST:PORT")
+                      ->check(tools::transport_address());
+  app.add_option("--dns", dns, "Locate the --from domain by RFC 3263, asking the DNS server at HOST:PORT")
+      ->check(tools::host_port())
+      ->excludes(srv_opt);
   app.add_option("--from", from, "The welcomer's URI")->required()->check(tools::sip_uri());
   app.add_option("--text", text, "The welcome's text");
   app.add_option("--count", count, "Exit 0 after N welcomes got 2xx")->check(tools::within<long>(1));
@@ -52,8 +57,15 @@ int main(int argc, char** argv) {
   login.add(app);
   app.add_option("--watch", watch, "AoRs whose registrations are watched")->required()->check(tools::sip_uri());
   if (int rc = cli.parse(argc, argv); rc >= 0) return rc;
+  if (server.empty() && dns.empty()) return cli.refuse("--server or --dns is required");
   peer srv, relay_peer;
-  sipevents::transaction::parse_peer(server, srv);  // both checked by their options
+  std::vector<peer> fallbacks;  // RFC 3263 4.3: the other located targets, in order
+  if (std::string err; !dns.empty() && !tools::locate_outbound(dns, from, srv, fallbacks, err)) {
+    std::fprintf(stderr, "sipevents-welcome: %s\n", err.c_str());
+    return 1;
+  } else if (dns.empty()) {
+    sipevents::transaction::parse_peer(server, srv);  // checked by the option
+  }
   if (!relay.empty()) sipevents::transaction::parse_peer(relay, relay_peer);
   tools::expect_name(srv, from);
 
@@ -75,6 +87,7 @@ int main(int argc, char** argv) {
   }
   sa::agent_config cfg;
   cfg.outbound = srv;  // SUBSCRIBEs go through the server
+  cfg.fallbacks = fallbacks;
   sa::event_agent agent(rt, cfg);
   rg::reg_package reginfo;  // decodes application/reginfo+xml
   sipevents::pager::pager_client pager(rt.layer());

@@ -1,20 +1,22 @@
-// The completion-token forms: runtime::async_send_request and
-// event_agent::async_subscribe with a C++20 coroutine (asio::use_awaitable), with
+// The completion-token forms: runtime::async_send_request, event_agent::async_subscribe,
+// async_publish and async_unpublish with a C++20 coroutine (asio::use_awaitable), with
 // asio::experimental::deferred (Asio 1.22, Debian 12), and with a plain callback, on
 // loopback UDP.
 #include <catch2/catch.hpp>
 
 #include <asio/detail/config.hpp>
 #include <asio/experimental/deferred.hpp>
-#if defined(ASIO_HAS_CO_AWAIT)  // GCC 12 here; Debian's clang 14 with libstdc++ has no co_await for Asio
+#if !defined(ASIO_HAS_CO_AWAIT)  // cmake/SipeventsCoroutines.cmake turns it on for clang too
+#error "Asio without co_await"
+#endif
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
-#endif
 
 #include "counter_package.hpp"
 #include "sipevents/agent/event_agent.hpp"
+#include "sipevents/events/publication_server.hpp"
 #include "sipevents/transport/runtime.hpp"
 
 namespace st = sipevents::transport;
@@ -68,9 +70,25 @@ struct loopback {
   }
 };
 
+/// The loopback with the notifier answering PUBLISH (Event: x-count) as an ESC.
+struct publishing : loopback {
+  ev::publication_server esc{[this](std::size_t n) { return server.layer().random_token(n); }};
+  int changes = 0;
+  publishing() {
+    esc.add_package(pkg);
+    notifier->serve_publications(esc, [this](const ev::publication_change&) { ++changes; });
+  }
+  static ev::publish_params params(std::string event) {
+    ev::publish_params p;
+    p.event = std::move(event);
+    p.from = "sip:alice@127.0.0.1";
+    p.expires = 600;
+    return p;
+  }
+};
+
 }  // namespace
 
-#if defined(ASIO_HAS_CO_AWAIT)
 TEST_CASE("async: co_await a request and a subscription's first NOTIFY in a coroutine") {
   loopback l;
   bool finished = false;
@@ -99,7 +117,50 @@ TEST_CASE("async: co_await a request and a subscription's first NOTIFY in a coro
   CHECK(finished);
   CHECK(l.pages == 1);
 }
-#endif
+
+TEST_CASE("async: co_await a publication and its removal then a refused one and an unknown id") {
+  publishing l;
+  bool finished = false;
+  int heard = 0;
+  asio::co_spawn(
+      l.io,
+      [&]() -> asio::awaitable<void> {
+        using K = ev::publisher_event::kind;
+        auto [id, first] = co_await l.watchers->async_publish(
+            publishing::params("x-count"), "text/plain", "state 1",
+            [&](std::uint64_t, const ev::publisher_event&) { ++heard; }, asio::use_awaitable);
+        CHECK(first.what == K::published);
+        CHECK_FALSE(first.etag.empty());
+        CHECK(first.expires == 600);
+        CHECK(l.esc.find(first.etag) != nullptr);
+        ev::publisher_event gone = co_await l.watchers->async_unpublish(id, asio::use_awaitable);
+        CHECK(gone.what == K::removed);
+        CHECK(l.esc.find(first.etag) == nullptr);
+        CHECK(l.watchers->publishers() == 0);
+        // An event the ESC does not take: 489, final; the publication stays stopped until
+        // the application publishes again or lets it go.
+        std::error_code ec;
+        auto [id2, failed] = co_await l.watchers->async_publish(publishing::params("x-none"), "text/plain", "s", {},
+                                                                 asio::redirect_error(asio::use_awaitable, ec));
+        CHECK(ec == asio::error::operation_aborted);
+        CHECK(failed.what == K::failed);
+        CHECK(failed.status == 489);
+        CHECK_FALSE(failed.retrying);
+        CHECK(id2 != 0);
+        CHECK(l.watchers->publishers() == 1);
+        ev::publisher_event let_go = co_await l.watchers->async_unpublish(id2, asio::use_awaitable);
+        CHECK(let_go.what == K::removed);
+        CHECK(l.watchers->publishers() == 0);
+        co_await l.watchers->async_unpublish(id2, asio::redirect_error(asio::use_awaitable, ec));
+        CHECK(ec == asio::error::not_found);
+        finished = true;
+      },
+      asio::detached);
+  for (int i = 0; i < 300 && !finished; ++i) l.io.run_for(std::chrono::milliseconds(10));
+  CHECK(finished);
+  CHECK(heard >= 2);     // published, then removed, through the handler as well
+  CHECK(l.changes >= 2);  // the ESC saw it created and removed
+}
 
 TEST_CASE("async: the same calls with asio::deferred and with a plain callback") {
   loopback l;
@@ -124,4 +185,58 @@ TEST_CASE("async: the same calls with asio::deferred and with a plain callback")
   CHECK(done == 3);
   CHECK(heard >= 1);  // the handler heard the NOTIFY too
   CHECK(l.pages == 2);
+}
+
+TEST_CASE("async: publish with a callback and unpublish with asio::deferred") {
+  publishing l;
+  bool removed = false;
+  l.watchers->async_publish(publishing::params("x-count"), "text/plain", "state 2", {},
+                            [&](std::error_code ec, std::uint64_t id, ev::publisher_event e) {
+                              CHECK_FALSE(ec);
+                              CHECK(e.what == ev::publisher_event::kind::published);
+                              auto op = l.watchers->async_unpublish(id, asio::experimental::deferred);
+                              std::move(op)([&](std::error_code ec2, ev::publisher_event gone) {
+                                CHECK_FALSE(ec2);
+                                removed = gone.what == ev::publisher_event::kind::removed;
+                              });
+                            });
+  for (int i = 0; i < 300 && !removed; ++i) l.io.run_for(std::chrono::milliseconds(10));
+  CHECK(removed);
+}
+
+TEST_CASE("agent: RFC 3263 failover from a 503 and a dead target to the next and that one first from then on") {
+  loopback l;
+  st::runtime busy{l.io};
+  peer busy_at;
+  REQUIRE_FALSE(busy.listen("udp:127.0.0.1:0", &busy_at));
+  int refused = 0;
+  busy.on_request("SUBSCRIBE", [&](st::incoming_request& r) {
+    ++refused;
+    busy.respond(r, 503, "Service Unavailable");
+  });
+  peer dead;  // a TCP port nothing listens on: the connection is refused
+  {
+    asio::ip::tcp::acceptor a(l.io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    dead.transport = sipevents::transaction::transport_kind::tcp;
+    dead.host = "127.0.0.1";
+    dead.port = a.local_endpoint().port();
+  }
+  sa::agent_config cfg;
+  cfg.outbound = busy_at;
+  cfg.fallbacks = {dead, l.srv};
+  sa::event_agent agent(l.client, cfg);
+  int notifies = 0;
+  auto count = [&](std::uint64_t, const ev::client_event& e) {
+    if (e.what == ev::client_event::kind::notify) ++notifies;
+  };
+  agent.subscribe(l.params("x-count"), count);
+  for (int i = 0; i < 300 && notifies < 1; ++i) l.io.run_for(std::chrono::milliseconds(10));
+  CHECK(notifies == 1);
+  CHECK(refused == 1);  // the 503 moved it on, the refused connection too
+  auto second = l.params("x-count");
+  second.to = "sip:other@127.0.0.1";
+  agent.subscribe(second, count);
+  for (int i = 0; i < 300 && notifies < 2; ++i) l.io.run_for(std::chrono::milliseconds(10));
+  CHECK(notifies == 2);
+  CHECK(refused == 1);  // the target that answered is tried first now
 }

@@ -10,7 +10,9 @@ dead.example.test (priority 10, a port where nothing listens) and live.example.t
 the first SRV target, fails over to the second (RFC 3263 4.3) and is delivered there;
 to sip:carol@udp.test it goes over UDP; to sip:dave@nowhere.test it fails with a
 clear message and exit 1. `sipevents-watcher --dns` subscribes to sip:alice@presence.test
-at the notifier its SRV names.
+at the notifier its SRV names. fail.test lists a dead TCP target first and the
+notifier second: `sipevents-publish --dns` and `sipevents-watcher --dns` fail over
+inside the event agent (agent_config::fallbacks), publish, and see the NOTIFY open.
 """
 import os
 import subprocess
@@ -39,7 +41,11 @@ def main():
                   f"--srv-host=_sip._udp.udp.test,host.udp.test,{udp},10,0",
                   "--host-record=host.udp.test,127.0.0.1",
                   f"--srv-host=_sip._udp.presence.test,ps.presence.test,{pres},10,0",
-                  "--host-record=ps.presence.test,127.0.0.1"])
+                  "--host-record=ps.presence.test,127.0.0.1",
+                  "--naptr-record=fail.test,10,10,S,SIP+D2T,,_sip._tcp.fail.test",
+                  f"--srv-host=_sip._tcp.fail.test,dead.fail.test,{dead},10,0",
+                  f"--srv-host=_sip._tcp.fail.test,ps.fail.test,{pres},20,0",
+                  "--host-record=dead.fail.test,127.0.0.1", "--host-record=ps.fail.test,127.0.0.1"])
         procs.append(d)
         wait_for(lambda: any("started" in l for l in d.get()), "dnsmasq")
         tcp_l = Proc([exe("sipevents-message"), "listen", "--bind", f"tcp:127.0.0.1:{live}", "--count", "1"])
@@ -69,7 +75,8 @@ def main():
         assert "cannot locate sip:dave@nowhere.test: the name resolves to no address" in r.stderr, r.stderr
         print("nowhere.test: " + r.stderr.strip())
         # No NAPTR for presence.test: SRV per transport, _sip._udp answers.
-        n = Proc([exe("sipevents-notifier"), "--bind", f"udp:127.0.0.1:{pres}", "--domain", "presence.test"])
+        n = Proc([exe("sipevents-notifier"), "--bind", f"udp:127.0.0.1:{pres}", "--bind", f"tcp:127.0.0.1:{pres}",
+                  "--domain", "presence.test", "--domain", "fail.test"])
         procs.append(n)
         wait_for(lambda: any(l.startswith("sipevents-notifier:") for l in n.get()), "notifier")
         w = subprocess.run([exe("sipevents-watcher"), "--event", "presence", "--from", "sip:bob@presence.test", "--dns",
@@ -77,6 +84,21 @@ def main():
                            text=True, timeout=60)
         assert w.returncode == 0 and '"state":"active"' in w.stdout, (w.stdout, w.stderr)
         print("presence.test: SRV _sip._udp -> the watcher's NOTIFY came")
+        # fail.test: the first SRV target refuses TCP; the agent tries the second.
+        watcher = Proc([exe("sipevents-watcher"), "--event", "presence", "--from", "sip:bob@fail.test", "--dns",
+                        f"127.0.0.1:{dns}", "--count", "2", "--duration", "30", "sip:carol@fail.test"])
+        procs.append(watcher)
+        wait_for(lambda: any('"state":"active"' in l for l in watcher.get()), "the watcher's first NOTIFY via the second target")
+        pub = subprocess.run([exe("sipevents-publish"), "--from", "sip:carol@fail.test", "--dns", f"127.0.0.1:{dns}",
+                              "--status", "open", "--duration", "0.5"], capture_output=True, text=True, timeout=60)
+        assert pub.returncode == 0 and pub.stdout.startswith("published ") and "removed" in pub.stdout, \
+            (pub.returncode, pub.stdout, pub.stderr)
+        wait_for(lambda: any('"basic":"open"' in l for l in watcher.get()), "the watcher seeing carol open")
+        assert watcher.wait(30) == 0
+        print("fail.test: SRV dead (10) refused, ps (20) answered: published, removed, the watcher saw open")
+        bad = subprocess.run([exe("sipevents-publish"), "--from", "sip:carol@nowhere.test", "--dns", f"127.0.0.1:{dns}",
+                              "--status", "open"], capture_output=True, text=True, timeout=60)
+        assert bad.returncode == 1 and "cannot locate" in bad.stderr, (bad.returncode, bad.stderr)
         queries = [l for l in d.get() if "query[" in l]
         assert any("query[NAPTR] example.test" in l for l in queries), queries
         print("OK")

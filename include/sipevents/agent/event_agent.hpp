@@ -11,6 +11,8 @@
 #define SIPEVENTS_OPEN_AGENT_EVENT_AGENT
 #endif
 #include <functional>
+#include <type_traits>
+#include <vector>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +36,11 @@ struct agent_config {
   /// proxy does; a NOTIFY naming a new Contact (a node that took the subscription
   /// over) moves the refreshes there.
   bool outbound_in_dialog = true;
+  /// Where to try next (RFC 3263 4.3) when a request sent to `outbound` fails with a
+  /// transport error, a timeout (408) or 503: the other targets located for the
+  /// domain, in their order. Each try is a new transaction (a new branch); the target
+  /// that answered is tried first from then on.
+  std::vector<transaction::peer> fallbacks;
   /// NOTIFYs sent per turn of the event loop. A change seen by thousands of watchers
   /// is sent in slices, so their 200s (and other requests) are read in between
   /// instead of overflowing the socket buffer and coming back as retransmissions.
@@ -144,6 +151,55 @@ class event_agent final : public transport::timed {
   // ---- publisher (EPA, RFC 3903) -----------------------------------------------------
   /// Starts publishing `body` for `p.from`; `h` hears published/removed/failed.
   std::uint64_t publish(events::publish_params p, std::string content_type, std::string body, publisher_handler h);
+  /// publish() with an Asio completion token that completes once: when the first
+  /// PUBLISH got 2xx (`ec` clear, the publication's id and that event: its etag and
+  /// expiry), or when it failed for good (`ec` = operation_aborted, the event's status
+  /// says why; the publication stays, stopped, until republish() or unpublish()).
+  /// `h`, if given, hears every event as
+  /// publish()'s handler does, refreshes included. Signature: void(std::error_code,
+  /// std::uint64_t, events::publisher_event).
+  template <class CompletionToken>
+  auto async_publish(events::publish_params p, std::string content_type, std::string body, publisher_handler h,
+                     CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, std::uint64_t, events::publisher_event)>(
+        [this](auto handler, events::publish_params params, std::string ct, std::string b, publisher_handler each) {
+          auto done = once<true>(std::move(handler));
+          const std::uint64_t id = publish(std::move(params), std::move(ct), std::move(b), std::move(each), false);
+          publishers_.at(id).waiters.push_back([done](std::uint64_t i, const events::publisher_event& e) {
+            using K = events::publisher_event::kind;
+            if (e.what == K::published) return done(std::error_code{}, i, e);
+            if (e.what == K::removed || (e.what == K::failed && !e.retrying))
+              return done(make_error_code(asio::error::operation_aborted), i, e);
+            return false;
+          });
+          flush();
+        },
+        token, std::move(p), std::move(content_type), std::move(body), std::move(h));
+  }
+  /// unpublish() with an Asio completion token that completes when the publication is
+  /// gone: `ec` clear with the `removed` event, or operation_aborted with the `failed`
+  /// one (the server kept it until it expires); asio::error::not_found for an unknown
+  /// id. Signature: void(std::error_code, events::publisher_event).
+  template <class CompletionToken>
+  auto async_unpublish(std::uint64_t id, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, events::publisher_event)>(
+        [this](auto handler, std::uint64_t pid) {
+          auto done = once<false>(std::move(handler));
+          auto it = publishers_.find(pid);
+          if (it == publishers_.end()) {
+            done(make_error_code(asio::error::not_found), pid, events::publisher_event{});
+            return;
+          }
+          it->second.waiters.push_back([done](std::uint64_t i, const events::publisher_event& e) {
+            using K = events::publisher_event::kind;
+            if (e.what == K::removed) return done(std::error_code{}, i, e);
+            if (e.what == K::failed && !e.retrying) return done(make_error_code(asio::error::operation_aborted), i, e);
+            return false;
+          });
+          unpublish(pid);
+        },
+        token, id);
+  }
   /// New state for publication `id` (coalesced if a PUBLISH is in flight).
   void republish(std::uint64_t id, std::string content_type, std::string body);
   /// Removes publication `id`; it is forgotten once removed.
@@ -182,7 +238,31 @@ class event_agent final : public transport::timed {
   struct publisher_slot {
     std::unique_ptr<events::publication_client> c;
     publisher_handler h;
+    /// Pending async_publish/async_unpublish: each hears events after `h` until it
+    /// returns true (it completed).
+    std::vector<std::function<bool(std::uint64_t, const events::publisher_event&)>> waiters;
   };
+  std::uint64_t publish(events::publish_params p, std::string content_type, std::string body, publisher_handler h,
+                        bool flush_now);
+  /// A completion handler called at most once, on its associated executor (posted, so
+  /// never inside the agent): the callable returns true, so a waiter is dropped.
+  template <bool WithId, class Handler>
+  auto once(Handler handler) {
+    auto slot = std::make_shared<std::optional<Handler>>(std::move(handler));
+    return [this, slot](std::error_code ec, std::uint64_t id, auto event) {
+      if (!*slot) return true;
+      auto h = std::move(**slot);
+      slot->reset();
+      auto ex = asio::get_associated_executor(h, rt_.context().get_executor());
+      asio::post(ex, [h = std::move(h), ec, id, event = std::move(event)]() mutable {
+        if constexpr (WithId)
+          std::move(h)(ec, id, std::move(event));
+        else
+          std::move(h)(ec, std::move(event));
+      });
+      return true;
+    };
+  }
   std::map<std::uint64_t, publisher_slot> publishers_;
   events::publication_server* esc_ = nullptr;
   struct unsolicited_slot {
@@ -191,6 +271,10 @@ class event_agent final : public transport::timed {
   };
   std::map<std::string, unsolicited_slot, std::less<>> unsolicited_;
   publication_handler on_publication_;
+  /// Which of `outbound` (0) and `fallbacks` (1...) answered last: tried first.
+  std::size_t preferred_target_ = 0;
+  void send_failover(std::shared_ptr<const message::message_builder> msg, std::size_t attempt,
+                     std::function<void(const transport::request_result&)> done);
   std::uint64_t next_client_ = 0;
   agent_stats stats_;
   bool flushing_ = false;

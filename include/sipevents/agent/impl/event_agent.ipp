@@ -97,6 +97,10 @@ SIPEVENTS_INLINE void event_agent::send(const ev::request_out& r, bool from_clie
                        std::function<void(const transport::request_result&)> done) {
   peer to;
   if (from_client && cfg_.outbound && (cfg_.outbound_in_dialog || !r.in_dialog)) {
+    if (!cfg_.fallbacks.empty()) {
+      send_failover(std::make_shared<const message::message_builder>(r.msg), 0, std::move(done));
+      return;
+    }
     to = *cfg_.outbound;
   } else if (!route_to(r.next_hop, r.flow, rt_, to)) {
     rt_.log(transport::log_level::warning, fmt::format("cannot route to {}: no numeric host", r.next_hop));
@@ -110,6 +114,32 @@ SIPEVENTS_INLINE void event_agent::send(const ev::request_out& r, bool from_clie
     return;
   }
   rt_.send_request(r.msg, to, std::move(done));
+}
+
+// RFC 3263 4.3: the targets in order, starting with the one that answered last; a
+// transport error, 408 or 503 moves on while targets remain.
+SIPEVENTS_INLINE void event_agent::send_failover(std::shared_ptr<const message::message_builder> msg,
+                                                 std::size_t attempt,
+                                                 std::function<void(const transport::request_result&)> done) {
+  const std::size_t n = cfg_.fallbacks.size() + 1;
+  const std::size_t index = (preferred_target_ + attempt) % n;
+  const peer& to = index == 0 ? *cfg_.outbound : cfg_.fallbacks[index - 1];
+  std::weak_ptr<bool> alive = alive_;
+  rt_.send_request(*msg, to, [this, msg, attempt, index, n, alive, done = std::move(done)](
+                                 const transport::request_result& res) {
+    if (alive.expired()) return;
+    const bool next = res.status == 0 || res.status == 408 || res.status == 503;
+    if (next && attempt + 1 < n) {
+      rt_.log(transport::log_level::info,
+              fmt::format("{}: {}; trying the next target", transaction::to_string(index == 0 ? *cfg_.outbound
+                                                                                               : cfg_.fallbacks[index - 1]),
+                          res.status ? std::to_string(res.status) : res.error));
+      send_failover(msg, attempt + 1, done);
+      return;
+    }
+    if (!next) preferred_target_ = index;
+    done(res);
+  });
 }
 
 namespace {
@@ -141,9 +171,15 @@ bool event_agent::flush_slots(Slots& slots) {
           else found->second.c->on_failure(key, res.status ? res.status : 503, clock::now());
           flush();
         });
-      } else if (slot.h) {
-        slot.h(id, e);
-        if (alive.expired()) return false;
+      } else {
+        if (slot.h) {
+          slot.h(id, e);
+          if (alive.expired()) return false;
+        }
+        if constexpr (requires { slot.waiters; }) {
+          // Completions are posted, so a waiter never calls back into the agent here.
+          std::erase_if(slot.waiters, [&](auto& w) { return w(id, e); });
+        }
       }
     }
     it = slots.find(id);
@@ -257,14 +293,19 @@ SIPEVENTS_INLINE void event_agent::refresh(std::uint64_t id) {
 }
 
 SIPEVENTS_INLINE std::uint64_t event_agent::publish(ev::publish_params p, std::string content_type, std::string body,
-                                   publisher_handler h) {
+                                                    publisher_handler h) {
+  return publish(std::move(p), std::move(content_type), std::move(body), std::move(h), true);
+}
+
+SIPEVENTS_INLINE std::uint64_t event_agent::publish(ev::publish_params p, std::string content_type, std::string body,
+                                                    publisher_handler h, bool flush_now) {
   std::uint64_t id = ++next_client_;
   publisher_slot& slot = publishers_[id];
   slot.c = std::make_unique<ev::publication_client>(std::move(p),
                                                     [this](std::size_t n) { return rt_.layer().random_token(n); });
   slot.h = std::move(h);
   slot.c->publish(std::move(content_type), std::move(body), clock::now());
-  flush();
+  if (flush_now) flush();
   return id;
 }
 
