@@ -11,7 +11,8 @@ endif()
 # (-Wmismatched-new-delete), and clang 14's -fsanitize=function cannot emit coroutine
 # frames ("Cannot represent a difference across sections").
 function(sipevents_coroutine_sources)
-  set_property(SOURCE ${ARGN} APPEND PROPERTY COMPILE_OPTIONS
-    "$<$<CXX_COMPILER_ID:GNU>:-Wno-mismatched-new-delete>"
-    "$<$<AND:$<CXX_COMPILER_ID:Clang>,$<BOOL:${SIPEVENTS_SANITIZE}>>:-fno-sanitize=function>")
+  set_property(SOURCE ${ARGN} APPEND PROPERTY COMPILE_OPTIONS "$<$<CXX_COMPILER_ID:GNU>:-Wno-mismatched-new-delete>")
+  if(SIPEVENTS_SANITIZE MATCHES "undefined|function")
+    set_property(SOURCE ${ARGN} APPEND PROPERTY COMPILE_OPTIONS "$<$<CXX_COMPILER_ID:Clang>:-fno-sanitize=function>")
+  endif()
 endfunction()

@@ -4,6 +4,7 @@
 #pragma once
 #include <asio.hpp>
 
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -73,6 +74,27 @@ inline std::string prometheus_text(sipevents::transport::runtime& rt, const sipe
   one("sipevents_notifies_answered_total", "counter", "NOTIFYs answered 2xx.", s.notifies_answered);
   one("sipevents_notifies_failed_total", "counter", "NOTIFYs answered with an error or not at all.",
       s.notifies_failed);
+  const sipevents::transport::runtime_stats& r = rt.stats();
+  head("sipevents_auth_total", "counter", "Requests the digest authenticator passed or answered, by outcome.");
+  labelled("sipevents_auth_total", "outcome", "accepted", r.auth_accepted);
+  labelled("sipevents_auth_total", "outcome", "challenged", r.auth_challenged);
+  labelled("sipevents_auth_total", "outcome", "refused", r.auth_refused);
+  one("sipevents_store_commit_failures_total", "counter", "Store commits that failed (retried later).",
+      r.store_commit_failures);
+  one("sipevents_store_records_total", "counter", "Records the store committed.", r.store_records);
+  head("sipevents_store_commit_seconds", "histogram", "Time from a store commit's start to its end.");
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b < r.store_latency.size(); ++b) {
+    cumulative += r.store_latency[b];
+    char le[32];
+    if (b < r.latency_bounds.size()) std::snprintf(le, sizeof le, "%g", r.latency_bounds[b]);
+    else std::snprintf(le, sizeof le, "+Inf");
+    o += std::string("sipevents_store_commit_seconds_bucket{le=\"") + le + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  char sum[64];
+  std::snprintf(sum, sizeof sum, "%.9g", r.store_latency_sum);
+  o += std::string("sipevents_store_commit_seconds_sum ") + sum + "\n";
+  o += "sipevents_store_commit_seconds_count " + std::to_string(cumulative) + "\n";
   if (extra) extra(o);
   return o;
 }

@@ -9,10 +9,15 @@ curl fetches /metrics; Debian's python3-prometheus-client parses it (it refuses 
 that is not the exposition format); the counters say what happened: REGISTER and
 SUBSCRIBE received, 2xx sent, one NOTIFY sent and answered, one binding, one presence
 subscription, one bad message. Another path gets 404.
+
+A second notifier with --users and --db: a UA registering with a wrong password is
+refused, one with the right password is challenged then accepted, and the commit of
+its binding shows in the store's counters and latency histogram.
 """
 import os
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cluster"))
 from cluster_env import Endpoint, Proc, free_port, wait_for  # noqa: E402
@@ -68,9 +73,45 @@ def main():
         print("GET /metrics: " + ", ".join(f"{k[0]}{dict(k[1]) or ''}={v:g}" for k, v in sorted(m.items()) if v))
         code, _ = scrape(mport, "/other")
         assert code == 404, code
-        print("OK")
     finally:
         n.kill()
+    work = tempfile.mkdtemp(prefix="metrics-")
+    users = os.path.join(work, "users")
+    with open(users, "w") as f:
+        f.write("alice:secret\n")
+    sip, mport = free_port(), free_port()
+    n = Proc([os.path.join(bindir, "sipevents-notifier"), "--bind", f"udp:127.0.0.1:{sip}", "--domain", "example.com",
+              "--users", users, "--db", os.path.join(work, "state.db"), "--metrics", f"tcp:127.0.0.1:{mport}"])
+    procs = [n]
+    try:
+        wait_for(lambda: any(l.startswith("sipevents-notifier:") for l in n.get()), "notifier")
+        ua = lambda pw: [os.path.join(bindir, "sipevents-message"), "listen", "--bind", f"udp:127.0.0.1:{free_port()}",
+                         "--register", "sip:alice@example.com", "--registrar", f"udp:127.0.0.1:{sip}", "--user", "alice",
+                         "--password", pw]
+        bad = subprocess.run(ua("wrong"), capture_output=True, text=True, timeout=30)
+        assert bad.returncode == 1, (bad.returncode, bad.stderr)
+        good = Proc(ua("secret"))
+        procs.append(good)
+        wait_for(lambda: any(l.startswith("registered sip:alice@example.com") and l.endswith(": 200") for l in good.get()),
+                 "the registration")
+        code, text = scrape(mport)
+        assert code == 200, (code, text)
+        m = samples(text)
+        get = lambda name, **labels: m.get((name, tuple(sorted(labels.items()))))
+        assert get("sipevents_auth_total", outcome="refused") == 1, text
+        assert get("sipevents_auth_total", outcome="challenged") == 2, text
+        assert get("sipevents_auth_total", outcome="accepted") == 1, text
+        assert get("sipevents_store_records_total") >= 1, text
+        assert get("sipevents_store_commit_failures_total") == 0, text
+        count = get("sipevents_store_commit_seconds_count")
+        assert count >= 1 and get("sipevents_store_commit_seconds_bucket", le="+Inf") == count, text
+        assert 0 < get("sipevents_store_commit_seconds_sum") < 10 * count, text
+        print(f"--users --db: auth refused 1, challenged 2, accepted 1; {count:g} store commits, "
+              f"{get('sipevents_store_commit_seconds_sum') / count * 1000:.2f} ms mean")
+        print("OK")
+    finally:
+        for p in procs:
+            p.kill()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 #define SIPEVENTS_OPEN_TRANSPORT_RUNTIME
 #endif
 #include <asio.hpp>
+#include <array>
 #include <deque>
 #include <functional>
 #include <map>
@@ -51,6 +52,22 @@ struct runtime_config {
 /// The steady and the wall clock read now: what store records are encoded and
 /// decoded with (store::encode, store::load_all).
 store::clock_pair clocks_now();
+
+/// What the runtime counts above its transaction layer (runtime::stats()).
+struct runtime_stats {
+  std::uint64_t auth_accepted = 0;    ///< requests whose credentials were good
+  std::uint64_t auth_challenged = 0;  ///< answered 401/407 for want of credentials, or a stale nonce
+  std::uint64_t auth_refused = 0;     ///< answered for failed credentials: wrong, unknown, replayed, malformed
+  std::uint64_t store_commits = 0;    ///< commits of the store that carried records, ended
+  std::uint64_t store_commit_failures = 0;
+  std::uint64_t store_records = 0;  ///< records in the commits that succeeded
+  /// Upper bounds (seconds) of the commit latency buckets; the last bucket is +Inf.
+  static constexpr std::array<double, 10> latency_bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                         0.005,  0.01,    0.025,  0.1,   1.0};
+  /// Commits that ended within each bound (not cumulative), then those beyond the last.
+  std::array<std::uint64_t, latency_bounds.size() + 1> store_latency{};
+  double store_latency_sum = 0;  ///< seconds, over every ended commit
+};
 
 /// How the runtime keeps a store (set_store).
 struct store_policy {
@@ -185,6 +202,8 @@ class runtime {
   bool flush_store();
   /// False while the store cannot be written.
   bool store_healthy() const noexcept { return store_healthy_; }
+  /// Authentication outcomes and store commits (count, failures, latency) so far.
+  const runtime_stats& stats() const noexcept { return stats_; }
 
   /// Drives `t` from the runtime's timer until remove_timed(). Not owned.
   void add_timed(timed& t);
@@ -260,6 +279,7 @@ class runtime {
   }
   void commit_store();
   void committed(std::error_code ec, std::vector<store::entry> taken, std::uint64_t covers);
+  void count_commit(std::error_code ec, std::size_t records, transaction::clock::duration took);
   bool store_gated(const message::message& req) const;
   bool send_response(transaction::txn_id txn, const message::message& m);
   store::journal* journal_ = nullptr;
@@ -274,6 +294,7 @@ class runtime {
   transaction::time_point store_retry_at_ = transaction::time_point::max();
   transaction::time_point store_logged_at_{};
   std::uint64_t store_failures_ = 0;  // commits failed since the last log line
+  runtime_stats stats_;
   bool pumping_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -308,9 +308,24 @@ SIPEVENTS_INLINE void runtime::commit_store() {
   for (const store::entry& e : taken) batch.push_back(store::to_stored(e, clocks));
   in_flight_ = true;
   std::weak_ptr<bool> alive = alive_;
-  store_->commit_async(std::move(batch), [this, alive, taken = std::move(taken), covers](std::error_code ec) mutable {
-    if (!alive.expired()) committed(ec, std::move(taken), covers);
-  });
+  const auto started = transaction::clock::now();
+  store_->commit_async(std::move(batch),
+                       [this, alive, taken = std::move(taken), covers, started](std::error_code ec) mutable {
+                         if (alive.expired()) return;
+                         count_commit(ec, taken.size(), transaction::clock::now() - started);
+                         committed(ec, std::move(taken), covers);
+                       });
+}
+
+SIPEVENTS_INLINE void runtime::count_commit(std::error_code ec, std::size_t records,
+                                           transaction::clock::duration took) {
+  ++(ec ? stats_.store_commit_failures : stats_.store_commits);
+  if (!ec) stats_.store_records += records;
+  const double s = std::chrono::duration<double>(took).count();
+  stats_.store_latency_sum += s;
+  std::size_t b = 0;
+  while (b < runtime_stats::latency_bounds.size() && s > runtime_stats::latency_bounds[b]) ++b;
+  ++stats_.store_latency[b];
 }
 
 SIPEVENTS_INLINE void runtime::committed(std::error_code ec, std::vector<store::entry> taken, std::uint64_t covers) {
@@ -373,6 +388,7 @@ SIPEVENTS_INLINE bool runtime::authenticate(incoming_request& r) {
   if (mode == auth::auth_mode::none) return true;
   auth::verdict v = server_auth_->verify(r.msg, mode, auth::wall_clock::now());
   if (v.what == auth::verdict::kind::ok) {
+    ++stats_.auth_accepted;
     const std::string& realm = server_auth_->config().realm;
     std::string aor = v.user.find('@') != std::string::npos ? "sip:" + v.user : "sip:" + v.user + "@" + realm;
     sm::uri u;
@@ -382,6 +398,7 @@ SIPEVENTS_INLINE bool runtime::authenticate(incoming_request& r) {
                                       r.identity, sm::to_string(v.algorithm)));
     return true;
   }
+  ++(v.failed ? stats_.auth_refused : stats_.auth_challenged);
   // A first request without credentials is the usual start of the exchange; failed
   // credentials (wrong password, unknown user, replay, bad syntax) are warnings.
   if (const log_level l = v.failed ? log_level::warning : log_level::info; logs(l))
