@@ -255,10 +255,12 @@ class event_agent final : public transport::timed {
       slot->reset();
       auto ex = asio::get_associated_executor(h, rt_.context().get_executor());
       asio::post(ex, [h = std::move(h), ec, id, event = std::move(event)]() mutable {
-        if constexpr (WithId)
+        if constexpr (WithId) {
           std::move(h)(ec, id, std::move(event));
-        else
+        } else {
+          (void)id;  // the signature carries no id
           std::move(h)(ec, std::move(event));
+        }
       });
       return true;
     };
