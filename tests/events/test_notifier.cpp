@@ -29,7 +29,8 @@ struct srv_fixture {
   }
 
   sm::message subscribe(std::string event = "presence", std::optional<std::uint32_t> expires = 600,
-                        std::string to_tag = {}, std::string call_id = "c1", std::string accept = {}) {
+                        std::string to_tag = {}, std::string call_id = "c1", std::string accept = {},
+                        std::string suppress_if_match = {}) {
     auto b = sm::message_builder::request("SUBSCRIBE", "sip:bob@example.com");
     b.header("Via", "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKs" + std::to_string(++g_branch));
     b.header("From", "<sip:alice@example.com>;tag=a1");
@@ -40,6 +41,7 @@ struct srv_fixture {
     b.header("Event", event);
     if (expires) b.header("Expires", std::to_string(*expires));
     if (!accept.empty()) b.header("Accept", accept);
+    if (!suppress_if_match.empty()) b.header("Suppress-If-Match", suppress_if_match);
     return build(b);
   }
 
@@ -374,4 +376,109 @@ TEST_CASE("RFC 6665 8.2.1 matching of an in-dialog SUBSCRIBE to its subscription
       CHECK((f.s->size() == 2 || again.response.status() == 489));
     }
   }
+}
+
+TEST_CASE("RFC 5839: 100 refreshes of an unchanged resource get 204 and no NOTIFY body") {
+  srv_fixture f;
+  f.ids.script = {"st"};
+  auto r = f.feed(f.subscribe("presence", 600), t0);
+  REQUIRE(r.notifies.size() == 1);
+  const std::string tag = header(r.notifies[0], "SIP-ETag");
+  CHECK_FALSE(tag.empty());
+  f.ok(r, t0);
+  std::size_t notifies = 0, bodies = 0, no_notification = 0;
+  ev::time_point now = t0;
+  for (int i = 0; i < 100; ++i) {
+    now += 300s;
+    auto rr = f.feed(f.subscribe("presence", 600, "st", "c1", {}, tag), now);
+    no_notification += rr.response.status() == 204 && rr.response.reason() == "No Notification";
+    CHECK(rr.response.expires() == 600u);
+    notifies += rr.notifies.size();
+    for (const auto& n : rr.notifies) bodies += !n.body().empty();
+  }
+  CHECK(no_notification == 100);
+  CHECK(notifies == 0);
+  CHECK(bodies == 0);
+  // Each 204 moved the expiry on: the subscription ends 600 s after the last one.
+  CHECK(f.s->next_deadline() == now + 600s);
+  f.s->advance(now + 600s - 1ns);
+  CHECK(f.take().notifies.empty());
+
+  // A change: a new tag in the partial NOTIFY; the old tag now gets the full NOTIFY.
+  f.pkg.state_of["sip:bob@example.com"] = "closed";
+  f.s->changed("presence", "sip:bob@example.com", now + 1s);
+  auto c = f.take();
+  REQUIRE(c.notifies.size() == 1);
+  const std::string tag2 = header(c.notifies[0], "SIP-ETag");
+  CHECK(tag2 != tag);
+  f.ok(c, now + 1s);
+  auto stale = f.feed(f.subscribe("presence", 600, "st", "c1", {}, tag), now + 2s);
+  CHECK(stale.response.status() == 200);
+  REQUIRE(stale.notifies.size() == 1);
+  CHECK(stale.notifies[0].body() == "full:closed");
+  CHECK(header(stale.notifies[0], "SIP-ETag") == tag2);
+  f.ok(stale, now + 2s);
+  // An unknown tag is no match either; "*" matches whatever the state.
+  auto unknown = f.feed(f.subscribe("presence", 600, "st", "c1", {}, "no-such-tag"), now + 3s);
+  CHECK(unknown.response.status() == 200);
+  REQUIRE(unknown.notifies.size() == 1);
+  CHECK(unknown.notifies[0].body() == "full:closed");
+  f.ok(unknown, now + 3s);
+  auto star = f.feed(f.subscribe("presence", 600, "st", "c1", {}, "*"), now + 4s);
+  CHECK(star.response.status() == 204);
+  CHECK(star.notifies.empty());
+  // Unsubscribing is never suppressed: the final NOTIFY goes out.
+  auto bye = f.feed(f.subscribe("presence", 0, "st", "c1", {}, "*"), now + 5s);
+  CHECK(bye.response.status() == 200);
+  REQUIRE(bye.notifies.size() == 1);
+  CHECK(ss(bye.notifies[0]) == "terminated;reason=timeout");
+}
+
+TEST_CASE("RFC 5839: a new subscription with the current tag gets its NOTIFY without a body") {
+  srv_fixture f;
+  auto a = f.feed(f.subscribe("presence", 600, "", "c1"), t0);
+  REQUIRE(a.notifies.size() == 1);
+  const std::string tag = header(a.notifies[0], "SIP-ETag");
+  f.ok(a, t0);
+  auto b = f.feed(f.subscribe("presence", 600, "", "c2", {}, tag), t0 + 10s);
+  CHECK(b.response.status() == 200);  // 204 is for a SUBSCRIBE within a dialog only
+  REQUIRE(b.notifies.size() == 1);
+  CHECK(b.notifies[0].body().empty());
+  CHECK(header(b.notifies[0], "SIP-ETag") == tag);
+  CHECK(ss(b.notifies[0]) == "active;expires=600");
+  f.ok(b, t0 + 10s);
+  // Its next NOTIFY is full state: nothing was assumed from the suppressed one.
+  f.s->changed("presence", "sip:bob@example.com", t0 + 20s);
+  auto c = f.take();
+  REQUIRE(c.notifies.size() == 2);
+  CHECK(c.notifies[0].body().rfind("partial:", 0) == 0);
+  CHECK(c.notifies[1].body() == "full:open");
+}
+
+TEST_CASE("RFC 5839: neutral state has its own tag and a tag dies with its last watcher") {
+  srv_fixture f;
+  f.decision = ev::authorization::pending;
+  f.ids.script = {"pp"};
+  auto p = f.feed(f.subscribe("presence", 600, "", "c1"), t0);
+  REQUIRE(p.notifies.size() == 1);
+  const std::string neutral_tag = header(p.notifies[0], "SIP-ETag");
+  f.ok(p, t0);
+  // Authorized: the watcher's state is the real one now, so its old tag does not match.
+  f.s->authorize(1, ev::authorization::accept, t0 + 1s);
+  auto on = f.take();
+  REQUIRE(on.notifies.size() == 1);
+  const std::string real_tag = header(on.notifies[0], "SIP-ETag");
+  CHECK(real_tag != neutral_tag);
+  f.ok(on, t0 + 1s);
+  auto rr = f.feed(f.subscribe("presence", 600, "pp", "c1", {}, neutral_tag), t0 + 2s);
+  CHECK(rr.response.status() == 200);
+  CHECK(rr.notifies.size() == 1);
+  f.ok(rr, t0 + 2s);
+  // The watcher leaves; a later one holding that tag gets the state in full.
+  auto bye = f.feed(f.subscribe("presence", 0, "pp", "c1"), t0 + 3s);
+  f.ok(bye, t0 + 3s);
+  f.decision = ev::authorization::accept;
+  auto again = f.feed(f.subscribe("presence", 600, "", "c3", {}, real_tag), t0 + 4s);
+  REQUIRE(again.notifies.size() == 1);
+  CHECK(again.notifies[0].body() == "full:open");
 }

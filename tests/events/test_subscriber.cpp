@@ -378,3 +378,35 @@ TEST_CASE("RFC 6665 8.2.1 matching of NOTIFY to subscription: every case of the 
     CHECK(f.c->on_notify(n, t0) == (row[2] == "yes" ? 200 : 481));
   }
 }
+
+TEST_CASE("RFC 5839: timed refreshes carry Suppress-If-Match with the last SIP-ETag and a 204 keeps the state") {
+  sub_fixture f;
+  f.c->start(t0);
+  sm::message s = f.sent();
+  f.c->on_response(f.last_key, answer(s, 200, "b1", {{"Expires", "600"}}), t0);
+  auto n = f.notify("b1", "active;expires=600", "<open/>");
+  // The same NOTIFY with an entity-tag.
+  std::string text = n.serialize();
+  text.insert(text.find("\r\n") + 2, "SIP-ETag: tag-1\r\n");
+  sm::message tagged;
+  REQUIRE_FALSE(sm::parse_datagram(text, tagged));
+  REQUIRE(f.c->on_notify(tagged, t0) == 200);
+  drain(*f.c);
+  f.c->advance(t0 + 570s);
+  sm::message r = f.sent();
+  CHECK(header(r, "Suppress-If-Match") == "tag-1");
+  // 204: nothing new, no NOTIFY follows; the expiry moves on as for a 200.
+  f.c->on_response(f.last_key, answer(r, 204, "b1", {{"Expires", "600"}}), t0 + 570s);
+  CHECK(drain(*f.c).empty());
+  CHECK(f.c->leg_state("b1") == ev::sub_state::active);
+  CHECK(f.c->next_deadline() == t0 + 570s + 570s);
+  // The application asking for state again gets it: no condition on refresh().
+  f.c->refresh(t0 + 600s);
+  CHECK(header(f.sent(), "Suppress-If-Match").empty());
+  // A NOTIFY without a tag (a notifier that stopped doing them): no condition after it.
+  f.c->on_response(f.last_key, answer(f.last_sent, 200, "b1", {{"Expires", "600"}}), t0 + 600s);
+  REQUIRE(f.c->on_notify(f.notify("b1", "active;expires=600", "<closed/>"), t0 + 600s) == 200);
+  drain(*f.c);
+  f.c->advance(t0 + 600s + 570s);
+  CHECK(header(f.sent(), "Suppress-If-Match").empty());
+}

@@ -42,6 +42,10 @@ struct client_config {
   seconds default_retry{60};
   /// A 481 to a refresh ends that dialog; with this set a fresh SUBSCRIBE follows.
   bool resubscribe_on_481 = false;
+  /// RFC 5839: timed refreshes carry Suppress-If-Match with the entity-tag of the last
+  /// state received, so a notifier that has nothing new answers 204 and sends no NOTIFY
+  /// (the state held stays current). refresh() asks for full state regardless.
+  bool conditional_refresh = true;
 };
 
 /// What the subscriber tells its owner.
@@ -112,6 +116,7 @@ class subscription_client {
     std::uint32_t interval = 0;
     bool got_notify = false;
     bool unsubscribing = false;
+    std::string etag;  ///< SIP-ETag of the last NOTIFY (RFC 5839), empty if none
   };
   enum class purpose : std::uint8_t { initial, refresh, unsubscribe };
   struct pending {
@@ -120,7 +125,7 @@ class subscription_client {
   };
 
   void send_initial(time_point now, std::optional<std::uint32_t> expires = {});
-  void send_refresh(const std::string& tag, leg& l);
+  void send_refresh(const std::string& tag, leg& l, bool conditional);
   void new_call();
   leg& make_leg(dialog::dialog d);
   void set_expiry(leg& l, std::uint32_t secs, time_point now);

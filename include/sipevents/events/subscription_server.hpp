@@ -103,6 +103,10 @@ class subscription_server {
   void set_lists(list_hook* h) noexcept { lists_ = h; }
 
   /// A SUBSCRIBE received in server transaction `txn` (initial, refresh or unsubscribe).
+  /// RFC 5839: every NOTIFY with state carries SIP-ETag; a refresh whose
+  /// Suppress-If-Match names the state the watcher would get (or "*") is answered 204
+  /// (No Notification) and no NOTIFY follows; a new subscription so conditioned gets
+  /// its NOTIFY without a body. Any other tag gets the full NOTIFY.
   /// `identity`: who the stack authenticated, handed to the authorization hook.
   /// `flow`: for a connection-oriented transport, the connection it came over
   /// ("wss:192.0.2.1:50312"); the subscription's NOTIFYs go back over it (RFC 5626,
@@ -191,7 +195,12 @@ class subscription_server {
   std::uint64_t create(std::uint64_t txn, const message::message& req, package& pkg, std::string_view resource, std::uint32_t expires,
                        std::size_t content_type, authorization a, time_point now);
   void send_notify(std::uint64_t id, sub& s, time_point now, events::reason ending = events::reason::none,
-                   std::optional<std::uint32_t> retry_after = {});
+                   std::optional<std::uint32_t> retry_after = {}, bool suppress_body = false);
+  /// The entity-tag (RFC 5839) of the state `s` is shown: the resource's generation
+  /// and the view (neutral or not, the body type).
+  std::string entity_tag(const sub& s);
+  /// Whether `req`'s Suppress-If-Match names what `s` would be sent now ("*" always).
+  bool suppressed(const message::message& req, const sub& s);
   void remove(std::uint64_t id, events::reason why, std::uint16_t status = 0);
   void reschedule(std::uint64_t id, sub& s);
   std::string resource_key(std::string_view pkg, std::string_view resource) const;
@@ -213,6 +222,12 @@ class subscription_server {
   std::unordered_map<std::uint64_t, sub> subs_;
   std::unordered_map<std::string, std::uint64_t> by_key_;
   std::unordered_map<std::string, std::vector<std::uint64_t>> by_resource_;
+  /// RFC 5839: the state generation of each by_resource_ entry (keyed by its key's
+  /// node), a new one at each changed() and for each new entry, from one counter, so
+  /// an entity-tag never names two states of one server.
+  std::unordered_map<const std::string*, std::uint64_t> generation_;
+  std::uint64_t generations_ = 0;
+  std::string etag_prefix_;  ///< random per server (taken at first need): a restarted one matches no old tag
   std::unordered_map<std::uint64_t, std::uint64_t> notifies_;  // NOTIFY key -> sub
   dialog::dialog_table dialogs_;
   mutable std::priority_queue<timer_item, std::vector<timer_item>, std::greater<>> timers_;

@@ -275,6 +275,10 @@ SIPEVENTS_INLINE std::uint16_t subscription_client::on_notify(const sm::message&
   }
   l->got_notify = true;
   if (!l->unsubscribing) l->notify_by = time_point::max();
+  // RFC 5839: the tag of the state this NOTIFY leaves us with (a NOTIFY without it
+  // means the notifier does not do entity-tags, or no longer does).
+  if (const sm::header_field* et = n.find(sm::hdr::sip_etag)) l->etag = std::string(et->value);
+  else l->etag.clear();
 
   client_event e;
   e.what = client_event::kind::notify;
@@ -323,17 +327,18 @@ SIPEVENTS_INLINE void subscription_client::advance(time_point now) {
     } else if (l.expires_at <= now) {
       end_leg(tag, reason::expired, 0, now);
     } else if (l.refresh_at <= now) {
-      send_refresh(tag, l);
+      send_refresh(tag, l, cfg_.conditional_refresh);
     }
   }
 }
 
-SIPEVENTS_INLINE void subscription_client::send_refresh(const std::string& tag, leg& l) {
+SIPEVENTS_INLINE void subscription_client::send_refresh(const std::string& tag, leg& l, bool conditional) {
   l.refresh_at = time_point::max();
   dialog::dialog* d = dialogs_.find(l.id);
   if (!d) return;
   auto b = d->request("SUBSCRIBE");
   add_event_headers(b, p_.expires);
+  if (conditional && !l.etag.empty()) b.header("Suppress-If-Match", l.etag);
   std::uint64_t k = next_key();
   pending_[k] = {purpose::refresh, tag};
   l.in_flight = k;
@@ -344,7 +349,7 @@ SIPEVENTS_INLINE void subscription_client::send_refresh(const std::string& tag, 
 
 SIPEVENTS_INLINE void subscription_client::refresh(time_point) {
   for (auto& [tag, l] : legs_)
-    if (!l.in_flight && !l.unsubscribing) send_refresh(tag, l);
+    if (!l.in_flight && !l.unsubscribing) send_refresh(tag, l, false);
 }
 
 SIPEVENTS_INLINE time_point subscription_client::next_deadline() const {

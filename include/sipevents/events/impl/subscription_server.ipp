@@ -39,6 +39,23 @@ std::string event_value(std::string_view type, std::string_view id) {
 SIPEVENTS_INLINE subscription_server::subscription_server(token_source ids, server_config cfg, server_hooks hooks)
     : ids_(std::move(ids)), cfg_(std::move(cfg)), hooks_(std::move(hooks)) {}
 
+SIPEVENTS_INLINE std::string subscription_server::entity_tag(const sub& s) {
+  if (etag_prefix_.empty()) etag_prefix_ = ids_(8);  // at first need: no token taken before
+  auto g = generation_.find(s.resource_key);
+  const bool neutral = s.state == sub_state::pending || s.auth == authorization::polite_block;
+  return etag_prefix_ + "." + std::to_string(g == generation_.end() ? 0 : g->second) + (neutral ? "n" : "s") +
+         std::to_string(s.ctype);
+}
+
+SIPEVENTS_INLINE bool subscription_server::suppressed(const sm::message& req, const sub& s) {
+  const sm::header_field* f = req.find("Suppress-If-Match");
+  if (!f) return false;
+  std::string_view v = f->value;
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v == "*" || (!v.empty() && v == entity_tag(s));
+}
+
 SIPEVENTS_INLINE void subscription_server::add_package(package& p) {
   packages_[std::string(p.name())] = pkg_entry{&p, p.content_types()};
 }
@@ -174,10 +191,19 @@ SIPEVENTS_INLINE void subscription_server::on_subscribe(std::uint64_t txn, const
         return reject(txn, req, 500, "CSeq Out of Order");
       if (s.ending) return reject(txn, req, 481, "Subscription Does Not Exist");
       if (!flow.empty()) s.flow = std::string(flow);
-      auto b = sm::message_builder::response_to(req, 200, "OK");
+      // RFC 5839 4.3: the watcher has this state already; the refresh costs no NOTIFY.
+      const bool quiet = expires != 0 && !s.in_flight && !s.dirty && suppressed(req, s);
+      auto b = sm::message_builder::response_to(req, quiet ? 204 : 200, quiet ? "No Notification" : "OK");
       b.header(sm::hdr::expires, std::to_string(expires));
       if (!cfg_.contact.empty()) b.header(sm::hdr::contact, "<" + cfg_.contact + ">");
       respond(txn, std::move(b));
+      if (quiet) {
+        s.expires_at = now + seconds(expires);
+        s.unsaved = true;  // new expiry, remote CSeq and target
+        if (journal_) persist(kit->second, s);
+        reschedule(kit->second, s);
+        return;
+      }
       if (expires == 0) {
         send_notify(kit->second, s, now, reason::timeout);  // unsubscribe: final NOTIFY
         return;
@@ -225,9 +251,11 @@ SIPEVENTS_INLINE void subscription_server::on_subscribe(std::uint64_t txn, const
   sub& s = subs_.at(id);
   s.flow = std::string(flow);
   s.identity = std::string(identity);
+  // RFC 5839 4.2: a watcher that has this state already gets the NOTIFY without it.
+  const bool quiet = a != authorization::reject && suppressed(req, s);
   if (a == authorization::reject) send_notify(id, s, now, reason::rejected);
-  else if (expires == 0) send_notify(id, s, now, reason::timeout);  // a fetch: one NOTIFY, then done
-  else send_notify(id, s, now);
+  else if (expires == 0) send_notify(id, s, now, reason::timeout, std::nullopt, quiet);  // a fetch: one NOTIFY
+  else send_notify(id, s, now, reason::none, std::nullopt, quiet);
 }
 
 SIPEVENTS_INLINE std::uint64_t subscription_server::create(std::uint64_t txn, const sm::message& req, package& pkg,
@@ -276,9 +304,10 @@ SIPEVENTS_INLINE std::uint64_t subscription_server::create(std::uint64_t txn, co
 SIPEVENTS_INLINE void subscription_server::index(std::uint64_t id, sub& s, std::string_view resource) {
   const dialog::dialog_id& did = s.dlg->id();
   by_key_[usage_key(did.call_id, did.local_tag, did.remote_tag, s.pkg->name(), s.event_id)] = id;
-  auto rit = by_resource_.try_emplace(resource_key(s.pkg->name(), resource)).first;
+  auto [rit, fresh] = by_resource_.try_emplace(resource_key(s.pkg->name(), resource));
   rit->second.push_back(id);
   s.resource_key = &rit->first;  // nodes never move: one copy of the resource for all
+  if (fresh) generation_[s.resource_key] = ++generations_;
 }
 
 SIPEVENTS_INLINE void subscription_server::persist(std::uint64_t id, sub& s) {
@@ -366,7 +395,7 @@ SIPEVENTS_INLINE std::uint64_t subscription_server::restore(const store::subscri
 }
 
 SIPEVENTS_INLINE void subscription_server::send_notify(std::uint64_t id, sub& s, time_point now, events::reason ending,
-                                      std::optional<std::uint32_t> retry_after) {
+                                                       std::optional<std::uint32_t> retry_after, bool suppress_body) {
   dialog::dialog* d = s.dlg;
   auto b = d->request("NOTIFY");
   b.header(sm::hdr::event, event_value(s.pkg->name(), s.event_id));
@@ -385,7 +414,8 @@ SIPEVENTS_INLINE void subscription_server::send_notify(std::uint64_t id, sub& s,
                                               ";expires=" + std::to_string(left > 0 ? left : 0));
   }
   // Rejected watchers learn nothing; pending and politely blocked ones see neutral state.
-  if (ending != reason::rejected) {
+  if (ending != reason::rejected && !final_notify) b.header(sm::hdr::sip_etag, entity_tag(s));
+  if (ending != reason::rejected && !suppress_body) {
     const auto& types = types_of(s.pkg);
     std::string_view ctype = s.ctype < types.size() ? std::string_view(types[s.ctype]) : std::string_view{};
     watcher_view w{id, resource_of(s), d->remote_uri(), s.event_id, ctype, s.first, now, s.identity};
@@ -427,6 +457,7 @@ SIPEVENTS_INLINE void subscription_server::changed(std::string_view pkg, std::st
   }
   auto it = by_resource_.find(resource_key(pkg, resource));
   if (it == by_resource_.end()) return;
+  generation_[&it->first] = ++generations_;  // a new entity-tag from now on
   std::vector<std::uint64_t> ids = it->second;
   for (std::uint64_t id : ids) {
     sub& s = subs_.at(id);
@@ -502,7 +533,10 @@ SIPEVENTS_INLINE void subscription_server::remove(std::uint64_t id, events::reas
   if (rit != by_resource_.end()) {
     auto& v = rit->second;
     v.erase(std::remove(v.begin(), v.end(), id), v.end());
-    if (v.empty()) by_resource_.erase(rit);
+    if (v.empty()) {
+      generation_.erase(&rit->first);
+      by_resource_.erase(rit);
+    }
   }
   if (journal_)
     journal_->erase(store::record_kind::subscription, s.store_key, std::string(resource_of(s)), "terminated");
