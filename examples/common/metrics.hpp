@@ -74,6 +74,10 @@ inline std::string prometheus_text(sipevents::transport::runtime& rt, const sipe
   one("sipevents_notifies_answered_total", "counter", "NOTIFYs answered 2xx.", s.notifies_answered);
   one("sipevents_notifies_failed_total", "counter", "NOTIFYs answered with an error or not at all.",
       s.notifies_failed);
+  one("sipevents_notifies_suppressed_total", "counter",
+      "Refreshes answered 204 (RFC 5839): the watcher had the state, no NOTIFY was sent.", s.notifies_suppressed);
+  one("sipevents_notify_bodies_suppressed_total", "counter",
+      "NOTIFYs of new subscriptions sent without a body (RFC 5839 Suppress-If-Match).", s.bodies_suppressed);
   const sipevents::transport::runtime_stats& r = rt.stats();
   head("sipevents_auth_total", "counter", "Requests the digest authenticator passed or answered, by outcome.");
   labelled("sipevents_auth_total", "outcome", "accepted", r.auth_accepted);

@@ -399,6 +399,7 @@ TEST_CASE("RFC 5839: 100 refreshes of an unchanged resource get 204 and no NOTIF
   CHECK(no_notification == 100);
   CHECK(notifies == 0);
   CHECK(bodies == 0);
+  CHECK(f.s->suppressions().refreshes == 100);
   // Each 204 moved the expiry on: the subscription ends 600 s after the last one.
   CHECK(f.s->next_deadline() == now + 600s);
   f.s->advance(now + 600s - 1ns);
@@ -445,6 +446,7 @@ TEST_CASE("RFC 5839: a new subscription with the current tag gets its NOTIFY wit
   REQUIRE(b.notifies.size() == 1);
   CHECK(b.notifies[0].body().empty());
   CHECK(header(b.notifies[0], "SIP-ETag") == tag);
+  CHECK(f.s->suppressions().bodies == 1);
   CHECK(ss(b.notifies[0]) == "active;expires=600");
   f.ok(b, t0 + 10s);
   // Its next NOTIFY is full state: nothing was assumed from the suppressed one.

@@ -69,6 +69,8 @@ struct agent_stats {
   std::uint64_t notifies_sent = 0;      ///< NOTIFYs the notifier sent (first sends)
   std::uint64_t notifies_answered = 0;  ///< of those, answered 2xx
   std::uint64_t notifies_failed = 0;    ///< answered with an error, or not at all (408, 503)
+  std::uint64_t notifies_suppressed = 0;  ///< RFC 5839: refreshes answered 204, no NOTIFY sent
+  std::uint64_t bodies_suppressed = 0;    ///< RFC 5839: NOTIFYs of new subscriptions sent without body
   std::map<std::string, std::size_t, std::less<>> subscriptions;  ///< notifier subscriptions by package
   std::size_t client_subscriptions = 0;  ///< our own subscriptions (watchers, back-ends)
   std::size_t publishers = 0;            ///< our own publications (EPA)

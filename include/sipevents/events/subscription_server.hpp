@@ -148,6 +148,13 @@ class subscription_server {
   std::size_t pending() const noexcept { return out_.size(); }
 
   std::size_t size() const noexcept { return subs_.size(); }
+  /// RFC 5839 savings so far: refreshes answered 204 without a NOTIFY, and NOTIFYs of
+  /// new subscriptions sent without their body.
+  struct suppression_counts {
+    std::uint64_t refreshes = 0;
+    std::uint64_t bodies = 0;
+  };
+  const suppression_counts& suppressions() const noexcept { return suppressions_; }
   /// Subscriptions by Event package (one pass over them all).
   std::map<std::string, std::size_t, std::less<>> by_package() const;
   /// What subscription `sub` is about (RFC 3857 watcher information needs it).
@@ -227,6 +234,7 @@ class subscription_server {
   /// an entity-tag never names two states of one server.
   std::unordered_map<const std::string*, std::uint64_t> generation_;
   std::uint64_t generations_ = 0;
+  suppression_counts suppressions_;
   std::string etag_prefix_;  ///< random per server (taken at first need): a restarted one matches no old tag
   std::unordered_map<std::uint64_t, std::uint64_t> notifies_;  // NOTIFY key -> sub
   dialog::dialog_table dialogs_;

@@ -90,6 +90,8 @@ SIPEVENTS_INLINE agent_stats event_agent::stats() const {
   s.client_subscriptions = clients_.size();
   s.publishers = publishers_.size();
   s.publications = esc_ ? esc_->size() : 0;
+  s.notifies_suppressed = server_.suppressions().refreshes;
+  s.bodies_suppressed = server_.suppressions().bodies;
   return s;
 }
 

@@ -198,6 +198,7 @@ SIPEVENTS_INLINE void subscription_server::on_subscribe(std::uint64_t txn, const
       if (!cfg_.contact.empty()) b.header(sm::hdr::contact, "<" + cfg_.contact + ">");
       respond(txn, std::move(b));
       if (quiet) {
+        ++suppressions_.refreshes;
         s.expires_at = now + seconds(expires);
         s.unsaved = true;  // new expiry, remote CSeq and target
         if (journal_) persist(kit->second, s);
@@ -253,6 +254,7 @@ SIPEVENTS_INLINE void subscription_server::on_subscribe(std::uint64_t txn, const
   s.identity = std::string(identity);
   // RFC 5839 4.2: a watcher that has this state already gets the NOTIFY without it.
   const bool quiet = a != authorization::reject && suppressed(req, s);
+  if (quiet) ++suppressions_.bodies;
   if (a == authorization::reject) send_notify(id, s, now, reason::rejected);
   else if (expires == 0) send_notify(id, s, now, reason::timeout, std::nullopt, quiet);  // a fetch: one NOTIFY
   else send_notify(id, s, now, reason::none, std::nullopt, quiet);
