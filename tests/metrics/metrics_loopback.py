@@ -8,7 +8,8 @@ subscribes to her presence (the NOTIFY answered 200) and sends one malformed req
 curl fetches /metrics; Debian's python3-prometheus-client parses it (it refuses text
 that is not the exposition format); the counters say what happened: REGISTER and
 SUBSCRIBE received, 2xx sent, one NOTIFY sent and answered, one binding, one presence
-subscription, one bad message. Another path gets 404.
+subscription, one bad message. Another path gets 404. Then 100 refreshes with the
+NOTIFY's SIP-ETag in Suppress-If-Match (RFC 5839): 100 x 204, no NOTIFY, counted.
 
 A second notifier with --users and --db: a UA registering with a wrong password is
 refused, one with the right password is challenged then accepted, and the commit of
@@ -20,7 +21,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cluster"))
-from cluster_env import Endpoint, Proc, free_port, wait_for  # noqa: E402
+from cluster_env import Endpoint, Proc, free_port, header, wait_for  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 
@@ -73,6 +74,29 @@ def main():
         print("GET /metrics: " + ", ".join(f"{k[0]}{dict(k[1]) or ''}={v:g}" for k, v in sorted(m.items()) if v))
         code, _ = scrape(mport, "/other")
         assert code == 404, code
+        # RFC 5839 on the wire: 100 refreshes naming the SIP-ETag of the NOTIFY held
+        # get 100 204s and no NOTIFY; the counter says so.
+        first = ep.notifies["sub-1"][min(ep.notifies["sub-1"])]
+        tag = header(first, "SIP-ETag")
+        to = header(ep.responses[s], "To")
+        assert tag and ";tag=" in to, (tag, to)
+        before = sum(len(v) for v in ep.notifies.values())
+        branches = []
+        for cseq in range(2, 102):
+            branches.append(ep.send(srv, [
+                "SUBSCRIBE sip:alice@example.com SIP/2.0", "VIA", "Max-Forwards: 70",
+                "From: <sip:w@example.com>;tag=t-sub-1", f"To: {to}", "Call-ID: sub-1", f"CSeq: {cseq} SUBSCRIBE",
+                f"Contact: <sip:w@127.0.0.1:{ep.port}>", "Event: presence", "Expires: 600",
+                f"Suppress-If-Match: {tag}"]))
+            ep.wait_responses(branches[-1:])
+        answers = [ep.responses[b].split("\r\n")[0] for b in branches]
+        assert answers == ["SIP/2.0 204 No Notification"] * 100, set(answers)
+        ep.pump(0.5)
+        assert sum(len(v) for v in ep.notifies.values()) == before, "a NOTIFY came after a 204"
+        m = samples(scrape(mport)[1])
+        assert m.get(("sipevents_notifies_suppressed_total", ())) == 100, m
+        print(f"RFC 5839: 100 refreshes with Suppress-If-Match: 100 x 204, no NOTIFY "
+              f"({100 * len(first.encode())} bytes of NOTIFY not sent)")
     finally:
         n.kill()
     work = tempfile.mkdtemp(prefix="metrics-")
