@@ -125,18 +125,13 @@ class event_agent final : public transport::timed {
                        CompletionToken&& token) {
     return asio::async_initiate<CompletionToken, void(std::error_code, std::uint64_t, events::client_event)>(
         [this](auto handler, events::subscribe_params params, client_handler each, const events::package* package) {
-          auto slot = std::make_shared<std::optional<decltype(handler)>>(std::move(handler));
+          auto done = once<true>(std::move(handler));
           subscribe(std::move(params),
-                    [this, slot, each = std::move(each)](std::uint64_t id, const events::client_event& e) {
+                    [done, each = std::move(each)](std::uint64_t id, const events::client_event& e) {
                       if (each) each(id, e);
-                      const bool first = e.what == events::client_event::kind::notify;
-                      const bool over = e.what == events::client_event::kind::terminated;
-                      if (!*slot || (!first && !over)) return;
-                      auto done = std::move(**slot);
-                      slot->reset();
-                      auto ex = asio::get_associated_executor(done, rt_.context().get_executor());
-                      std::error_code ec = first ? std::error_code{} : make_error_code(asio::error::operation_aborted);
-                      asio::post(ex, [done = std::move(done), ec, id, e]() mutable { std::move(done)(ec, id, e); });
+                      if (e.what == events::client_event::kind::notify) done(std::error_code{}, id, e);
+                      else if (e.what == events::client_event::kind::terminated)
+                        done(make_error_code(asio::error::operation_aborted), id, e);
                     },
                     package);
         },
@@ -157,9 +152,8 @@ class event_agent final : public transport::timed {
   /// PUBLISH got 2xx (`ec` clear, the publication's id and that event: its etag and
   /// expiry), or when it failed for good (`ec` = operation_aborted, the event's status
   /// says why; the publication stays, stopped, until republish() or unpublish()).
-  /// `h`, if given, hears every event as
-  /// publish()'s handler does, refreshes included. Signature: void(std::error_code,
-  /// std::uint64_t, events::publisher_event).
+  /// `h`, if given, hears every event as publish()'s handler does, refreshes included.
+  /// Signature: void(std::error_code, std::uint64_t, events::publisher_event).
   template <class CompletionToken>
   auto async_publish(events::publish_params p, std::string content_type, std::string body, publisher_handler h,
                      CompletionToken&& token) {
@@ -247,7 +241,8 @@ class event_agent final : public transport::timed {
   std::uint64_t publish(events::publish_params p, std::string content_type, std::string body, publisher_handler h,
                         bool flush_now);
   /// A completion handler called at most once, on its associated executor (posted, so
-  /// never inside the agent): the callable returns true, so a waiter is dropped.
+  /// never inside the agent); later calls do nothing. The callable returns true, so a
+  /// waiter holding it is dropped.
   template <bool WithId, class Handler>
   auto once(Handler handler) {
     auto slot = std::make_shared<std::optional<Handler>>(std::move(handler));
