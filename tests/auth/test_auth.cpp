@@ -618,7 +618,7 @@ TEST_CASE("digest client: stale retry once without the hook, refused credentials
   }
 }
 
-TEST_CASE("digest client: refreshes answer up front; nextnonce; 407; algorithm choice") {
+TEST_CASE("digest client: refreshes answer up front - nextnonce - 407 - algorithm choice") {
   users u;
   sa::digest_server srv(crypto(), u.lookup(), server_cfg());
   sm::message req;
@@ -742,7 +742,7 @@ TEST_CASE("users file: passwords with spaces and colons, stored hashes, comments
   }
 }
 
-TEST_CASE("crypto_openssl: HMAC-SHA-256 meets RFC 4231 whichever key came before; random bytes never repeat across fork") {
+TEST_CASE("crypto_openssl: HMAC-SHA-256 meets RFC 4231 whichever key came before - random bytes never repeat across fork") {
   auto& c = sipevents::crypto::default_crypto();
   auto hmac = [&](std::string_view key, std::string_view data) {
     std::array<std::uint8_t, 32> out{};

@@ -52,7 +52,7 @@ TEST_CASE("RFC 3680 welcome flow, subscriber side: SUBSCRIBE, 200, full NOTIFY, 
   CHECK(c.on_notify(fixture("3680-welcome-f3-notify-full-init.sip"), t0 + 11s) == 500);
 }
 
-TEST_CASE("RFC 3856 presence flow, subscriber side: 200, NOTIFY active;expires=599, answered 200") {
+TEST_CASE("RFC 3856 presence flow, subscriber side: 200, NOTIFY active with expires=599, answered 200") {
   tokens ids;
   ids.script = {"2010@watcherhost.example.com", "xfg9"};
   ev::subscribe_params p{"presence", "", "sip:user@example.com", "sip:resource@example.com", "",

@@ -78,7 +78,7 @@ std::string ss(const sm::message& n) { return header(n, "Subscription-State"); }
 
 }  // namespace
 
-TEST_CASE("unknown Event gets 489 with Allow-Events; no Event 400") {
+TEST_CASE("unknown Event gets 489 with Allow-Events - no Event 400") {
   srv_fixture f;
   auto r = f.feed(f.subscribe("dialog"), t0);
   CHECK(r.response.status() == 489);
@@ -91,7 +91,7 @@ TEST_CASE("unknown Event gets 489 with Allow-Events; no Event 400") {
   CHECK(f.s->size() == 0);
 }
 
-TEST_CASE("Expires below the minimum gets 423 with Min-Expires; above the maximum is lowered") {
+TEST_CASE("Expires below the minimum gets 423 with Min-Expires - above the maximum is lowered") {
   srv_fixture f;
   auto r = f.feed(f.subscribe("presence", 30), t0);
   CHECK(r.response.status() == 423);
@@ -127,7 +127,7 @@ TEST_CASE("accept: 200 with a To tag, then at once a NOTIFY with full state") {
   CHECK(r.all.front().what == K::respond);
 }
 
-TEST_CASE("pending: 202 and a neutral NOTIFY; authorize() later sends the state") {
+TEST_CASE("pending: 202 and a neutral NOTIFY - authorize() later sends the state") {
   srv_fixture f;
   f.decision = ev::authorization::pending;
   auto r = f.feed(f.subscribe(), t0);
@@ -156,7 +156,7 @@ TEST_CASE("pending: 202 and a neutral NOTIFY; authorize() later sends the state"
   CHECK_FALSE(f.s->describe(9999));
 }
 
-TEST_CASE("polite-block: 200 and neutral state shown as active; reject: terminated;reason=rejected; deny: 403") {
+TEST_CASE("polite-block: 200 and neutral state shown as active - reject: terminated with reason=rejected - deny: 403") {
   srv_fixture f;
   f.decision = ev::authorization::polite_block;
   auto r = f.feed(f.subscribe(), t0);
@@ -185,7 +185,7 @@ TEST_CASE("polite-block: 200 and neutral state shown as active; reject: terminat
   CHECK(h.s->size() == 0);
 }
 
-TEST_CASE("every state change NOTIFYs each watcher; later NOTIFYs are partial") {
+TEST_CASE("every state change NOTIFYs each watcher - later NOTIFYs are partial") {
   srv_fixture f;
   auto a = f.feed(f.subscribe("presence", 600, "", "c1"), t0);
   auto b = f.feed(f.subscribe("presence", 600, "", "c2"), t0);
@@ -204,7 +204,7 @@ TEST_CASE("every state change NOTIFYs each watcher; later NOTIFYs are partial") 
   CHECK(f.take().notifies.empty());
 }
 
-TEST_CASE("refresh resets the expiry and sends full state; expiry NOTIFYs timeout exactly then") {
+TEST_CASE("refresh resets the expiry and sends full state - expiry NOTIFYs timeout exactly then") {
   srv_fixture f;
   f.ids.script = {"st"};
   auto r = f.feed(f.subscribe("presence", 600), t0);
@@ -311,7 +311,7 @@ TEST_CASE("Event ids: two usages in one dialog, matched apart, the dialog ends w
   CHECK(f.s->dialogs().size() == 0);
 }
 
-TEST_CASE("in-dialog checks: lower CSeq 500, unknown dialog 481; Accept negotiation 406") {
+TEST_CASE("in-dialog checks: lower CSeq 500, unknown dialog 481 - Accept negotiation 406") {
   srv_fixture f;
   f.ids.script = {"st"};
   auto r = f.feed(f.subscribe(), t0);
@@ -483,4 +483,223 @@ TEST_CASE("RFC 5839: neutral state has its own tag and a tag dies with its last 
   auto again = f.feed(f.subscribe("presence", 600, "", "c3", {}, real_tag), t0 + 4s);
   REQUIRE(again.notifies.size() == 1);
   CHECK(again.notifies[0].body() == "full:open");
+}
+
+// ---- RFC 6446 rate control ---------------------------------------------------------
+
+namespace {
+
+/// Runs a fixture's notifier, answering each NOTIFY 200 at once, and notes when each
+/// went out and what it said.
+struct notify_log {
+  std::vector<ev::time_point> at;
+  std::vector<std::string> bodies, states;
+  void collect(srv_fixture& f, ev::time_point now) {
+    auto r = f.take();
+    for (std::size_t i = 0; i < r.notifies.size(); ++i) {
+      at.push_back(now);
+      bodies.emplace_back(r.notifies[i].body());
+      states.push_back(ss(r.notifies[i]));
+      f.ok(r, now, i);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("RFC 6446: a burst of 50 changes under throttle=5 gives NOTIFYs 5 s apart, the last with the final state") {
+  srv_fixture f;
+  auto r = f.feed(f.subscribe("presence;throttle=5", 3600), t0);
+  REQUIRE(r.notifies.size() == 1);
+  CHECK(ss(r.notifies[0]) == "active;expires=3600;throttle=5");
+  f.ok(r, t0);
+  notify_log log;
+  for (int k = 1; k <= 50; ++k) {
+    const ev::time_point now = t0 + 200ms * k;
+    f.s->advance(now);
+    log.collect(f, now);
+    f.pkg.state_of["sip:bob@example.com"] = "s" + std::to_string(k);
+    f.s->changed("presence", "sip:bob@example.com", now);
+    log.collect(f, now);
+  }
+  // The last change waits its turn: not one tick early.
+  CHECK(f.s->next_deadline() == t0 + 15s);
+  f.s->advance(t0 + 15s - 1ns);
+  log.collect(f, t0 + 15s - 1ns);
+  CHECK(log.at.size() == 2);
+  f.s->advance(t0 + 15s);
+  log.collect(f, t0 + 15s);
+  REQUIRE(log.at == std::vector<ev::time_point>{t0 + 5s, t0 + 10s, t0 + 15s});
+  CHECK(log.bodies == std::vector<std::string>{"partial:s24", "partial:s49", "partial:s50"});
+  for (const auto& st : log.states) CHECK(st.ends_with(";throttle=5"));
+  // 50 changes, 3 NOTIFYs: 47 merged into a later one.
+  CHECK(f.s->rate_control().merged == 47);
+  CHECK(f.s->next_deadline() == t0 + 3600s);  // nothing owed but the expiry
+}
+
+TEST_CASE("RFC 6446: max-rate and throttle over the package interval floor - the values in force are answered") {
+  struct tcase {
+    std::chrono::milliseconds floor;
+    std::string asked, answered;
+    std::chrono::milliseconds gap;
+  };
+  const tcase cases[] = {
+      {0ms, "max-rate=0.2", "max-rate=0.2", 5s},
+      {10s, "max-rate=0.2", "max-rate=0.1", 10s},
+      {10s, "throttle=2.5", "throttle=10", 10s},
+      {0ms, "max-rate=1;throttle=5", "max-rate=0.2;throttle=5", 5s},
+      {0ms, "max-rate=3", "max-rate=3", 333ms},  // as asked when that is what applies
+      {0ms, "max-rate=0.00001", "max-rate=0.000012", 86400s},  // a day at most
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.asked);
+    srv_fixture f;
+    f.pkg.interval = c.floor;
+    auto r = f.feed(f.subscribe("presence;" + c.asked, 600), t0);
+    REQUIRE(r.notifies.size() == 1);
+    CHECK(ss(r.notifies[0]) == "active;expires=600;" + c.answered);
+    f.ok(r, t0);
+    f.s->changed("presence", "sip:bob@example.com", t0);
+    CHECK(f.take().notifies.empty());
+    if (c.gap < 600s) {
+      CHECK(f.s->next_deadline() == t0 + c.gap);
+      f.s->advance(t0 + c.gap);
+      CHECK(f.take().notifies.size() == 1);
+    } else {
+      CHECK(f.s->next_deadline() == t0 + 600s);  // the change waits past the expiry
+    }
+  }
+}
+
+TEST_CASE("RFC 6446: min-rate forces a NOTIFY with full state after each quiet interval") {
+  srv_fixture f;
+  auto r = f.feed(f.subscribe("presence;min-rate=0.1", 600), t0);
+  REQUIRE(r.notifies.size() == 1);
+  CHECK(ss(r.notifies[0]) == "active;expires=600;min-rate=0.1");
+  f.ok(r, t0);
+  notify_log log;
+  CHECK(f.s->next_deadline() == t0 + 10s);
+  f.s->advance(t0 + 10s - 1ns);
+  log.collect(f, t0 + 10s - 1ns);
+  CHECK(log.at.empty());
+  f.s->advance(t0 + 10s);
+  log.collect(f, t0 + 10s);
+  REQUIRE(log.bodies == std::vector<std::string>{"full:open"});
+  // A change is a NOTIFY too: the next forced one counts from it.
+  f.pkg.state_of["sip:bob@example.com"] = "closed";
+  f.s->changed("presence", "sip:bob@example.com", t0 + 15s);
+  log.collect(f, t0 + 15s);
+  CHECK(log.bodies.back() == "partial:closed");
+  CHECK(f.s->next_deadline() == t0 + 25s);
+  f.s->advance(t0 + 25s);
+  log.collect(f, t0 + 25s);
+  CHECK(log.at == std::vector<ev::time_point>{t0 + 10s, t0 + 15s, t0 + 25s});
+  CHECK(log.bodies.back() == "full:closed");
+  CHECK(f.s->rate_control().forced == 2);
+
+  // Asked too often: the notifier's floor (1 s by default) and max-rate bound it.
+  srv_fixture g;
+  auto fast = g.feed(g.subscribe("presence;min-rate=10", 600), t0);
+  CHECK(ss(fast.notifies.at(0)) == "active;expires=600;min-rate=1");
+  srv_fixture h;
+  auto both = h.feed(h.subscribe("presence;max-rate=0.1;min-rate=1", 600), t0);
+  CHECK(ss(both.notifies.at(0)) == "active;expires=600;max-rate=0.1;min-rate=0.1");
+  h.ok(both, t0);
+  CHECK(h.s->next_deadline() == t0 + 10s);
+}
+
+TEST_CASE("RFC 6446: adaptive-min-rate keeps the average rate - a busy resource is not forced") {
+  for (const bool adaptive : {true, false}) {
+    CAPTURE(adaptive);
+    srv_fixture f;
+    auto r = f.feed(f.subscribe(adaptive ? "presence;adaptive-min-rate=0.1" : "presence;min-rate=0.1", 600), t0);
+    CHECK(ss(r.notifies.at(0)) ==
+          (adaptive ? "active;expires=600;adaptive-min-rate=0.1" : "active;expires=600;min-rate=0.1"));
+    f.ok(r, t0);
+    notify_log log;
+    for (int k = 1; k <= 4; ++k) {
+      f.s->changed("presence", "sip:bob@example.com", t0 + 1s * k);
+      log.collect(f, t0 + 1s * k);
+    }
+    CHECK(log.at.size() == 4);
+    // Five NOTIFYs in the first 4 s: the average allows the next one to wait until
+    // 5 intervals have passed. min-rate counts each gap on its own.
+    const ev::time_point due = adaptive ? t0 + 50s : t0 + 14s;
+    CHECK(f.s->next_deadline() == due);
+    f.s->advance(due - 1ns);
+    log.collect(f, due - 1ns);
+    CHECK(log.at.size() == 4);
+    f.s->advance(due);
+    log.collect(f, due);
+    REQUIRE(log.at.size() == 5);
+    CHECK(log.bodies.back() == "full:open");
+    CHECK(f.s->next_deadline() == due + 10s);
+  }
+}
+
+TEST_CASE("RFC 6446: malformed rate parameters get 400 naming the fault") {
+  const std::pair<std::string, std::string> cases[] = {
+      {"max-rate=abc", "Bad max-rate parameter"},
+      {"max-rate=0", "Bad max-rate parameter"},
+      {"max-rate=0.000", "Bad max-rate parameter"},
+      {"max-rate", "Bad max-rate parameter"},
+      {"min-rate=-1", "Bad min-rate parameter"},
+      {"min-rate=1e3", "Bad min-rate parameter"},
+      {"adaptive-min-rate=1.2.3", "Bad adaptive-min-rate parameter"},
+      {"throttle=1234567890123456", "Bad throttle parameter"},
+      {"min-rate=1;adaptive-min-rate=1", "min-rate and adaptive-min-rate together"},
+  };
+  for (const auto& [params, why] : cases) {
+    CAPTURE(params);
+    srv_fixture f;
+    auto r = f.feed(f.subscribe("presence;" + params, 600), t0);
+    CHECK(r.response.status() == 400);
+    CHECK(r.response.reason() == why);
+    CHECK(r.notifies.empty());
+    CHECK(f.s->size() == 0);
+  }
+}
+
+TEST_CASE("RFC 6446: each refresh sets the rate anew and a new rate is answered even under Suppress-If-Match") {
+  srv_fixture f;
+  f.ids.script = {"st"};
+  auto r = f.feed(f.subscribe("presence;throttle=5", 600), t0);
+  const std::string tag = header(r.notifies.at(0), "SIP-ETag");
+  f.ok(r, t0);
+  auto faster = f.feed(f.subscribe("presence;max-rate=1", 600, "st", "c1", {}, tag), t0 + 100s);
+  CHECK(faster.response.status() == 200);
+  REQUIRE(faster.notifies.size() == 1);
+  CHECK(ss(faster.notifies[0]) == "active;expires=600;max-rate=1");
+  f.ok(faster, t0 + 100s);
+  // The same rate and the same state: RFC 5839 applies again.
+  auto same = f.feed(f.subscribe("presence;max-rate=1", 600, "st", "c1", {}, tag), t0 + 200s);
+  CHECK(same.response.status() == 204);
+  // Without the parameters: no rate control, no parameters answered.
+  auto plain = f.feed(f.subscribe("presence", 600, "st"), t0 + 300s);
+  REQUIRE(plain.notifies.size() == 1);
+  CHECK(ss(plain.notifies[0]) == "active;expires=600");
+  f.ok(plain, t0 + 300s);
+  f.s->changed("presence", "sip:bob@example.com", t0 + 300s);
+  CHECK(f.take().notifies.size() == 1);
+}
+
+TEST_CASE("RFC 6446: the rate asked survives a restart through the journal") {
+  srv_fixture f;
+  sipevents::store::journal j;
+  f.s->set_journal(&j);
+  auto r = f.feed(f.subscribe("presence;throttle=5;min-rate=0.01", 600), t0);
+  f.ok(r, t0);
+  sipevents::store::subscription_record saved;
+  for (auto& e : j.take())
+    if (e.value) saved = std::get<sipevents::store::subscription_record>(*e.value);
+  CHECK(saved.rate_control == ";min-rate=0.01;throttle=5");
+  srv_fixture g;
+  REQUIRE(g.s->restore(saved, t0 + 60s) != 0);
+  auto back = g.take();
+  REQUIRE(back.notifies.size() == 1);
+  CHECK(ss(back.notifies[0]) == "active;expires=540;min-rate=0.01;throttle=5");
+  g.ok(back, t0 + 60s);
+  g.s->changed("presence", "sip:bob@example.com", t0 + 61s);
+  CHECK(g.take().notifies.empty());
+  CHECK(g.s->next_deadline() == t0 + 65s);
 }

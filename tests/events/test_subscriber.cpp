@@ -181,7 +181,7 @@ TEST_CASE("the latest expiry wins: a NOTIFY's expires replaces the 2xx one") {
   CHECK(f.c->next_deadline() == t0 + 100s + 60s);
 }
 
-TEST_CASE("423 is retried once with Min-Expires; a second 423 ends it") {
+TEST_CASE("423 is retried once with Min-Expires - a second 423 ends it") {
   sub_fixture f(30);
   f.c->start(t0);
   sm::message s = f.sent();
@@ -306,7 +306,7 @@ TEST_CASE("termination reasons: rejected and noresource never retry") {
   }
 }
 
-TEST_CASE("481 to a refresh ends the dialog; re-subscribes when the application asks") {
+TEST_CASE("481 to a refresh ends the dialog - re-subscribes when the application asks") {
   for (bool again : {false, true}) {
     sub_fixture f;
     f.cfg.resubscribe_on_481 = again;

@@ -111,7 +111,7 @@ TEST_CASE("locate: a sips: URI takes SIPS services only, and TLS") {
   CHECK(bad.error() == lc::locate_error::no_transport);
 }
 
-TEST_CASE("locate: without NAPTR an SRV query per transport; without SRV the host on the default port") {
+TEST_CASE("locate: without NAPTR an SRV query per transport - without SRV the host on the default port") {
   zone z;
   z.srv("_sip._tcp.example.com", {{10, 0, 5070, "sip.example.com"}});
   z.a("sip.example.com", {"192.0.2.3"});
@@ -128,7 +128,7 @@ TEST_CASE("locate: without NAPTR an SRV query per transport; without SRV the hos
   CHECK(show(h.targets()) == std::vector<std::string>{"udp:192.0.2.4:5060"});
 }
 
-TEST_CASE("locate: a transport parameter asks its SRV only; a name that resolves to nothing is an error") {
+TEST_CASE("locate: a transport parameter asks its SRV only - a name that resolves to nothing is an error") {
   zone z;
   z.srv("_sip._tcp.example.com", {{10, 0, 5060, "."}});  // "." : no service here
   z.a("example.com", {"192.0.2.7"});

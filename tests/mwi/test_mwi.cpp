@@ -84,7 +84,7 @@ sm::message publish_summary(const std::string& body) {
 }
 }  // namespace
 
-TEST_CASE("mwi package: no report says no; PUBLISH and the application's report say what they say") {
+TEST_CASE("mwi package: no report says no - PUBLISH and the application's report say what they say") {
   tokens ids;
   ev::publication_server esc(ids.source());
   mw::mwi_package pkg(&esc);

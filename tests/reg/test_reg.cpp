@@ -62,7 +62,7 @@ TEST_CASE("reginfo: the RFC 3680 examples decode with every field") {
   CHECK(d.registrations.at(0).contacts.at(0).uri == "sip:joe@pc34.example.com");
 }
 
-TEST_CASE("reginfo: round trip keeps every field, extensions and foreign attributes; output validates") {
+TEST_CASE("reginfo: round trip keeps every field, extensions and foreign attributes - output validates") {
   rg::reginfo d;
   d.version = 7;
   d.full = false;
@@ -105,7 +105,7 @@ TEST_CASE("reginfo: round trip keeps every field, extensions and foreign attribu
   CHECK(schema_valid(rg::encode(back)));
 }
 
-TEST_CASE("reginfo: any prefix for our namespace; an extension keeps the declaration of its prefix") {
+TEST_CASE("reginfo: any prefix for our namespace - an extension keeps the declaration of its prefix") {
   std::string xml =
       "<?xml version=\"1.0\"?>\n<r:reginfo xmlns:r=\"urn:ietf:params:xml:ns:reginfo\" xmlns:ex=\"urn:example:ext\" "
       "version=\"3\" state=\"full\"><r:registration aor=\"sip:a@b\" id=\"1\" state=\"active\">"
@@ -180,7 +180,7 @@ TEST_CASE("reg package, notifier side: full state, then one partial document per
   CHECK(d3.registrations.at(0).id == d0.registrations.at(0).id);
 }
 
-TEST_CASE("reg view: full then partial; a gap or a partial first asks for full state; Kamailio's version 0") {
+TEST_CASE("reg view: full then partial - a gap or a partial first asks for full state - Kamailio's version 0") {
   rg::reg_view v;
   std::vector<rg::contact_change> ch;
   rg::reginfo partial;

@@ -73,7 +73,7 @@ sm::message fixture(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("a REGISTER binds its Contact; the 200 lists every binding with its expires") {
+TEST_CASE("a REGISTER binds its Contact - the 200 lists every binding with its expires") {
   reg_fixture f;
   auto ok = f.handle(f.request({"<sip:joe@192.0.2.4:5060>;q=0.5", "<sip:joe@198.51.100.7>"}, 600), t0);
   CHECK(ok.status() == 200);
@@ -94,7 +94,7 @@ TEST_CASE("a REGISTER binds its Contact; the 200 lists every binding with its ex
   CHECK(f.changes().empty());
 }
 
-TEST_CASE("expires: Contact param over Expires header over the default; 423 below the minimum; max lowers") {
+TEST_CASE("expires: Contact param over Expires header over the default - 423 below the minimum - max lowers") {
   reg_fixture f;
   auto ok = f.handle(f.request({"<sip:a@192.0.2.4>;expires=120"}, 600), t0);
   CHECK(contacts_of(ok)[0] == "<sip:a@192.0.2.4>;expires=120");
@@ -111,7 +111,7 @@ TEST_CASE("expires: Contact param over Expires header over the default; 423 belo
   CHECK(f.r->lookup("sip:eve@example.com") == nullptr);
 }
 
-TEST_CASE("refresh and shortened; Expires 0 and Contact: * unregister") {
+TEST_CASE("refresh and shortened - Expires 0 and Contact: * unregister") {
   reg_fixture f;
   f.handle(f.request({"<sip:joe@192.0.2.4>"}, 600), t0);
   f.changes();
@@ -170,7 +170,7 @@ TEST_CASE("bindings expire at their deadline, not one tick before") {
   CHECK(f.r->next_deadline() == sr::time_point::max());
 }
 
-TEST_CASE("a To that is not a SIP AoR gets 400; domains outside the policy 403; limits") {
+TEST_CASE("a To that is not a SIP AoR gets 400 - domains outside the policy 403 - limits") {
   reg_fixture f;
   f.cfg.domains = {"example.com"};
   f.cfg.max_bindings_per_aor = 2;
@@ -221,7 +221,7 @@ TEST_CASE("RFC 4475 regescrt: the escaped Route header stays in the binding's UR
   CHECK(contacts_of(ok)[0] == "<sip:user@example.com?Route=%3Csip:sip.example.com%3E>;expires=3600");
 }
 
-TEST_CASE("RFC 4475 escnull: %00 does not shorten the user; two distinct contacts") {
+TEST_CASE("RFC 4475 escnull: %00 does not shorten the user - two distinct contacts") {
   reg_fixture f;
   auto ok = f.handle(fixture("escnull"), t0);
   CHECK(ok.status() == 200);

@@ -141,7 +141,7 @@ TEST_CASE("rlmi: what RFC 4662 does not allow is refused with the reason") {
   CHECK(err == "resource without uri");
 }
 
-TEST_CASE("resource lists: the RFC 4826 example decodes; its XCAP references are refused at load, by name") {
+TEST_CASE("resource lists: the RFC 4826 example decodes - its XCAP references are refused at load, by name") {
   rl::resource_lists doc;
   std::string err;
   REQUIRE(rl::decode(fixture("rfc4826-resource-lists.xml"), doc, &err));
@@ -553,7 +553,7 @@ TEST_CASE("rls: a list carried in the SUBSCRIBE (RFC 5367), deflated as liblinph
   }
 }
 
-TEST_CASE("rls: a bad list in the SUBSCRIBE gets 400 naming the fault; a list sent to no list service, 403") {
+TEST_CASE("rls: a bad list in the SUBSCRIBE gets 400 naming the fault - a list sent to no list service, 403") {
   service_bench b(2);
   CHECK(b.offer(body_list_subscribe("sip:rls@example.com", "<resource-lists", false), t0).first.reason().starts_with(
       "Bad Resource List: not XML"));
@@ -573,7 +573,7 @@ TEST_CASE("rls: a bad list in the SUBSCRIBE gets 400 naming the fault; a list se
   CHECK(b.rls->subscriptions() == 0);
 }
 
-TEST_CASE("rls: after a restart a list from a file is served again; a list that came in a SUBSCRIBE is deactivated") {
+TEST_CASE("rls: after a restart a list from a file is served again - a list that came in a SUBSCRIBE is deactivated") {
   service_bench b;
   auto record = [](std::string key, std::string resource) {
     sipevents::store::subscription_record r;

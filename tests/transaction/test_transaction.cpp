@@ -123,7 +123,7 @@ TEST_CASE("client: provisional moves to Proceeding and E resets to T2") {
   CHECK(at[2] == T1 + 2 * T2);
 }
 
-TEST_CASE("client: final response stops retransmission; retransmitted finals absorbed; K = T4 over UDP") {
+TEST_CASE("client: final response stops retransmission - retransmitted finals absorbed - K = T4 over UDP") {
   transaction_layer l;
   sm::message req = parsed(request_text());
   l.send_request(req, udp_peer(), t0);
@@ -200,7 +200,7 @@ TEST_CASE("client matching: branch and CSeq method must both match") {
   CHECK(out[0].what == output::kind::stray);
 }
 
-TEST_CASE("server over UDP: retransmissions absorbed in Trying, answered after; J = 64*T1") {
+TEST_CASE("server over UDP: retransmissions absorbed in Trying, answered after - J = 64*T1") {
   transaction_layer l;
   std::string req = request_text();
   l.receive(req, udp_peer(), t0);
@@ -251,7 +251,7 @@ TEST_CASE("server: provisional resent for retransmissions in Proceeding") {
   CHECK(out[0].bytes == std::string(r100.raw()));
 }
 
-TEST_CASE("server matching: RFC 3261 branch with sent-by and method; RFC 2543 fallback") {
+TEST_CASE("server matching: RFC 3261 branch with sent-by and method - RFC 2543 fallback") {
   transaction_layer l;
   l.receive(request_text("z9hG4bK.x"), udp_peer(), t0);
   l.receive(request_text("z9hG4bK.x", "MESSAGE", "192.0.2.99:5060"), udp_peer("192.0.2.99"), t0);  // other sent-by

@@ -1,6 +1,6 @@
 // The notifier side of RFC 6665 (4.2): accepts SUBSCRIBEs for the packages it has,
 // keeps every server subscription with its dialog and expiry, and NOTIFYs watchers on
-// each change, rate-limited per package. Sans-I/O: feed it SUBSCRIBEs, NOTIFY
+// each change, rate-limited per package and as each watcher asks (RFC 6446). Sans-I/O: feed it SUBSCRIBEs, NOTIFY
 // outcomes and `now`; drain responses and NOTIFYs to send with poll().
 #pragma once
 // header-only mode: see sipevents/impl/definitions.ipp
@@ -19,6 +19,7 @@
 #include "sipevents/dialog/dialog.hpp"
 #include "sipevents/events/events_types.hpp"
 #include "sipevents/events/package.hpp"
+#include "sipevents/events/rate_control.hpp"
 #include "sipevents/store/journal.hpp"
 #include "sipevents/transaction/transaction_types.hpp"
 
@@ -65,6 +66,9 @@ struct server_config {
   /// the reservation, never repeats a CSeq (and the package, e.g. a reginfo version,
   /// continues above it too), while a NOTIFY costs a write only once per this many.
   std::uint32_t cseq_reserve = 32;
+  /// RFC 6446: the notifier forces a NOTIFY (min-rate, adaptive-min-rate) at most this
+  /// often, whatever a subscriber asks; the values in force say so.
+  std::chrono::milliseconds min_forced_interval{1000};
 };
 
 struct server_hooks {
@@ -107,6 +111,10 @@ class subscription_server {
   /// Suppress-If-Match names the state the watcher would get (or "*") is answered 204
   /// (No Notification) and no NOTIFY follows; a new subscription so conditioned gets
   /// its NOTIFY without a body. Any other tag gets the full NOTIFY.
+  /// RFC 6446: the Event parameters max-rate, throttle, min-rate and adaptive-min-rate
+  /// set the subscription's rate (each SUBSCRIBE anew: a refresh without them ends rate
+  /// control); the package's own interval is a floor; every NOTIFY answers with the
+  /// values in force in Subscription-State. A malformed value gets 400 naming it.
   /// `identity`: who the stack authenticated, handed to the authorization hook.
   /// `flow`: for a connection-oriented transport, the connection it came over
   /// ("wss:192.0.2.1:50312"); the subscription's NOTIFYs go back over it (RFC 5626,
@@ -155,6 +163,13 @@ class subscription_server {
     std::uint64_t bodies = 0;
   };
   const suppression_counts& suppressions() const noexcept { return suppressions_; }
+  /// RFC 6446 (and package interval) work so far: changes merged into a later NOTIFY
+  /// instead of sending their own, and NOTIFYs forced by min-rate or adaptive-min-rate.
+  struct rate_counts {
+    std::uint64_t merged = 0;
+    std::uint64_t forced = 0;
+  };
+  const rate_counts& rate_control() const noexcept { return rate_counts_; }
   /// Subscriptions by Event package (one pass over them all).
   std::map<std::string, std::size_t, std::less<>> by_package() const;
   /// What subscription `sub` is about (RFC 3857 watcher information needs it).
@@ -189,6 +204,10 @@ class subscription_server {
     std::string identity;        // who the stack authenticated, if it does
     std::string store_key;       // the record's key, stable over restarts
     std::uint32_t cseq_mark = 0; // CSeqs up to this one are reserved in the store
+    rate_request rate;           // RFC 6446, as the subscriber asked
+    time_point last_sent{};      // the last NOTIFY
+    time_point rate_since{};     // adaptive-min-rate averages from here
+    std::uint32_t rate_sent = 0; // NOTIFYs since rate_since
   };
   struct timer_item {
     time_point at;
@@ -210,6 +229,13 @@ class subscription_server {
   bool suppressed(const message::message& req, const sub& s);
   void remove(std::uint64_t id, events::reason why, std::uint16_t status = 0);
   void reschedule(std::uint64_t id, sub& s);
+  /// The intervals in force for `s` now (its package's interval and its rate request).
+  rate_limits limits(const sub& s) const;
+  /// When min-rate or adaptive-min-rate next forces a NOTIFY on `s` (max: never).
+  time_point forced_at(const sub& s) const;
+  /// Sends what `s` is owed at `now` (merged changes, a forced NOTIFY), if anything and
+  /// nothing is in flight; reschedules otherwise.
+  void catch_up(std::uint64_t id, sub& s, time_point now);
   std::string resource_key(std::string_view pkg, std::string_view resource) const;
   std::string_view resource_of(const sub& s) const;
   const std::vector<std::string>& types_of(const package* p);
@@ -235,6 +261,7 @@ class subscription_server {
   std::unordered_map<const std::string*, std::uint64_t> generation_;
   std::uint64_t generations_ = 0;
   suppression_counts suppressions_;
+  rate_counts rate_counts_;
   std::string etag_prefix_;  ///< random per server (taken at first need): a restarted one matches no old tag
   std::unordered_map<std::uint64_t, std::uint64_t> notifies_;  // NOTIFY key -> sub
   dialog::dialog_table dialogs_;

@@ -17,6 +17,7 @@
     !defined(SIPEVENTS_OPEN_EVENTS_PACKAGE) && \
     !defined(SIPEVENTS_OPEN_EVENTS_PUBLICATION_CLIENT) && \
     !defined(SIPEVENTS_OPEN_EVENTS_PUBLICATION_SERVER) && \
+    !defined(SIPEVENTS_OPEN_EVENTS_RATE_CONTROL) && \
     !defined(SIPEVENTS_OPEN_EVENTS_SUBSCRIPTION_CLIENT) && \
     !defined(SIPEVENTS_OPEN_EVENTS_SUBSCRIPTION_SERVER) && \
     !defined(SIPEVENTS_OPEN_LOCATE_SERVER_LOCATOR) && \
@@ -105,6 +106,9 @@
 #endif
 #if defined(SIPEVENTS_SEEN_EVENTS_PUBLICATION_SERVER)
 #include "sipevents/events/impl/publication_server.ipp"
+#endif
+#if defined(SIPEVENTS_SEEN_EVENTS_RATE_CONTROL)
+#include "sipevents/events/impl/rate_control.ipp"
 #endif
 #if defined(SIPEVENTS_SEEN_EVENTS_SUBSCRIPTION_CLIENT)
 #include "sipevents/events/impl/subscription_client.ipp"

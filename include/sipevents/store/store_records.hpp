@@ -65,6 +65,9 @@ struct subscription_record {
   std::optional<std::uint32_t> remote_cseq;
   /// The package's per-watcher state (the reginfo version ...), package::save_watcher.
   std::string package_state;
+  /// RFC 6446 rate control the subscriber asked for, as Event parameters
+  /// (";max-rate=0.2"); empty for none.
+  std::string rate_control;
 };
 
 /// A named value of the stack (the nonce secret ...). Key: `name`.

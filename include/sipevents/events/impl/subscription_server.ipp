@@ -168,6 +168,8 @@ SIPEVENTS_INLINE void subscription_server::on_subscribe(std::uint64_t txn, const
     if (!named) return reject(txn, req, 421, "Extension Required", "Require", ext);
   }
   const std::string_view event_id = ev->id.value_or(std::string_view{});
+  rate_parse rate = read_rate_request(ev->params);
+  if (!rate.error.empty()) return reject(txn, req, 400, rate.error);
   const expiry_policy pol = pkg.expires();
   std::uint32_t expires = req.expires().value_or(pol.default_expires);
   // 0 unsubscribes (or fetches); otherwise the package's bounds (RFC 6665 4.2.1.1).
@@ -191,8 +193,15 @@ SIPEVENTS_INLINE void subscription_server::on_subscribe(std::uint64_t txn, const
         return reject(txn, req, 500, "CSeq Out of Order");
       if (s.ending) return reject(txn, req, 481, "Subscription Does Not Exist");
       if (!flow.empty()) s.flow = std::string(flow);
+      // RFC 6446: a refresh sets the rate anew; a new one is answered in a NOTIFY.
+      const bool new_rate = !(rate.request == s.rate);
+      if (new_rate) {
+        s.rate = rate.request;
+        s.rate_since = now;
+        s.rate_sent = 0;
+      }
       // RFC 5839 4.3: the watcher has this state already; the refresh costs no NOTIFY.
-      const bool quiet = expires != 0 && !s.in_flight && !s.dirty && suppressed(req, s);
+      const bool quiet = expires != 0 && !new_rate && !s.in_flight && !s.dirty && suppressed(req, s);
       auto b = sm::message_builder::response_to(req, quiet ? 204 : 200, quiet ? "No Notification" : "OK");
       b.header(sm::hdr::expires, std::to_string(expires));
       if (!cfg_.contact.empty()) b.header(sm::hdr::contact, "<" + cfg_.contact + ">");
@@ -252,6 +261,8 @@ SIPEVENTS_INLINE void subscription_server::on_subscribe(std::uint64_t txn, const
   sub& s = subs_.at(id);
   s.flow = std::string(flow);
   s.identity = std::string(identity);
+  s.rate = rate.request;
+  s.rate_since = now;
   // RFC 5839 4.2: a watcher that has this state already gets the NOTIFY without it.
   const bool quiet = a != authorization::reject && suppressed(req, s);
   if (quiet) ++suppressions_.bodies;
@@ -339,6 +350,7 @@ SIPEVENTS_INLINE void subscription_server::persist(std::uint64_t id, sub& s) {
   r.cseq_mark = s.cseq_mark;
   r.remote_cseq = d.remote_cseq;
   r.package_state = s.pkg->save_watcher(id);
+  r.rate_control = rate_params(s.rate);
   journal_->put(std::move(r));
 }
 
@@ -381,6 +393,8 @@ SIPEVENTS_INLINE std::uint64_t subscription_server::restore(const store::subscri
   s.expires_at = r.expires_at;
   s.store_key = r.key;
   s.unsaved = true;
+  if (rate_parse rp = read_rate_request(sm::param_list(r.rate_control)); rp.error.empty()) s.rate = rp.request;
+  s.rate_since = now;
   index(id, s, r.resource);
   s.pkg->restore_watcher(id, r.resource, r.package_state, cseq - std::min(cseq, r.local_cseq));
   server_event e;
@@ -410,10 +424,14 @@ SIPEVENTS_INLINE void subscription_server::send_notify(std::uint64_t id, sub& s,
     s.ending = true;
     s.end_reason = ending;
     s.state = sub_state::terminated;
-  } else {
+  }
+  const rate_limits lim = limits(s);
+  if (!final_notify) {
     auto left = std::chrono::duration_cast<seconds>(s.expires_at - now).count();
+    // RFC 6446: the rate control in force, named as the subscriber named it.
     b.header(sm::hdr::subscription_state, std::string(s.state == sub_state::pending ? "pending" : "active") +
-                                              ";expires=" + std::to_string(left > 0 ? left : 0));
+                                              ";expires=" + std::to_string(left > 0 ? left : 0) +
+                                              (s.rate.empty() ? std::string() : rate_params(in_force(s.rate, lim))));
   }
   // Rejected watchers learn nothing; pending and politely blocked ones see neutral state.
   if (ending != reason::rejected && !final_notify) b.header(sm::hdr::sip_etag, entity_tag(s));
@@ -433,7 +451,9 @@ SIPEVENTS_INLINE void subscription_server::send_notify(std::uint64_t id, sub& s,
   s.in_flight = key;
   notifies_[key] = id;
   s.dirty = false;
-  s.next_allowed = now + s.pkg->notify_interval(resource_of(s));
+  s.next_allowed = now + lim.min_interval;
+  s.last_sent = now;
+  ++s.rate_sent;
   server_event e;
   e.what = server_event::kind::send;
   e.sub = id;
@@ -442,9 +462,35 @@ SIPEVENTS_INLINE void subscription_server::send_notify(std::uint64_t id, sub& s,
   reschedule(id, s);
 }
 
+SIPEVENTS_INLINE rate_limits subscription_server::limits(const sub& s) const {
+  return limits_for(s.rate, s.pkg->notify_interval(resource_of(s)), cfg_.min_forced_interval);
+}
+
+SIPEVENTS_INLINE time_point subscription_server::forced_at(const sub& s) const {
+  if (!s.rate.min_rate && !s.rate.adaptive_min_rate) return time_point::max();
+  const rate_limits l = limits(s);
+  if (!l.adaptive) return s.last_sent + l.max_interval;
+  // The average gap since rate_since stays within max_interval: a NOTIFY is owed once
+  // that many intervals have passed as NOTIFYs were sent, and never sooner than
+  // max-rate allows.
+  return std::max(s.last_sent + l.min_interval, s.rate_since + l.max_interval * std::max<std::uint32_t>(s.rate_sent, 1));
+}
+
+SIPEVENTS_INLINE void subscription_server::catch_up(std::uint64_t id, sub& s, time_point now) {
+  if (s.in_flight || s.ending) return reschedule(id, s);
+  if (s.dirty && now >= s.next_allowed) return send_notify(id, s, now);
+  if (!s.dirty && s.auth != authorization::reject && forced_at(s) <= now) {
+    ++rate_counts_.forced;
+    s.first = true;  // nothing changed: the state in full, as a fresh look
+    return send_notify(id, s, now);
+  }
+  reschedule(id, s);
+}
+
 SIPEVENTS_INLINE void subscription_server::reschedule(std::uint64_t id, sub& s) {
   time_point t = s.ending ? time_point::max() : s.expires_at;
   if (s.dirty && !s.in_flight) t = std::min(t, s.next_allowed);
+  if (!s.dirty && !s.in_flight && !s.ending) t = std::min(t, forced_at(s));
   if (t == s.deadline) return;
   s.deadline = t;
   if (t != time_point::max()) timers_.push({t, id});
@@ -465,6 +511,7 @@ SIPEVENTS_INLINE void subscription_server::changed(std::string_view pkg, std::st
     sub& s = subs_.at(id);
     if (s.ending || s.auth == authorization::reject) continue;
     if (s.in_flight || now < s.next_allowed) {
+      if (s.dirty) ++rate_counts_.merged;  // this change never gets a NOTIFY of its own
       s.dirty = true;  // merged into the NOTIFY that follows the wait
       reschedule(id, s);
     } else {
@@ -567,11 +614,8 @@ SIPEVENTS_INLINE void subscription_server::on_response(std::uint64_t key, const 
   if (s.ending) return remove(id, s.end_reason, st < 300 ? 0 : st);
   // RFC 6665 4.2.2: 481 means the subscriber has no such subscription; never NOTIFY again.
   if (st == 481) return remove(id, reason::failed, st);
-  if (st >= 300) return;  // other errors: the subscription stands
-  if (s.dirty) {
-    if (now >= s.next_allowed) send_notify(id, s, now);
-    else reschedule(id, s);
-  }
+  if (st >= 300) return reschedule(id, s);  // other errors: the subscription stands
+  catch_up(id, s, now);
 }
 
 SIPEVENTS_INLINE void subscription_server::on_failure(std::uint64_t key, std::uint16_t status, time_point) {
@@ -596,10 +640,8 @@ SIPEVENTS_INLINE void subscription_server::advance(time_point now) {
     if (s.ending) continue;
     if (s.expires_at <= now) {
       send_notify(t.id, s, now, reason::timeout);  // RFC 6665 4.2.2: expiry
-    } else if (s.dirty && !s.in_flight && s.next_allowed <= now) {
-      send_notify(t.id, s, now);
     } else {
-      reschedule(t.id, s);
+      catch_up(t.id, s, now);
     }
   }
 }

@@ -124,6 +124,7 @@ void write(writer& w, const subscription_record& r) {
   w.u(r.route_set.size());
   for (const auto& x : r.route_set) w.s(x);
   w.u(r.local_cseq), w.u(r.cseq_mark), w.opt(r.remote_cseq), w.s(r.package_state);
+  w.s(r.rate_control);
 }
 void read(reader& rd, subscription_record& r) {
   r.key = rd.s(), r.package = rd.s(), r.event_id = rd.s(), r.resource = rd.s(), r.content_type = rd.s();
@@ -136,6 +137,8 @@ void read(reader& rd, subscription_record& r) {
     for (std::uint64_t k = 0; k < routes; ++k) r.route_set.push_back(rd.s());
   r.local_cseq = rd.n<std::uint32_t>(), r.cseq_mark = rd.n<std::uint32_t>();
   r.remote_cseq = rd.opt<std::uint32_t>(), r.package_state = rd.s();
+  // Added later: a record written before it ends here.
+  if (!rd.done()) r.rate_control = rd.s();
 }
 void write(writer& w, const meta_record& r) { w.s(r.name), w.s(r.value); }
 void read(reader& rd, meta_record& r) { r.name = rd.s(), r.value = rd.s(); }
