@@ -78,6 +78,11 @@ inline std::string prometheus_text(sipevents::transport::runtime& rt, const sipe
       "Refreshes answered 204 (RFC 5839): the watcher had the state, no NOTIFY was sent.", s.notifies_suppressed);
   one("sipevents_notify_bodies_suppressed_total", "counter",
       "NOTIFYs of new subscriptions sent without a body (RFC 5839 Suppress-If-Match).", s.bodies_suppressed);
+  one("sipevents_notify_changes_merged_total", "counter",
+      "State changes sent in a later NOTIFY, not one of their own (RFC 6446 rate control, package pacing).",
+      s.changes_merged);
+  one("sipevents_notifies_forced_total", "counter",
+      "NOTIFYs sent because a watcher's min-rate or adaptive-min-rate was due (RFC 6446).", s.notifies_forced);
   const sipevents::transport::runtime_stats& r = rt.stats();
   head("sipevents_auth_total", "counter", "Requests the digest authenticator passed or answered, by outcome.");
   labelled("sipevents_auth_total", "outcome", "accepted", r.auth_accepted);

@@ -3,6 +3,7 @@
 //   sipevents-watcher --event PKG --from URI (--server udp|tcp|tls:HOST:PORT | --dns HOST:PORT) [--ca FILE]
 //                     [--id ID] [--accept TYPE] [--expires N] [--count N] [--duration S] [--text]
 //                     [--direct] [--list] [--user NAME --password PW]
+//                     [--throttle S] [--max-rate R] [--min-rate R | --adaptive-min-rate R]
 //                     TARGET-URI
 //   sipevents-watcher --event PKG --unsolicited --listen udp|tcp:HOST:PORT [--count N] [--duration S] [--text]
 //
@@ -24,7 +25,11 @@
 // with its instances: state, reason, and the parsed body under its package's key as
 // below). A partial NOTIFY that skips a version refreshes the subscription.
 //
-// One JSON line per NOTIFY: event, resource, state, reason, expires, content_type,
+// --throttle, --max-rate, --min-rate and --adaptive-min-rate ask the notifier to
+// pace its NOTIFYs (RFC 6446; throttle is the older draft's name for 1/max-rate, in
+// seconds); each line's "rate" is what the notifier says it applies (null: nothing).
+//
+// One JSON line per NOTIFY: event, resource, state, reason, expires, rate, content_type,
 // body, and for presence the parsed document ("presence"), for dialog (RFC 4235) the
 // busy lamp and the dialogs ("dialog": lamp idle|dialing|ringing|busy, the caller
 // when ringing), for message-summary (RFC 3842) the voicemail summary ("summary":
@@ -232,6 +237,17 @@ tools::json list_json(const rl::list_view& v, bool full) {
   return out;
 }
 
+/// {"max-rate":0.2,"throttle":5} from a Subscription-State, null when it says none.
+tools::json rate_json(const ev::rate_request& r) {
+  if (r.empty()) return nullptr;
+  tools::json out = tools::json::object();
+  if (r.max_rate) out["max-rate"] = *r.max_rate;
+  if (r.min_rate) out["min-rate"] = *r.min_rate;
+  if (r.adaptive_min_rate) out["adaptive-min-rate"] = *r.adaptive_min_rate;
+  if (r.throttle) out["throttle"] = *r.throttle;
+  return out;
+}
+
 std::string notify_json(const ev::client_event& e, const std::string& resource, const rl::list_view* list = nullptr) {
   const auto& n = *e.notify;
   tools::json line = {{"event", std::string(n.event() ? n.event()->type : std::string_view{})},
@@ -241,6 +257,8 @@ std::string notify_json(const ev::client_event& e, const std::string& resource, 
                        ? tools::or_null(n.subscription_state()->reason)
                        : tools::json(nullptr);
   line["expires"] = e.expires ? tools::json(*e.expires) : tools::json(nullptr);
+  // RFC 6446: the rate control the notifier applies, as it said it.
+  line["rate"] = rate_json(e.rate);
   const auto* ct = n.content_type();
   line["content_type"] = ct ? tools::json(std::string(ct->type) + "/" + std::string(ct->subtype)) : tools::json(nullptr);
   line["body"] = std::string(n.body());
@@ -334,6 +352,18 @@ int main(int argc, char** argv) {
   app.add_option("--count", count, "Unsubscribe after N NOTIFYs")->check(tools::within<long>(1));
   app.add_option("--duration", duration, "Unsubscribe after S seconds (with --count: whichever comes first)")
       ->check(tools::within<double>(0, 31536000));
+  // RFC 6446 rate control, asked in the Event header; the notifier answers what applies.
+  double throttle = 0, max_rate = 0, min_rate = 0, adaptive_min_rate = 0;
+  auto* throttle_opt = app.add_option("--throttle", throttle, "At least S seconds between two NOTIFYs (Event throttle)")
+                           ->check(tools::within<double>(0.001, 86400));
+  auto* max_rate_opt = app.add_option("--max-rate", max_rate, "At most R NOTIFYs per second (RFC 6446 max-rate)")
+                           ->check(tools::within<double>(0.000001, 1000));
+  auto* min_rate_opt = app.add_option("--min-rate", min_rate, "At least R NOTIFYs per second, changed or not (RFC 6446 min-rate)")
+                           ->check(tools::within<double>(0.000001, 1000));
+  auto* adaptive_opt = app.add_option("--adaptive-min-rate", adaptive_min_rate,
+                                      "At least R NOTIFYs per second on average (RFC 6446 adaptive-min-rate)")
+                           ->check(tools::within<double>(0.000001, 1000))
+                           ->excludes(min_rate_opt);
   app.add_flag("--text", text, "A readable line per NOTIFY instead of JSON");
   app.add_flag("--direct", direct, "Refresh at the notifier's Contact, not through --server");
   app.add_flag("--list", as_list, "Subscribe to a resource list (RFC 4662)");
@@ -345,6 +375,10 @@ int main(int argc, char** argv) {
   login.add(app);
   auto* target = app.add_option("TARGET-URI", p.to, "The resource watched")->check(tools::sip_uri())->excludes(unsolicited_opt);
   if (int rc = cli.parse(argc, argv); rc >= 0) return rc;
+  if (*throttle_opt) p.rate.throttle = throttle;
+  if (*max_rate_opt) p.rate.max_rate = max_rate;
+  if (*min_rate_opt) p.rate.min_rate = min_rate;
+  if (*adaptive_opt) p.rate.adaptive_min_rate = adaptive_min_rate;
   if (unsolicited) {
     if (as_list) return cli.refuse("--list is for subscriptions, not --unsolicited");
     return listen_unsolicited(p.event, listen_on, count, duration, text);

@@ -16,7 +16,7 @@ struct sub_fixture {
   std::uint64_t last_key = 0;
   std::uint32_t notify_cseq = 100;
 
-  explicit sub_fixture(std::uint32_t expires = 600, std::string event_id = {}) {
+  explicit sub_fixture(std::uint32_t expires = 600, std::string event_id = {}, ev::rate_request rate = {}) {
     ids.script = {"call1", "tagA"};
     ev::subscribe_params p;
     p.event = "presence";
@@ -26,6 +26,7 @@ struct sub_fixture {
     p.contact = "sip:alice@192.0.2.1:5060";
     p.accept = {"application/pidf+xml"};
     p.expires = expires;
+    p.rate = rate;
     c = std::make_unique<ev::subscription_client>(p, ids.source(), cfg, &pkg);
   }
 
@@ -79,6 +80,33 @@ TEST_CASE("SUBSCRIBE carries Event with id, Accept, Expires, Contact and fresh t
   CHECK(s.from().tag == "tagA");
   CHECK(s.to().tag.empty());
   CHECK(s.contacts().size() == 1);
+}
+
+TEST_CASE("RFC 6446: the rate asked rides on every SUBSCRIBE's Event and the rate in force comes back with each NOTIFY") {
+  ev::rate_request rate;
+  rate.throttle = 5;
+  rate.adaptive_min_rate = 0.01;
+  sub_fixture f(600, "q1", rate);
+  f.c->start(t0);
+  sm::message s = f.sent();
+  CHECK(header(s, "Event") == "presence;id=q1;adaptive-min-rate=0.01;throttle=5");
+  f.c->on_response(f.last_key, answer(s, 200, "b1", {{"Expires", "600"}}), t0);
+  REQUIRE(f.c->on_notify(f.notify("b1", "active;expires=600;adaptive-min-rate=0.01;throttle=10", "<open/>", "presence;id=q1"), t0) == 200);
+  auto n = of_kind(drain(*f.c), K::notify);
+  REQUIRE(n.size() == 1);
+  CHECK(n[0].rate.throttle == 10.0);
+  CHECK(n[0].rate.adaptive_min_rate == 0.01);
+  CHECK_FALSE(n[0].rate.max_rate);
+  // A notifier that does not do rate control says nothing; a malformed answer is
+  // shown as nothing rather than refusing the NOTIFY.
+  for (const char* st : {"active;expires=500", "active;expires=500;max-rate=fast"}) {
+    REQUIRE(f.c->on_notify(f.notify("b1", st, "<open/>", "presence;id=q1"), t0 + 1s) == 200);
+    auto m = of_kind(drain(*f.c), K::notify);
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].rate.empty());
+  }
+  f.c->refresh(t0 + 2s);
+  CHECK(header(f.sent(), "Event") == "presence;id=q1;adaptive-min-rate=0.01;throttle=5");
 }
 
 TEST_CASE("2xx then NOTIFY: active, body decoded by the package, one leg") {

@@ -95,6 +95,9 @@ def main():
         assert sum(len(v) for v in ep.notifies.values()) == before, "a NOTIFY came after a 204"
         m, get = samples(scrape(mport)[1])
         assert get("sipevents_notifies_suppressed_total") == 100, m
+        # Nothing paced here: RFC 6446 counters are served, at zero.
+        assert get("sipevents_notify_changes_merged_total") == 0, m
+        assert get("sipevents_notifies_forced_total") == 0, m
         print(f"RFC 5839: 100 refreshes with Suppress-If-Match: 100 x 204, no NOTIFY "
               f"({100 * len(first.encode())} bytes of NOTIFY not sent)")
     finally:

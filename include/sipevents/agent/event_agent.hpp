@@ -71,6 +71,8 @@ struct agent_stats {
   std::uint64_t notifies_failed = 0;    ///< answered with an error, or not at all (408, 503)
   std::uint64_t notifies_suppressed = 0;  ///< RFC 5839: refreshes answered 204, no NOTIFY sent
   std::uint64_t bodies_suppressed = 0;    ///< RFC 5839: NOTIFYs of new subscriptions sent without body
+  std::uint64_t changes_merged = 0;       ///< RFC 6446 or package pacing: changes sent in a later NOTIFY
+  std::uint64_t notifies_forced = 0;      ///< RFC 6446 min-rate / adaptive-min-rate NOTIFYs
   std::map<std::string, std::size_t, std::less<>> subscriptions;  ///< notifier subscriptions by package
   std::size_t client_subscriptions = 0;  ///< our own subscriptions (watchers, back-ends)
   std::size_t publishers = 0;            ///< our own publications (EPA)

@@ -16,6 +16,7 @@
 #include "sipevents/dialog/dialog.hpp"
 #include "sipevents/events/events_types.hpp"
 #include "sipevents/events/package.hpp"
+#include "sipevents/events/rate_control.hpp"
 #include "sipevents/transaction/transaction_types.hpp"
 
 namespace sipevents::events {
@@ -31,6 +32,9 @@ struct subscribe_params {
   std::uint32_t expires = 3600;
   /// More headers on every SUBSCRIBE of this subscription (Supported: eventlist).
   std::vector<std::pair<std::string, std::string>> headers;
+  /// RFC 6446 rate control asked of the notifier, as Event parameters on every
+  /// SUBSCRIBE; what it applies comes back with each NOTIFY (client_event::rate).
+  rate_request rate{};
 };
 
 struct client_config {
@@ -63,6 +67,8 @@ struct client_event {
   events::reason why = events::reason::none;
   std::uint16_t status = 0;      ///< the error status for reason::failed
   std::optional<std::uint32_t> expires;  ///< seconds left, from Subscription-State
+  /// RFC 6446: the rate control in force, from Subscription-State (empty: none said).
+  rate_request rate;
   std::optional<message::message> notify;
   decoded body;                  ///< the package's reading of the NOTIFY body
 };

@@ -92,6 +92,8 @@ SIPEVENTS_INLINE agent_stats event_agent::stats() const {
   s.publications = esc_ ? esc_->size() : 0;
   s.notifies_suppressed = server_.suppressions().refreshes;
   s.bodies_suppressed = server_.suppressions().bodies;
+  s.changes_merged = server_.rate_control().merged;
+  s.notifies_forced = server_.rate_control().forced;
   return s;
 }
 

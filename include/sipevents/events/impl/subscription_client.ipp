@@ -15,7 +15,7 @@ SIPEVENTS_INLINE subscription_client::subscription_client(subscribe_params p, to
 }
 
 SIPEVENTS_INLINE void subscription_client::add_event_headers(sm::message_builder& b, std::uint32_t expires) const {
-  b.header(sm::hdr::event, p_.event_id.empty() ? p_.event : p_.event + ";id=" + p_.event_id);
+  b.header(sm::hdr::event, (p_.event_id.empty() ? p_.event : p_.event + ";id=" + p_.event_id) + rate_params(p_.rate));
   b.header(sm::hdr::expires, std::to_string(expires));
   for (const auto& a : p_.accept) b.header(sm::hdr::accept, a);
   for (const auto& [n, v] : p_.headers) b.header(n, v);
@@ -284,6 +284,8 @@ SIPEVENTS_INLINE std::uint16_t subscription_client::on_notify(const sm::message&
   e.what = client_event::kind::notify;
   e.remote_tag = tag;
   e.expires = ss->expires;
+  // A malformed answer is not worth refusing the NOTIFY over: it is simply not shown.
+  if (rate_parse rp = read_rate_request(ss->params); rp.error.empty()) e.rate = rp.request;
   e.notify = n;
   if (pkg_ && n.content_type() && !n.body().empty()) e.body = pkg_->decode(*n.content_type(), n.body());
   using v = sm::subscription_state::value;
