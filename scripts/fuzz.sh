@@ -10,7 +10,7 @@ CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo 
   -DSIPEVENTS_BUILD_BENCH=OFF -DSIPEVENTS_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build/fuzz
 seeds=build/fuzz/seeds
-rm -rf "$seeds" && mkdir -p "$seeds/message" "$seeds/uri" "$seeds/headers" "$seeds/store" "$seeds/ws" "$seeds/dialoginfo" "$seeds/mwi" "$seeds/winfo" "$seeds/rls"
+rm -rf "$seeds" && mkdir -p "$seeds/message" "$seeds/uri" "$seeds/headers" "$seeds/store" "$seeds/ws" "$seeds/dialoginfo" "$seeds/mwi" "$seeds/winfo" "$seeds/rls" "$seeds/presence"
 cp "$shared"/testdata/rfc4475/*.dat "$shared"/testdata/examples/*.sip "$shared"/corpus/*.sip "$seeds/message/"
 # URIs and header values cut from the same messages.
 grep -ahoE '(sips?|tel):[^ >,"]+' "$seeds"/message/* | sort -u | head -400 | split -l 1 - "$seeds/uri/u"
@@ -20,7 +20,7 @@ printf '%s' 'Digest realm="example.com", nonce="0000000067a1b2c3d4e5f60718293a4b
 printf '%s' 'Digest username="joe", realm="example.com", nonce="n", uri="sip:example.com", response="8ca523f5e9506fed4657c9700eebdbec", algorithm=MD5, qop=auth, cnonce="c", nc=00000001, opaque="o"' > "$seeds/headers/auth-credentials"
 printf '%s' 'nextnonce="abc", qop=auth, rspauth="00ff", cnonce="c", nc=0000000a' > "$seeds/headers/auth-info"
 # Stored records of each kind, as the store tests write them (first byte: the kind).
-if [ -x build/gcc/tests/store_tests ]; then SIPEVENTS_STORE_SEEDS="$seeds/store" build/gcc/tests/store_tests "store codec: every record kind round-trips; times go through the wall clock" >/dev/null; fi
+if [ -x build/gcc/tests/store_tests ]; then SIPEVENTS_STORE_SEEDS="$seeds/store" build/gcc/tests/store_tests "store codec: every record kind round-trips - times go through the wall clock" >/dev/null; fi
 printf '\x04\x01\x04name\x05value' > "$seeds/store/meta"
 # WebSocket: an upgrade then masked frames, and frames alone (two offset bytes first).
 printf '\0\x10GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: sip\r\n\r\n\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58' > "$seeds/ws/upgrade"
@@ -30,6 +30,8 @@ cp "$shared"/testdata/examples/4235-*.xml "$seeds/dialoginfo/"
 cp "$shared"/testdata/examples/3842-*-body-message-summary.txt "$seeds/mwi/"
 cp "$shared"/testdata/examples/3858-*.xml "$shared"/testdata/examples/3857-*watcherinfo*.xml "$seeds/winfo/"
 cp tests/rls/fixtures/* "$seeds/rls/"
+# PIDF as RFC 3863 writes it, and partial PIDF (RFC 5262) full and diff.
+cp "$shared"/testdata/examples/3863-*.xml tests/presence/data/*.xml "$seeds/presence/"
 run() {  # target seconds seed-dir
   local work="build/fuzz/corpus-$1" log="build/fuzz/$1.log"
   mkdir -p "$work" build/fuzz/artifacts
@@ -53,3 +55,4 @@ run fuzz_dialoginfo "$third" "$seeds/dialoginfo"
 run fuzz_mwi "$third" "$seeds/mwi"
 run fuzz_winfo "$third" "$seeds/winfo"
 run fuzz_rls "$third" "$seeds/rls"
+run fuzz_presence "$third" "$seeds/presence"

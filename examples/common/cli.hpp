@@ -33,6 +33,10 @@ class cli {
   /// -1 when the tool goes on; else its exit status: 0 after --help or --version,
   /// 2 after a bad command line (the reason on stderr, one line).
   int parse(int argc, char** argv) {
+    // A repeatable option takes one value each time it is given, so that
+    // "--accept A --accept B TARGET-URI" leaves TARGET-URI to the positional.
+    for (CLI::Option* o : app_.get_options())
+      if (o->get_expected_max() > 1 && !o->get_positional()) o->allow_extra_args(false);
     try {
       app_.parse(argc, argv);
       return -1;

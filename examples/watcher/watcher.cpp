@@ -25,6 +25,11 @@
 // with its instances: state, reason, and the parsed body under its package's key as
 // below). A partial NOTIFY that skips a version refreshes the subscription.
 //
+// --accept application/pidf-diff+xml (with --accept application/pidf+xml) asks a
+// presence notifier for partial notification (RFC 5263): the lines show the document
+// the diffs add up to, with "pidf_diff": {version, full}; a lost version refreshes the
+// subscription for full state ("parse_error": "resync: ...").
+//
 // --throttle, --max-rate, --min-rate and --adaptive-min-rate ask the notifier to
 // pace its NOTIFYs (RFC 6446; throttle is the older draft's name for 1/max-rate, in
 // seconds); each line's "rate" is what the notifier says it applies (null: nothing).
@@ -248,7 +253,8 @@ tools::json rate_json(const ev::rate_request& r) {
   return out;
 }
 
-std::string notify_json(const ev::client_event& e, const std::string& resource, const rl::list_view* list = nullptr) {
+std::string notify_json(const ev::client_event& e, const std::string& resource, const rl::list_view* list = nullptr,
+                        const tools::json& extra = nullptr) {
   const auto& n = *e.notify;
   tools::json line = {{"event", std::string(n.event() ? n.event()->type : std::string_view{})},
                       {"resource", resource},
@@ -274,6 +280,8 @@ std::string notify_json(const ev::client_event& e, const std::string& resource, 
     else
       decoded_json(line, e.body);
   }
+  if (extra.is_object())
+    for (const auto& [k, v] : extra.items()) line[k] = v;
   return tools::json_line(line);
 }
 
@@ -449,6 +457,7 @@ int main(int argc, char** argv) {
                                                       : nullptr;
   std::optional<rl::list_reader> reader;
   rl::list_view view;
+  pr::pidf_view presence_view;  // partial PIDF (RFC 5263): the state the diffs build
   if (as_list) {
     if (!member) return cli.refuse("--list needs --event presence, dialog, message-summary or presence.winfo");
     reader.emplace(*member);
@@ -461,6 +470,23 @@ int main(int argc, char** argv) {
       if (const auto* ln = std::any_cast<rl::list_notify>(&e.body.state); ln && e.body.ok) {
         if (view.apply(*ln)) lv = &view;
         else agent.refresh(sid);  // a NOTIFY was lost: ask for the whole list again
+      }
+      if (const auto* u = std::any_cast<pr::pidf_update>(&e.body.state); u && e.body.ok) {
+        // Shown as the document the diffs add up to; a gap asks for full state.
+        ev::client_event shown = e;
+        tools::json extra = {{"pidf_diff", {{"version", u->version}, {"full", u->full}}}};
+        if (std::string why; presence_view.apply(*u, &why) == pr::pidf_view::result::applied) {
+          shown.body.state = presence_view.document();
+        } else {
+          shown.body.ok = false;
+          shown.body.error = "resync: " + why;
+          agent.refresh(sid);
+        }
+        std::fputs(text ? notify_text(shown, resource).c_str() : notify_json(shown, resource, nullptr, extra).c_str(), stdout);
+        std::fflush(stdout);
+        rc = 0;
+        if (count > 0 && ++seen >= count) asio::post(rt.context(), leave);
+        return;
       }
       std::fputs(text ? notify_text(e, resource, lv).c_str() : notify_json(e, resource, lv).c_str(), stdout);
       std::fflush(stdout);

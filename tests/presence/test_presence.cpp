@@ -5,6 +5,7 @@
 #include "../events/events_support.hpp"
 #include "sipevents/events/publication_client.hpp"
 #include "sipevents/events/publication_server.hpp"
+#include "sipevents/presence/pidf_diff.hpp"
 #include "sipevents/presence/presence_package.hpp"
 #include "support.hpp"
 
@@ -657,4 +658,306 @@ TEST_CASE("presence package: a registered contact is open until something is pub
   pr::presence_package quiet(&esc, off);
   quiet.registered(a, {"sip:joe@192.0.2.4"});
   CHECK(quiet.compose(a).tuples[0].basic == pr::basic_status::closed);
+}
+
+// ---- Partial PIDF (RFC 5262, RFC 5263) ----------------------------------------------
+
+namespace {
+
+pr::presence_document ten_tuples(const std::string& entity) {
+  pr::presence_document d;
+  d.entity = entity;
+  for (int i = 0; i < 10; ++i) {
+    pr::tuple t;
+    t.id = "device" + std::to_string(i);
+    t.basic = pr::basic_status::open;
+    t.contact = pr::contact_address{"sip:user@192.0.2." + std::to_string(10 + i) + ":5060", std::string("0.8")};
+    t.notes.push_back({"Desk phone " + std::to_string(i), "en"});
+    t.timestamp = "2026-12-07T08:00:0" + std::to_string(i) + "Z";
+    d.tuples.push_back(std::move(t));
+  }
+  return d;
+}
+
+pr::pidf_update update_of(const std::string& xml) {
+  pr::pidf_update u;
+  std::string err;
+  INFO(xml);
+  INFO(err);
+  REQUIRE(pr::decode_pidf_update(xml, u, &err));
+  return u;
+}
+
+}  // namespace
+
+TEST_CASE("pidf-diff: every kind of change goes through a diff and a view into the same document") {
+  const pr::presence_document start = ten_tuples("pres:someone@example.com");
+  pr::pidf_view view;
+  std::uint32_t version = 7;
+  REQUIRE(view.apply(update_of(pr::encode_pidf_full(start, version))) == pr::pidf_view::result::applied);
+  CHECK(view.document() == start);
+  pr::presence_document cur = start;
+  std::vector<std::function<void(pr::presence_document&)>> changes = {
+      [](auto& d) { d.tuples[3].basic = pr::basic_status::closed; },              // basic only
+      [](auto& d) { d.tuples[0].notes[0].text = "At lunch <back at 2> & more"; }, // a whole tuple
+      [](auto& d) { d.tuples.erase(d.tuples.begin() + 5); },                       // removed
+      [](auto& d) {                                                                 // added at the end
+        pr::tuple t;
+        t.id = "new1";
+        t.basic = pr::basic_status::open;
+        d.tuples.push_back(t);
+      },
+      [](auto& d) {  // a person arrives (with its namespaces)
+        pr::person p;
+        p.id = "p1";
+        p.activities = {pr::activity::on_the_phone};
+        d.persons.push_back(p);
+      },
+      [](auto& d) { d.persons[0].activities = {pr::activity::meeting}; },
+      [](auto& d) { d.tuples.clear(); d.tuples.push_back({"solo", pr::basic_status::closed, {}, {}, {}, {}, {}}); },
+      [](auto& d) { d.persons.clear(); },
+      [](auto& d) { d.notes.push_back({"a presence note", ""}); },  // not a diff: full state
+  };
+  std::size_t diffs = 0, fulls = 0;
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    CAPTURE(i);
+    pr::presence_document next = cur;
+    changes[i](next);
+    std::optional<std::string> diff = pr::encode_pidf_diff(cur, next, ++version);
+    const std::string body = diff ? *diff : pr::encode_pidf_full(next, version);
+    diffs += diff.has_value();
+    fulls += !diff;
+    pr::pidf_update u = update_of(body);
+    CHECK(u.full == !diff);
+    std::string why;
+    REQUIRE(view.apply(u, &why) == pr::pidf_view::result::applied);
+    CHECK(view.document() == next);
+    CHECK(*view.version() == version);
+    cur = next;
+  }
+  CHECK(diffs == 8);
+  CHECK(fulls == 1);
+  // Nothing changed: a diff with no operation, one version up.
+  auto same = update_of(*pr::encode_pidf_diff(cur, cur, ++version));
+  CHECK(same.ops.empty());
+  CHECK(view.apply(same) == pr::pidf_view::result::applied);
+}
+
+TEST_CASE("pidf-diff: a diff as another notifier writes it (RFC 5261 selectors, prefixes of its own)") {
+  pr::pidf_view view;
+  auto full = update_of(local("pidf-full-three-tuples.xml"));
+  CHECK(full.full);
+  CHECK(full.version == 567);
+  REQUIRE(view.apply(full) == pr::pidf_view::result::applied);
+  REQUIRE(view.document().tuples.size() == 3);
+  auto diff = update_of(local("pidf-diff-other-notifier.xml"));
+  CHECK_FALSE(diff.full);
+  REQUIRE(diff.ops.size() == 4);
+  CHECK(diff.ops[0].what == pr::pidf_op::kind::add);
+  CHECK(diff.ops[0].pos == pr::pidf_op::position::after);
+  CHECK(diff.ops[1].what == pr::pidf_op::kind::basic);
+  CHECK(diff.ops[2].what == pr::pidf_op::kind::remove);
+  CHECK(diff.ops[3].on_person);
+  std::string why;
+  REQUIRE(view.apply(diff, &why) == pr::pidf_view::result::applied);
+  const auto& d = view.document();
+  std::vector<std::string> ids;
+  for (const auto& t : d.tuples) ids.push_back(t.id + "=" + std::string(pr::to_string(t.basic)));
+  CHECK(ids == std::vector<std::string>{"r1230d=closed", "ert4773=open", "cg231jcr=open"});
+  CHECK(d.persons.at(0).activities == std::vector<pr::activity>{pr::activity::on_the_phone});
+  // The same diff again is a version gap: full state is needed, the state is kept.
+  CHECK(view.apply(diff, &why) == pr::pidf_view::result::need_full);
+  CHECK(why == "version 568 after 568");
+  CHECK(view.document() == d);
+}
+
+TEST_CASE("pidf-diff: what cannot be read or applied is refused with the reason") {
+  const std::string head = "<?xml version=\"1.0\"?><p:pidf-diff xmlns=\"urn:ietf:params:xml:ns:pidf\" "
+                           "xmlns:p=\"urn:ietf:params:xml:ns:pidf-diff\" entity=\"pres:a@example.com\" version=\"2\">";
+  const std::string tail = "</p:pidf-diff>";
+  const std::pair<std::string, std::string> bad[] = {
+      {"<pidf-diff", "not XML: "},
+      {"<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"a\"/>", "root is not pidf-full or pidf-diff"},
+      {"<p:pidf-diff xmlns:p=\"urn:ietf:params:xml:ns:pidf-diff\" version=\"1\"/>", "pidf-diff without entity"},
+      {"<p:pidf-diff xmlns:p=\"urn:ietf:params:xml:ns:pidf-diff\" entity=\"a\" version=\"x\"/>",
+       "pidf-diff without a numeric version"},
+      {head + "<p:move sel=\"*\"/>" + tail, "unknown operation <p:move>"},
+      {head + "<p:remove/>" + tail, "<p:remove> without sel"},
+      {head + "<p:remove sel=\"*/tuple[1]\"/>" + tail, "selector not understood: */tuple[1]"},
+      {head + "<p:remove sel=\"*/other[@id='x']\"/>" + tail, "selector not understood: */other[@id='x']"},
+      {head + "<p:remove sel=\"*\"/>" + tail, "remove of the whole document"},
+      {head + "<p:replace sel=\"*/tuple[@id='t']/status/basic/text()\">maybe</p:replace>" + tail,
+       "basic must be open or closed, not \"maybe\""},
+      {head + "<p:add sel=\"*/tuple[@id='t']\"><tuple id=\"u\"><status/></tuple></p:add>" + tail, "add inside a tuple"},
+      {head + "<p:add sel=\"*\" pos=\"after\"><tuple id=\"u\"><status/></tuple></p:add>" + tail,
+       "pos=\"after\" not understood for *"},
+      {head + "<p:replace sel=\"*/tuple[@id='t']\"><note>x</note></p:replace>" + tail,
+       "replace of something other than tuples or persons"},
+      {head + "<p:replace sel=\"*/tuple[@id='t']\"><tuple><status/></tuple></p:replace>" + tail, "tuple without id"},
+      {head + "<p:add sel=\"*\"/>" + tail, "add with nothing in it"},
+  };
+  for (const auto& [xml, why] : bad) {
+    CAPTURE(xml);
+    pr::pidf_update u;
+    std::string err;
+    CHECK_FALSE(pr::decode_pidf_update(xml, u, &err));
+    CHECK(err.rfind(why, 0) == 0);
+  }
+  // Read, but not applicable to the state held: the view asks for full state.
+  pr::pidf_view view;
+  std::string why;
+  auto diff = update_of(head + "<p:remove sel=\"*/tuple[@id='t']\"/>" + tail);
+  CHECK(view.apply(diff, &why) == pr::pidf_view::result::need_full);
+  CHECK(why == "a partial document before any full state");
+  pr::presence_document base;
+  base.entity = "pres:a@example.com";
+  REQUIRE(view.apply({base.entity, 1, true, base, {}}) == pr::pidf_view::result::applied);
+  CHECK(view.apply(diff, &why) == pr::pidf_view::result::need_full);
+  CHECK(why == "tuple t is not in the state held");
+  CHECK(*view.version() == 1);
+}
+
+TEST_CASE("pidf-diff: only a watcher naming it gets it - bytes per NOTIFY for 10 tuples where one changes") {
+  esc_fixture f;
+  tokens sids;
+  ev::server_config scfg;
+  scfg.contact = "sip:pa.example.com";
+  ev::subscription_server srv(sids.source(), scfg);
+  srv.add_package(f.pkg);
+  const std::string a = "sip:presentity@example.com";
+  // One device publishes ten tuples.
+  pr::presence_document ten = ten_tuples(a);
+  REQUIRE(f.handle(publish(a, pr::encode(ten), 3600), t0).status() == 200);
+  auto subscribe = [&](std::uint64_t txn, const std::string& call, std::vector<std::string> accept) {
+    auto b = sm::message_builder::request("SUBSCRIBE", a);
+    b.header("Via", "SIP/2.0/UDP w.example.com;branch=z9hG4bK" + call);
+    b.header("From", "<sip:w@example.com>;tag=" + call);
+    b.header("To", "<" + a + ">");
+    b.header("Call-ID", call);
+    b.header("CSeq", "1 SUBSCRIBE");
+    b.header("Contact", "<sip:w@192.0.2.9>");
+    b.header("Event", "presence");
+    for (const auto& x : accept) b.header("Accept", x);
+    srv.on_subscribe(txn, build(b), t0);
+  };
+  subscribe(1, "plain", {"application/pidf+xml"});
+  subscribe(2, "diff", {"application/pidf-diff+xml", "application/pidf+xml"});
+  subscribe(3, "star", {"*/*"});
+  subscribe(4, "wild", {"application/*"});
+  subscribe(5, "none", {});
+  std::map<std::string, std::vector<sm::message>> got;  // by Call-ID
+  auto deliver = [&](ev::time_point now) {
+    ev::server_event e;
+    while (srv.poll(e))
+      if (e.what == ev::server_event::kind::send) {
+        sm::message n = wire(e.request, "pa.example.com");
+        got[std::string(n.call_id())].push_back(n);
+        srv.on_response(e.request.key, answer(n, 200, ""), now);
+      }
+  };
+  deliver(t0);
+  for (const char* c : {"plain", "star", "wild", "none"}) {
+    CAPTURE(c);
+    REQUIRE(got[c].size() == 1);
+    CHECK(got[c][0].content_type()->subtype == "pidf+xml");
+  }
+  REQUIRE(got["diff"].size() == 1);
+  CHECK(got["diff"][0].content_type()->subtype == "pidf-diff+xml");
+  pr::pidf_view view;
+  REQUIRE(view.apply(update_of(std::string(got["diff"][0].body()))) == pr::pidf_view::result::applied);
+  CHECK(view.document() == doc_of(std::string(got["plain"][0].body())));
+
+  // One of the ten changes.
+  ten.tuples[4].basic = pr::basic_status::closed;
+  ten.tuples[4].timestamp = "2026-12-07T08:05:00Z";
+  auto etag = std::string(f.esc->publications("presence", a).at(0)->etag);
+  REQUIRE(f.handle(publish(a, pr::encode(ten), 3600, etag), t0 + 1s).status() == 200);
+  srv.changed("presence", a, t0 + 1s);
+  deliver(t0 + 1s);
+  REQUIRE(got["plain"].size() == 2);
+  REQUIRE(got["diff"].size() == 2);
+  const sm::message& full = got["plain"][1];
+  const sm::message& part = got["diff"][1];
+  auto u = update_of(std::string(part.body()));
+  CHECK_FALSE(u.full);
+  CHECK(u.version == 1);
+  REQUIRE(view.apply(u) == pr::pidf_view::result::applied);
+  CHECK(view.document() == doc_of(std::string(full.body())));
+  const std::size_t full_msg = full.serialize().size(), part_msg = part.serialize().size();
+  std::printf("pidf-diff: 10 tuples, one changed: body %zu B full vs %zu B partial; NOTIFY %zu B vs %zu B (%.0f%% saved)\n",
+              full.body().size(), part.body().size(), full_msg, part_msg,
+              100.0 * (1.0 - double(part_msg) / double(full_msg)));
+  CHECK(part.body().size() * 4 < full.body().size());
+}
+
+TEST_CASE("pidf-diff: a lost NOTIFY is a version gap - the subscriber refreshes and gets full state") {
+  esc_fixture f;
+  tokens sids, cids;
+  ev::server_config scfg;
+  scfg.contact = "sip:pa.example.com";
+  ev::subscription_server srv(sids.source(), scfg);
+  srv.add_package(f.pkg);
+  const std::string a = "sip:presentity@example.com";
+  pr::presence_document doc = ten_tuples(a);
+  REQUIRE(f.handle(publish(a, pr::encode(doc), 3600), t0).status() == 200);
+  pr::presence_package decoder;
+  ev::subscribe_params sp{"presence", "", "sip:w@example.com", a, "", "sip:w@192.0.2.9",
+                          {"application/pidf-diff+xml", "application/pidf+xml"}, 3600, {}};
+  ev::subscription_client watcher(sp, cids.source(), {}, &decoder);
+  pr::pidf_view view;
+  std::vector<std::string> log;  // what the watcher made of each NOTIFY
+  bool lose_next = false;
+  auto run = [&](ev::time_point now) {
+    for (int round = 0; round < 4; ++round) {
+      for (auto& ce : drain(watcher)) {
+        if (ce.what == ev::client_event::kind::send) {
+          srv.on_subscribe(ce.request.key, wire(ce.request, "w.example.com"), now);
+          // The 2xx goes back to the watcher below, with the server's other events.
+          ev::server_event se;
+          while (srv.poll(se)) {
+            if (se.what == ev::server_event::kind::respond) {
+              watcher.on_response(ce.request.key, build(se.response), now);
+            } else if (se.what == ev::server_event::kind::send) {
+              sm::message n = wire(se.request, "pa.example.com");
+              srv.on_response(se.request.key, answer(n, watcher.on_notify(n, now), ""), now);
+            }
+          }
+        } else if (ce.what == ev::client_event::kind::notify) {
+          const auto* u = std::any_cast<pr::pidf_update>(&ce.body.state);
+          REQUIRE(u);
+          std::string why;
+          if (view.apply(*u, &why) == pr::pidf_view::result::applied) {
+            log.push_back(std::string(u->full ? "full v" : "diff v") + std::to_string(u->version));
+          } else {
+            log.push_back("gap: " + why);
+            watcher.refresh(now);
+          }
+        }
+      }
+      ev::server_event se;
+      while (srv.poll(se))
+        if (se.what == ev::server_event::kind::send) {
+          sm::message n = wire(se.request, "pa.example.com");
+          // A lost NOTIFY that a stateful proxy on the way answered 500.
+          if (std::exchange(lose_next, false)) srv.on_response(se.request.key, answer(n, 500, ""), now);
+          else srv.on_response(se.request.key, answer(n, watcher.on_notify(n, now), ""), now);
+        }
+    }
+  };
+  auto change = [&](int tuple, ev::time_point now) {
+    doc.tuples[tuple].basic = doc.tuples[tuple].basic == pr::basic_status::open ? pr::basic_status::closed
+                                                                                : pr::basic_status::open;
+    auto etag = std::string(f.esc->publications("presence", a).at(0)->etag);
+    REQUIRE(f.handle(publish(a, pr::encode(doc), 3600, etag), now).status() == 200);
+    srv.changed("presence", a, now);
+    run(now);
+  };
+  watcher.start(t0);
+  run(t0);
+  change(1, t0 + 1s);
+  lose_next = true;
+  change(2, t0 + 2s);
+  change(3, t0 + 3s);
+  CHECK(log == std::vector<std::string>{"full v0", "diff v1", "gap: version 3 after 1", "full v4"});
+  CHECK(view.document() == f.pkg.compose(a));
 }

@@ -79,6 +79,11 @@ class package {
   virtual std::string_view name() const = 0;
   /// Body types it can write, preferred first; Accept picks among them.
   virtual std::vector<std::string> content_types() const = 0;
+  /// A body type for partial notification (RFC 5263: application/pidf-diff+xml) that
+  /// the notifier picks only for a watcher whose Accept names it exactly, before any
+  /// of content_types(); a wildcard or no Accept never gets it, nor does a PUBLISH.
+  /// Empty: none.
+  virtual std::string_view partial_type() const { return {}; }
   virtual expiry_policy expires() const { return {}; }
   /// Least time between two NOTIFYs of one subscription; changes in between are
   /// merged into the next one (RFC 6665 4.2.2 rate control).

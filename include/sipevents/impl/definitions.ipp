@@ -43,6 +43,7 @@
     !defined(SIPEVENTS_OPEN_MWI_MWI_PACKAGE) && \
     !defined(SIPEVENTS_OPEN_PAGER_PAGER) && \
     !defined(SIPEVENTS_OPEN_PRESENCE_PIDF) && \
+    !defined(SIPEVENTS_OPEN_PRESENCE_PIDF_DIFF) && \
     !defined(SIPEVENTS_OPEN_PRESENCE_PRESENCE_PACKAGE) && \
     !defined(SIPEVENTS_OPEN_REG_REG_PACKAGE) && \
     !defined(SIPEVENTS_OPEN_REG_REGINFO) && \
@@ -163,6 +164,9 @@
 #endif
 #if defined(SIPEVENTS_SEEN_PRESENCE_PIDF)
 #include "sipevents/presence/impl/pidf.ipp"
+#endif
+#if defined(SIPEVENTS_SEEN_PRESENCE_PIDF_DIFF)
+#include "sipevents/presence/impl/pidf_diff.ipp"
 #endif
 #if defined(SIPEVENTS_SEEN_PRESENCE_PRESENCE_PACKAGE)
 #include "sipevents/presence/impl/presence_package.ipp"

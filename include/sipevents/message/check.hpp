@@ -26,7 +26,8 @@ struct endpoint_profile {
   /// Body types it can process ("type/subtype"); empty accepts anything. Others get 415.
   std::vector<std::string> accepted_types{"application/sdp", "multipart/mixed", "text/plain",
                                           "message/cpim", "application/pidf+xml",
-                                          "application/cpim-pidf+xml", "application/reginfo+xml",
+                                          "application/cpim-pidf+xml", "application/pidf-diff+xml",
+                                          "application/reginfo+xml",
                                           "application/watcherinfo+xml",
                                           "application/simple-message-summary",
                                           "application/dialog-info+xml", "multipart/related",

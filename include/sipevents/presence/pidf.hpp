@@ -13,6 +13,10 @@
 #include <string_view>
 #include <vector>
 
+namespace tinyxml2 {
+class XMLElement;
+}
+
 namespace sipevents::presence {
 
 inline constexpr std::string_view pidf_ns = "urn:ietf:params:xml:ns:pidf";
@@ -102,6 +106,18 @@ struct presence_document {
 
 /// The document with an XML declaration; `pidf` the default namespace.
 std::string encode(const presence_document& doc);
+
+namespace detail {
+// The pieces of the PIDF codec the RFC 5262 diff codec shares.
+/// Appends the children of <presence> for `doc`: tuples, notes, persons, extensions
+/// (dm: and rpid: prefixes must be declared by the enclosing element).
+void write_children(std::string& out, const presence_document& doc);
+void write_tuple(std::string& out, const tuple& t);
+void write_person(std::string& out, const person& p);
+/// Reads the PIDF children of `parent` (a <presence>, or anything holding tuples,
+/// notes and persons) into `doc`; false with the reason in `error`.
+bool read_children(const tinyxml2::XMLElement* parent, presence_document& doc, std::string* error);
+}  // namespace detail
 
 /// Reads a PIDF document. False, with the reason in `error`, when it is not XML, not
 /// PIDF, or breaks the schema where the model depends on it (a tuple without id or

@@ -56,8 +56,18 @@ SIPEVENTS_INLINE bool subscription_server::suppressed(const sm::message& req, co
   return v == "*" || (!v.empty() && v == entity_tag(s));
 }
 
+namespace {
+/// content_types(), then partial_type() if the package has one: the index of a
+/// subscription's body type counts in this list.
+std::vector<std::string> body_types(const package& p) {
+  std::vector<std::string> t = p.content_types();
+  if (!p.partial_type().empty()) t.emplace_back(p.partial_type());
+  return t;
+}
+}  // namespace
+
 SIPEVENTS_INLINE void subscription_server::add_package(package& p) {
-  packages_[std::string(p.name())] = pkg_entry{&p, p.content_types()};
+  packages_[std::string(p.name())] = pkg_entry{&p, body_types(p)};
 }
 
 SIPEVENTS_INLINE std::string subscription_server::allow_events() const {
@@ -96,7 +106,7 @@ SIPEVENTS_INLINE std::string subscription_server::resource_key(std::string_view 
 SIPEVENTS_INLINE const std::vector<std::string>& subscription_server::types_of(const package* p) {
   if (auto it = packages_.find(p->name()); it != packages_.end() && it->second.p == p) return it->second.types;
   auto [it, fresh] = list_types_.try_emplace(p);
-  if (fresh) it->second = p->content_types();
+  if (fresh) it->second = body_types(*p);
   return it->second;
 }
 
@@ -229,8 +239,20 @@ SIPEVENTS_INLINE void subscription_server::on_subscribe(std::uint64_t txn, const
   // A new subscription.
   if (req.contacts().empty()) return reject(txn, req, 400, "Missing Contact header");
   std::size_t ctype = types.size();
-  if (req.find(sm::hdr::accept)) {
-    for (std::size_t ti = 0; ti < types.size() && ctype == types.size(); ++ti) {
+  // The partial type, last in `types`, only when Accept names it (RFC 5263 3).
+  const std::string_view partial = pkg.partial_type();
+  const std::size_t full_types = types.size() - (partial.empty() ? 0 : 1);
+  if (!partial.empty() && req.find(sm::hdr::accept)) {
+    const std::size_t slash = partial.find('/');
+    for (std::string_view a : req.values(sm::hdr::accept)) {
+      sm::media_type mt;
+      if (!sm::parse_media_type(a, mt) && mt.type != "*" && mt.subtype != "*" &&
+          mt.matches(partial.substr(0, slash), partial.substr(slash + 1)))
+        ctype = full_types;
+    }
+  }
+  if (req.find(sm::hdr::accept) && ctype == types.size()) {
+    for (std::size_t ti = 0; ti < full_types && ctype == types.size(); ++ti) {
       const std::string& t = types[ti];
       std::size_t slash = t.find('/');
       for (std::string_view a : req.values(sm::hdr::accept)) {
@@ -243,7 +265,7 @@ SIPEVENTS_INLINE void subscription_server::on_subscribe(std::uint64_t txn, const
       }
     }
     if (ctype == types.size()) return reject(txn, req, 406, "Not Acceptable", "Accept", transaction::join(types));
-  } else {
+  } else if (ctype == types.size()) {
     ctype = 0;
   }
   if (subs_.size() >= cfg_.max_subscriptions || watchers(pkg.name(), resource) >= cfg_.max_per_resource)

@@ -54,7 +54,9 @@ void value_out(std::string& out, const rpid_value& v, bool location) {
   }
 }
 
-void person_out(std::string& out, const person& p) {
+}  // namespace
+
+SIPEVENTS_INLINE void detail::write_person(std::string& out, const person& p) {
   out.append("  <dm:person");
   attr(out, "id", p.id);
   out.append(">\n");
@@ -108,6 +110,8 @@ void person_out(std::string& out, const person& p) {
   }
   out.append("  </dm:person>\n");
 }
+
+namespace {
 
 bool ours(const XE* e, std::string_view name) { return xml::is(e, pidf_ns, name); }
 
@@ -208,6 +212,37 @@ SIPEVENTS_INLINE bool parse_activity(std::string_view token, activity& out) noex
   return false;
 }
 
+SIPEVENTS_INLINE void detail::write_tuple(std::string& out, const tuple& t) {
+  out.append("  <tuple");
+  attr(out, "id", t.id);
+  out.append(">\n    <status>");
+  if (t.basic != basic_status::none) out.append("<basic>").append(to_string(t.basic)).append("</basic>");
+  for (const auto& x : t.status_extensions) out.append(x);
+  out.append("</status>\n");
+  raw_out(out, t.extensions, "    ");
+  if (t.contact) {
+    out.append("    <contact");
+    if (t.contact->priority) attr(out, "priority", *t.contact->priority);
+    out.append(">");
+    escape(out, t.contact->uri, false);
+    out.append("</contact>\n");
+  }
+  notes_out(out, t.notes, "note", "    ");
+  if (!t.timestamp.empty()) {
+    out.append("    <timestamp>");
+    escape(out, t.timestamp, false);
+    out.append("</timestamp>\n");
+  }
+  out.append("  </tuple>\n");
+}
+
+SIPEVENTS_INLINE void detail::write_children(std::string& out, const presence_document& doc) {
+  for (const auto& t : doc.tuples) write_tuple(out, t);
+  notes_out(out, doc.notes, "note", "  ");
+  for (const auto& p : doc.persons) write_person(out, p);
+  raw_out(out, doc.extensions, "  ");
+}
+
 SIPEVENTS_INLINE std::string encode(const presence_document& doc) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<presence xmlns=\"";
   out.append(pidf_ns).append("\"");
@@ -217,32 +252,7 @@ SIPEVENTS_INLINE std::string encode(const presence_document& doc) {
   }
   attr(out, "entity", doc.entity);
   out.append(">\n");
-  for (const auto& t : doc.tuples) {
-    out.append("  <tuple");
-    attr(out, "id", t.id);
-    out.append(">\n    <status>");
-    if (t.basic != basic_status::none) out.append("<basic>").append(to_string(t.basic)).append("</basic>");
-    for (const auto& x : t.status_extensions) out.append(x);
-    out.append("</status>\n");
-    raw_out(out, t.extensions, "    ");
-    if (t.contact) {
-      out.append("    <contact");
-      if (t.contact->priority) attr(out, "priority", *t.contact->priority);
-      out.append(">");
-      escape(out, t.contact->uri, false);
-      out.append("</contact>\n");
-    }
-    notes_out(out, t.notes, "note", "    ");
-    if (!t.timestamp.empty()) {
-      out.append("    <timestamp>");
-      escape(out, t.timestamp, false);
-      out.append("</timestamp>\n");
-    }
-    out.append("  </tuple>\n");
-  }
-  notes_out(out, doc.notes, "note", "  ");
-  for (const auto& p : doc.persons) person_out(out, p);
-  raw_out(out, doc.extensions, "  ");
+  detail::write_children(out, doc);
   out.append("</presence>\n");
   return out;
 }
@@ -256,6 +266,11 @@ SIPEVENTS_INLINE bool decode(std::string_view text, presence_document& out, std:
   const char* entity = root->Attribute("entity");
   if (!entity) return fail("presence without entity");
   out.entity = entity;
+  return detail::read_children(root, out, error);
+}
+
+SIPEVENTS_INLINE bool detail::read_children(const tinyxml2::XMLElement* root, presence_document& out, std::string* error) {
+  failure fail{error};
   for (const XE* e = root->FirstChildElement(); e; e = e->NextSiblingElement()) {
     if (ours(e, "tuple")) {
       tuple t;

@@ -93,24 +93,53 @@ SIPEVENTS_INLINE bool presence_package::registered(std::string_view resource, st
 }
 
 SIPEVENTS_INLINE bool presence_package::recompose(std::string_view resource) {
-  std::string now = encode(compose(resource));
+  presence_document doc = compose(resource);
+  std::string now = encode(doc);
   auto it = composed_.find(resource);
-  if (it != composed_.end() && it->second == now) return false;
+  if (it != composed_.end() && it->second.xml == now) return false;
   const bool published = esc_ && !esc_->publications("presence", resource).empty();
   if (!published && registered_.find(resource) == registered_.end()) {
     // Nothing kept for presentities nobody publishes for and nothing registers.
     if (it != composed_.end()) composed_.erase(it);
     return true;
   }
-  if (it == composed_.end()) composed_.emplace(std::string(resource), std::move(now));
-  else it->second = std::move(now);
+  composed_state st{std::move(now), std::make_shared<const presence_document>(std::move(doc))};
+  if (it == composed_.end()) composed_.emplace(std::string(resource), std::move(st));
+  else it->second = std::move(st);
   return true;
 }
 
+SIPEVENTS_INLINE std::shared_ptr<const presence_document> presence_package::current(std::string_view resource) const {
+  if (auto it = composed_.find(resource); it != composed_.end()) return it->second.doc;
+  return std::make_shared<const presence_document>(compose(resource));
+}
+
+SIPEVENTS_INLINE void presence_package::watcher_gone(std::uint64_t id) {
+  sent_.erase(id);
+  versions_.gone(id);
+}
+
+SIPEVENTS_INLINE void presence_package::restore_watcher(std::uint64_t id, std::string_view, std::string_view saved,
+                                                        std::uint32_t notifies_since) {
+  // The first NOTIFY after a restart is full state: only the version must go on.
+  if (!saved.empty()) versions_.restore(id, saved, notifies_since);
+}
+
 SIPEVENTS_INLINE std::optional<events::body> presence_package::state(const events::watcher_view& w) {
+  if (w.content_type == pidf_diff_type) {
+    std::shared_ptr<const presence_document> now = current(w.resource);
+    std::shared_ptr<const presence_document>& last = sent_[w.id];
+    const std::uint32_t version = versions_.next(w.id);
+    std::optional<std::string> text;
+    if (!w.first && last) text = encode_pidf_diff(*last, *now, version);
+    // Full state is always allowed (RFC 5263 3): sent when the diff is no smaller.
+    if (std::string full = encode_pidf_full(*now, version); !text || text->size() >= full.size()) text = std::move(full);
+    last = std::move(now);
+    return events::body{std::string(pidf_diff_type), std::move(*text)};
+  }
   std::string type = w.content_type.empty() ? std::string(pidf_type) : std::string(w.content_type);
   auto it = composed_.find(w.resource);
-  return events::body{type, it != composed_.end() ? it->second : encode(compose(w.resource))};
+  return events::body{type, it != composed_.end() ? it->second.xml : encode(compose(w.resource))};
 }
 
 SIPEVENTS_INLINE std::optional<events::body> presence_package::neutral_state(const events::watcher_view& w) {
@@ -127,6 +156,13 @@ SIPEVENTS_INLINE std::optional<events::body> presence_package::neutral_state(con
 
 SIPEVENTS_INLINE events::decoded presence_package::decode(const message::media_type& type, std::string_view text) const {
   events::decoded d;
+  if (type.matches("application", "pidf-diff+xml")) {
+    pidf_update u;
+    if (!decode_pidf_update(text, u, &d.error)) return d;
+    d.ok = true;
+    d.state = std::move(u);
+    return d;
+  }
   if (!type.matches("application", "pidf+xml") && !type.matches("application", "cpim-pidf+xml")) {
     d.error = "not application/pidf+xml";
     return d;
