@@ -9,6 +9,7 @@
     !defined(SIPEVENTS_OPEN_AUTH_DIGEST_SERVER) && \
     !defined(SIPEVENTS_OPEN_AUTH_USERS_FILE) && \
     !defined(SIPEVENTS_OPEN_CLUSTER_CLUSTER_REPLICA) && \
+    !defined(SIPEVENTS_OPEN_CODING_CONTENT_CODING) && \
     !defined(SIPEVENTS_OPEN_CRYPTO_OPENSSL_CRYPTO) && \
     !defined(SIPEVENTS_OPEN_DIALOG_DIALOG) && \
     !defined(SIPEVENTS_OPEN_DIALOGINFO_DIALOG_INFO) && \
@@ -41,6 +42,9 @@
     !defined(SIPEVENTS_OPEN_MESSAGE_URI) && \
     !defined(SIPEVENTS_OPEN_MWI_MESSAGE_SUMMARY) && \
     !defined(SIPEVENTS_OPEN_MWI_MWI_PACKAGE) && \
+    !defined(SIPEVENTS_OPEN_PAGER_CPIM) && \
+    !defined(SIPEVENTS_OPEN_PAGER_IMDN) && \
+    !defined(SIPEVENTS_OPEN_PAGER_ISCOMPOSING) && \
     !defined(SIPEVENTS_OPEN_PAGER_PAGER) && \
     !defined(SIPEVENTS_OPEN_PRESENCE_PIDF) && \
     !defined(SIPEVENTS_OPEN_PRESENCE_PIDF_DIFF) && \
@@ -86,6 +90,9 @@
 #endif
 #if defined(SIPEVENTS_SEEN_CLUSTER_CLUSTER_REPLICA)
 #include "sipevents/cluster/impl/cluster_replica.ipp"
+#endif
+#if defined(SIPEVENTS_SEEN_CODING_CONTENT_CODING)
+#include "sipevents/coding/impl/content_coding.ipp"
 #endif
 #if defined(SIPEVENTS_SEEN_CRYPTO_OPENSSL_CRYPTO)
 #include "sipevents/crypto/impl/openssl_crypto.ipp"
@@ -158,6 +165,15 @@
 #endif
 #if defined(SIPEVENTS_SEEN_MWI_MWI_PACKAGE)
 #include "sipevents/mwi/impl/mwi_package.ipp"
+#endif
+#if defined(SIPEVENTS_SEEN_PAGER_CPIM)
+#include "sipevents/pager/impl/cpim.ipp"
+#endif
+#if defined(SIPEVENTS_SEEN_PAGER_IMDN)
+#include "sipevents/pager/impl/imdn.ipp"
+#endif
+#if defined(SIPEVENTS_SEEN_PAGER_ISCOMPOSING)
+#include "sipevents/pager/impl/iscomposing.ipp"
 #endif
 #if defined(SIPEVENTS_SEEN_PAGER_PAGER)
 #include "sipevents/pager/impl/pager.ipp"

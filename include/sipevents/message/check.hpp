@@ -25,7 +25,8 @@ struct endpoint_profile {
   std::vector<std::string> supported{};
   /// Body types it can process ("type/subtype"); empty accepts anything. Others get 415.
   std::vector<std::string> accepted_types{"application/sdp", "multipart/mixed", "text/plain",
-                                          "message/cpim", "application/pidf+xml",
+                                          "message/cpim", "message/imdn+xml",
+                                          "application/im-iscomposing+xml", "application/pidf+xml",
                                           "application/cpim-pidf+xml", "application/pidf-diff+xml",
                                           "application/reginfo+xml",
                                           "application/watcherinfo+xml",

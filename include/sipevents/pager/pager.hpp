@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "sipevents/message/message.hpp"
+#include "sipevents/pager/cpim.hpp"
+#include "sipevents/pager/imdn.hpp"
+#include "sipevents/pager/iscomposing.hpp"
 #include "sipevents/transaction/transaction_layer.hpp"
 
 namespace sipevents::pager {
@@ -40,14 +43,30 @@ class pager_client {
 /// What the server checks before a page reaches the application.
 struct server_policy {
   /// Accepted body types; anything else gets 415 with Accept. Empty accepts all.
-  std::vector<std::string> accept{"text/plain", "message/cpim", "text/html", "application/im-iscomposing+xml"};
-  std::size_t max_body = 64 * 1024;  ///< larger bodies get 413
+  std::vector<std::string> accept{"text/plain", "message/cpim", "text/html", "application/im-iscomposing+xml",
+                                  "message/imdn+xml"};
+  std::size_t max_body = 64 * 1024;  ///< larger bodies get 413, and none inflates beyond
 };
 
 /// A page as the application sees it.
 struct received_page {
-  std::string from, to, content_type, body;
+  std::string from, to, content_type, body;  ///< body inflated when it came deflated
   std::string transport;  ///< "udp" or "tcp"
+  std::string call_id;    ///< what an IMDN names a page by when it has no CPIM Message-ID
+  /// message/cpim: the envelope; content_type and body are then its content's.
+  std::optional<cpim_message> cpim;
+  /// The notifications its sender asks for (RFC 5438), from the CPIM headers.
+  std::optional<imdn_request> wants;
+  /// message/imdn+xml, bare or in CPIM: a notification about a page sent earlier.
+  std::optional<imdn_notification> imdn;
+  /// application/im-iscomposing+xml (RFC 3994).
+  std::optional<composing_indication> composing;
+};
+
+/// What pager_server::take() makes of a MESSAGE: a page, or the answer refusing it.
+struct taken_page {
+  std::optional<message::message_builder> reject;  ///< set: answer this, nothing reaches the application
+  received_page page;
 };
 
 class pager_server {
@@ -56,8 +75,12 @@ class pager_server {
   /// Returns the error response for a MESSAGE that must not reach the application
   /// (400 without Content-Type, 415, 413), or nothing when it may.
   std::optional<message::message_builder> vet(const message::message& request, std::string_view to_tag) const;
-  /// The page's fields.
+  /// The page's fields, the body as it came.
   static received_page read(const message::message& request, transaction::transport_kind t);
+  /// vet(), then the page with its body inflated (Content-Encoding deflate or gzip;
+  /// another coding gets 415 with Accept-Encoding) and read: CPIM, IMDN and
+  /// is-composing bodies that cannot be read get 400 naming the fault.
+  taken_page take(const message::message& request, std::string_view to_tag, transaction::transport_kind t) const;
   const server_policy& policy() const noexcept { return policy_; }
 
  private:

@@ -6,8 +6,8 @@ SIPEVENTS_IMPL_BEGIN
 #include <algorithm>
 #include <charconv>
 
-#include <zlib.h>
 
+#include "sipevents/coding/content_coding.hpp"
 #include "sipevents/message/multipart.hpp"
 
 namespace sipevents::rls {
@@ -22,31 +22,6 @@ std::string remote_key(std::string_view event, std::string_view resource) {
   k.push_back('\x1f');
   k.append(resource);
   return k;
-}
-
-// A deflate (zlib or raw) or gzip body, inflated to at most `limit` bytes; false for
-// what is not one, or grows past the limit (a bomb).
-bool inflate_body(std::string_view in, std::size_t limit, std::string& out) {
-  for (int bits : {15 + 32, -15}) {  // zlib or gzip by their headers, then raw deflate
-    z_stream z{};
-    if (inflateInit2(&z, bits) != Z_OK) return false;
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    z.avail_in = static_cast<uInt>(in.size());
-    out.clear();
-    int rc = Z_OK;
-    char buf[16384];
-    while (rc == Z_OK) {
-      z.next_out = reinterpret_cast<Bytef*>(buf);
-      z.avail_out = sizeof buf;
-      rc = inflate(&z, Z_NO_FLUSH);
-      out.append(buf, sizeof buf - z.avail_out);
-      if (out.size() > limit) rc = Z_MEM_ERROR;
-      if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) rc = Z_BUF_ERROR;  // truncated
-    }
-    inflateEnd(&z);
-    if (rc == Z_STREAM_END) return true;
-  }
-  return false;
 }
 
 bool names_tag_in(std::string_view t, std::string_view tag) {
@@ -329,7 +304,7 @@ SIPEVENTS_INLINE events::list_hook::list_answer list_server::list_for(std::strin
   if (const message::header_field* ce = req.find("Content-Encoding")) {
     std::string inflated;
     if (ce->value != "deflate" && ce->value != "gzip") return {nullptr, 415, "Unsupported Content-Encoding"};
-    if (!inflate_body(text, cfg_.max_body_list, inflated)) return {nullptr, 400, "Bad Deflated Resource List"};
+    if (!coding::inflate_body(text, cfg_.max_body_list, inflated)) return {nullptr, 400, "Bad Deflated Resource List"};
     text = std::move(inflated);
   } else if (text.size() > cfg_.max_body_list) {
     return {nullptr, 400, "Resource List Too Large"};
