@@ -10,7 +10,7 @@ CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo 
   -DSIPEVENTS_BUILD_BENCH=OFF -DSIPEVENTS_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build/fuzz
 seeds=build/fuzz/seeds
-rm -rf "$seeds" && mkdir -p "$seeds/message" "$seeds/uri" "$seeds/headers" "$seeds/store" "$seeds/ws" "$seeds/dialoginfo" "$seeds/mwi" "$seeds/winfo" "$seeds/rls" "$seeds/presence"
+rm -rf "$seeds" && mkdir -p "$seeds/message" "$seeds/uri" "$seeds/headers" "$seeds/store" "$seeds/ws" "$seeds/dialoginfo" "$seeds/mwi" "$seeds/winfo" "$seeds/rls" "$seeds/presence" "$seeds/pager"
 cp "$shared"/testdata/rfc4475/*.dat "$shared"/testdata/examples/*.sip "$shared"/corpus/*.sip "$seeds/message/"
 # URIs and header values cut from the same messages.
 grep -ahoE '(sips?|tel):[^ >,"]+' "$seeds"/message/* | sort -u | head -400 | split -l 1 - "$seeds/uri/u"
@@ -32,6 +32,8 @@ cp "$shared"/testdata/examples/3858-*.xml "$shared"/testdata/examples/3857-*watc
 cp tests/rls/fixtures/* "$seeds/rls/"
 # PIDF as RFC 3863 writes it, and partial PIDF (RFC 5262) full and diff.
 cp "$shared"/testdata/examples/3863-*.xml tests/presence/data/*.xml "$seeds/presence/"
+# CPIM, IMDN and is-composing bodies as the pager tests write them.
+cp tests/pager/fixtures/* "$seeds/pager/"
 run() {  # target seconds seed-dir
   local work="build/fuzz/corpus-$1" log="build/fuzz/$1.log"
   mkdir -p "$work" build/fuzz/artifacts
@@ -56,3 +58,4 @@ run fuzz_mwi "$third" "$seeds/mwi"
 run fuzz_winfo "$third" "$seeds/winfo"
 run fuzz_rls "$third" "$seeds/rls"
 run fuzz_presence "$third" "$seeds/presence"
+run fuzz_pager "$third" "$seeds/pager"

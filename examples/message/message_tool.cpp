@@ -1,7 +1,8 @@
 // sipevents-message: send or receive RFC 3428 pages.
 //
 //   sipevents-message send --from URI --to URI [--via udp|tcp|tls:HOST:PORT | --dns HOST:PORT] [--ca FILE] [--cert F --key F]
-//                          [--content-type T] [--timeout-ms N] [--user NAME --password PW] TEXT
+//                          [--content-type T] [--timeout-ms N] [--user NAME --password PW]
+//                          [--imdn [--listen udp|tcp:HOST:PORT] [--register]] TEXT
 //   sipevents-message listen --bind udp:HOST:PORT [--bind tcp|tls:HOST:PORT ...] [--count N]
 //                            [--cert FILE --key FILE] [--ca FILE]
 //                            [--max-transactions N] [--register AOR --registrar udp|tcp|tls:HOST:PORT
@@ -14,6 +15,20 @@
 // --dns HOST:PORT locates the --to domain by RFC 3263 (NAPTR, SRV, A/AAAA) asking that
 // DNS server, and tries the targets in order: a transport error, a timeout or a 503
 // moves on to the next; a name that resolves to nothing is an error (exit 1).
+//
+// send --imdn wraps the page in CPIM (RFC 3862) asking for delivery and display
+// notifications (RFC 5438; its Message-ID is also the Call-ID, which liblinphone names
+// pages by), prints the final response, then waits for the delivery notification,
+// prints it as a JSON line ({"imdn": {message_id, kind, status, datetime}, "from"})
+// and exits 0 when it says delivered, 1 otherwise or after --timeout-ms. Notifications
+// come to the --from URI: --listen binds where that leads, --register binds it at the
+// --via registrar first (and removes the binding after).
+// listen prints each MESSAGE as a JSON line (from, to, content_type, body inflated
+// when deflated, transport; "imdn" for a notification, "composing" for an RFC 3994
+// indication, "cpim" for the CPIM envelope) and answers a page asking for
+// notifications with a delivery and a display notification, sent to its sender
+// (through --registrar when given).
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -43,14 +58,38 @@ namespace {
 using tools::bracket;
 using tools::local_address_for;
 
+void register_contact(st::runtime& rt, const std::string& aor, const std::string& contact, const peer& registrar,
+                      std::uint32_t expires, std::uint32_t cseq, const std::string& call_id,
+                      std::function<void(const st::request_result&)> done);
+
+/// Now as RFC 3339 UTC, for CPIM DateTime and IMDN datetime.
+std::string rfc3339_now() {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
+}
+
+/// {"message_id","kind","status","datetime"} of a notification.
+tools::json imdn_json(const sp::imdn_notification& n) {
+  return {{"message_id", n.message_id},
+          {"kind", std::string(sp::to_string(n.what))},
+          {"status", std::string(sp::to_string(n.state))},
+          {"datetime", n.datetime}};
+}
+
 /// The options of `send`.
 struct send_options {
   std::string from, to, via, dns, ctype = "text/plain";
   std::vector<std::string> words;
   long timeout_ms = 40000;
+  bool imdn = false, reg = false;
+  std::string listen_at;
   tools::login login;
   tools::tls_options tls;
   void add(CLI::App& app) {
+    auto* im = app.add_flag("--imdn", imdn, "Ask for delivery notification (RFC 5438, in CPIM) and wait for it");
+    app.add_option("--listen", listen_at, "With --imdn: receive notifications on udp|tcp:HOST:PORT")
+        ->check(tools::transport_address())
+        ->needs(im);
+    app.add_flag("--register", reg, "With --imdn: register --from at the --via registrar while waiting")->needs(im);
     app.add_option("--from", from, "The sender's URI")->required()->check(tools::sip_uri());
     app.add_option("--to", to, "The recipient's URI (the Request-URI)")->required()->check(tools::sip_uri());
     auto* v = app.add_option("--via", via, "Send to udp|tcp|tls:HOST:PORT instead of where --to leads")
@@ -109,8 +148,14 @@ int send_main(send_options& o) {
     if (l >= st::log_level::warning) std::fprintf(stderr, "%.*s\n", int(s.size()), s.data());
   });
   std::string local = local_address_for(dest.host);
+  peer own;  // where notifications come (--listen), else the ephemeral UDP one
+  if (!o.listen_at.empty()) {
+    if (auto ec = rt.listen(o.listen_at, &own)) { std::fprintf(stderr, "listen: %s\n", ec.message().c_str()); return 1; }
+  } else if (auto ec = rt.listen("udp:" + bracket(local) + ":0", &own)) {
+    std::fprintf(stderr, "listen: %s\n", ec.message().c_str());
+    return 1;
+  }
   // Both transports, so a page over 1300 bytes can move to TCP (RFC 3261 18.1.1).
-  if (auto ec = rt.listen("udp:" + bracket(local) + ":0")) { std::fprintf(stderr, "listen: %s\n", ec.message().c_str()); return 1; }
   if (auto ec = rt.listen("tcp:" + bracket(local) + ":0")) { std::fprintf(stderr, "listen: %s\n", ec.message().c_str()); return 1; }
   sp::pager_client pc(rt.layer());
   sp::page pg;
@@ -118,10 +163,59 @@ int send_main(send_options& o) {
   pg.to = to;
   pg.content_type = ctype;
   pg.body = text;
+  sp::imdn_request asked;
+  if (o.imdn) {
+    asked = {rt.layer().random_token(24), rfc3339_now(), true, true, true};
+    sp::cpim_message m;
+    m.headers = {{"From", "<" + from + ">"}, {"To", "<" + to + ">"}};
+    sp::add_imdn_request(m, asked);
+    m.content_headers = {{"Content-Type", ctype}};
+    m.body = text;
+    pg.content_type = std::string(sp::cpim_type);
+    pg.body = sp::encode(m);
+    pg.call_id = asked.message_id;
+  }
   int rc = 1;
+  bool answered = false;            // the final response to the page came
+  std::optional<int> noticed;       // the delivery notification came: its exit status
+  sp::imdn_tracker tracker({std::chrono::milliseconds(timeout_ms), 16});
+  sp::pager_server server;
+  // With --register: the binding that brings notifications here, removed at the end.
+  sm::uri from_uri;
+  const std::string user = !sm::parse_uri(from, from_uri) ? std::string(from_uri.user) : "ua";
+  const std::string contact = "sip:" + user + "@" + bracket(own.host) + ":" + std::to_string(own.port) + tools::transport_param(own);
+  const std::string reg_call_id = rt.layer().random_token(20);
+  auto finish = [&] {
+    if (!o.reg) {
+      rt.stop();
+      return;
+    }
+    register_contact(rt, from, contact, dest, 0, 2, reg_call_id, [&](const st::request_result&) { rt.stop(); });
+  };
   asio::steady_timer guard(rt.context(), std::chrono::milliseconds(timeout_ms));
   guard.async_wait([&](std::error_code ec) {
-    if (!ec) { std::fprintf(stderr, "no answer\n"); rt.stop(); }
+    if (ec) return;
+    std::fprintf(stderr, tracker.pending() ? "no delivery notification\n" : "no answer\n");
+    rc = 1;
+    finish();
+  });
+  rt.on_request("MESSAGE", [&](st::incoming_request& r) {
+    sp::taken_page t = server.take(r.msg, r.to_tag, r.from.transport);
+    if (t.reject) {
+      rt.respond(r, *t.reject);
+      return;
+    }
+    rt.respond(r, 200, "OK");
+    if (!t.page.imdn || !tracker.received(*t.page.imdn)) return;
+    std::fputs(tools::json_line({{"imdn", imdn_json(*t.page.imdn)}, {"from", t.page.from}}).c_str(), stdout);
+    std::fflush(stdout);
+    if (t.page.imdn->what != sp::imdn_notification::kind::delivery) return;
+    noticed = t.page.imdn->state == sp::imdn_notification::status::delivered ? 0 : 1;
+    if (answered) {  // else the final response is still on its way (liblinphone answers last)
+      rc = *noticed;
+      guard.cancel();
+      finish();
+    }
   });
   // RFC 3263 4.3: a transport error, a timeout or a 503 tries the next target.
   std::function<void(std::size_t)> attempt = [&](std::size_t i) {
@@ -139,13 +233,34 @@ int send_main(send_options& o) {
         std::fprintf(stderr, "%s\n", r.error.c_str());  // never sent, or the transport failed
       } else {
         std::printf("SIP/2.0 %u %s\n", r.status, r.reason.c_str());
+        std::fflush(stdout);
         rc = r.status >= 200 && r.status < 300 ? 0 : 1;
       }
+      answered = true;
+      if (o.imdn && rc == 0 && noticed) rc = *noticed;
+      if (o.imdn && rc == 0 && !noticed) {
+        rc = 1;  // accepted: now the delivery notification (the guard runs on)
+        return;
+      }
       guard.cancel();
-      rt.stop();
+      finish();
     });
   };
-  attempt(0);
+  // Awaited from the start: a notification may come before the final response.
+  if (o.imdn) tracker.sent(asked, sipevents::transaction::clock::now());
+  if (o.reg) {
+    register_contact(rt, from, contact, dest, 300, 1, reg_call_id, [&](const st::request_result& r) {
+      if (r.status < 200 || r.status >= 300) {
+        std::fprintf(stderr, "cannot register %s: %u\n", from.c_str(), r.status);
+        guard.cancel();
+        rt.stop();
+        return;
+      }
+      attempt(0);
+    });
+  } else {
+    attempt(0);
+  }
   rt.run();
   std::fflush(stdout);
   return rc;
@@ -263,34 +378,83 @@ int listen_main(listen_options& o) {
   };
   if (!aor.empty()) do_register();
   sp::pager_server server;
+  sp::pager_client notices(rt.layer());
   long seen = 0;
+  int notices_out = 0;  // notifications not yet answered: --count waits for them
+  bool done = false;
+  std::function<void()> end;
   rt.on_request("MESSAGE", [&](st::incoming_request& r) {
-    if (auto err = server.vet(r.msg, r.to_tag)) {
-      rt.respond(r, *err);
+    sp::taken_page t = server.take(r.msg, r.to_tag, r.from.transport);
+    if (t.reject) {
+      rt.respond(r, *t.reject);
       return;
     }
-    sp::received_page pg = sp::pager_server::read(r.msg, r.from.transport);
-    const std::string line = tools::json_line({{"from", pg.from},
-                                               {"to", pg.to},
-                                               {"content_type", pg.content_type},
-                                               {"body", pg.body},
-                                               {"transport", pg.transport}});
-    std::fputs(line.c_str(), stdout);
+    const sp::received_page& pg = t.page;
+    tools::json line = {{"from", pg.from},
+                        {"to", pg.to},
+                        {"content_type", pg.content_type},
+                        {"body", pg.body},
+                        {"transport", pg.transport}};
+    if (pg.imdn) line["imdn"] = imdn_json(*pg.imdn);
+    if (pg.composing) {
+      line["composing"] = {{"state", pg.composing->active ? "active" : "idle"},
+                           {"refresh", pg.composing->refresh ? tools::json(*pg.composing->refresh) : tools::json(nullptr)}};
+    }
+    if (pg.cpim) {
+      line["cpim"] = {{"from", tools::or_null(pg.cpim->header("From").value_or(""))},
+                      {"to", tools::or_null(pg.cpim->header("To").value_or(""))},
+                      {"message_id", tools::or_null(pg.cpim->header_in(sp::imdn_ns, "Message-ID").value_or(""))}};
+    }
+    std::fputs(tools::json_line(line).c_str(), stdout);
     std::fflush(stdout);
     rt.respond(r, 200, "OK");
-    if (count > 0 && ++seen >= count) {
-      if (!aor.empty()) {
-        refresh.cancel();
-        register_contact(rt, aor, contact, registrar, 0, ++reg_cseq, reg_call_id, [&](const st::request_result& ur) {
-          std::fprintf(stderr, "unregistered %s: %u\n", aor.c_str(), ur.status);
-          rt.stop();
+    if (pg.wants && pg.cpim) {
+      // RFC 5438: delivered (the page is here) and displayed (it was just printed),
+      // each in its own MESSAGE to the sender, through the registrar when there is one.
+      using N = sp::imdn_notification;
+      std::vector<N> answers;
+      if (pg.wants->positive_delivery) answers.push_back({pg.wants->message_id, pg.wants->datetime, pg.to, "", N::kind::delivery, N::status::delivered});
+      if (pg.wants->display) answers.push_back({pg.wants->message_id, pg.wants->datetime, pg.to, "", N::kind::display, N::status::displayed});
+      peer back;
+      if (!o.registrar_at.empty()) back = registrar;
+      else if (sm::uri fu; !sm::parse_uri(pg.from, fu) && fu.is_sip()) {
+        back.transport = transport_kind::udp;
+        back.host = std::string(fu.host);
+        if (back.host.size() > 2 && back.host.front() == '[') back.host = back.host.substr(1, back.host.size() - 2);
+        back.port = fu.has_port ? fu.port : 5060;
+      }
+      for (const N& n : answers) {
+        sp::page p;
+        p.from = aor.empty() ? pg.to : aor;
+        p.to = pg.from;
+        p.content_type = std::string(sp::cpim_type);
+        p.body = sp::encode(sp::imdn_reply(*pg.cpim, n, rt.layer().random_token(24), rfc3339_now()));
+        ++notices_out;
+        rt.send_request(notices.build(p), back, [&, back, kind = n.what](const st::request_result& res) {
+          std::fprintf(stderr, "%s notification to %s: %u\n", std::string(sp::to_string(kind)).c_str(),
+                       sipevents::transaction::to_string(back).c_str(), res.status);
+          if (--notices_out == 0 && done) end();
         });
-      } else {
-        // Let the 200 leave before stopping.
-        asio::post(rt.context(), [&rt] { rt.stop(); });
       }
     }
+    if (count > 0 && ++seen >= count) {
+      done = true;
+      if (notices_out > 0) return;  // end() when the notifications are answered
+      end();
+    }
   });
+  end = [&] {
+    if (!aor.empty()) {
+      refresh.cancel();
+      register_contact(rt, aor, contact, registrar, 0, ++reg_cseq, reg_call_id, [&](const st::request_result& ur) {
+        std::fprintf(stderr, "unregistered %s: %u\n", aor.c_str(), ur.status);
+        rt.stop();
+      });
+    } else {
+      // Let the 200 leave before stopping.
+      asio::post(rt.context(), [&rt] { rt.stop(); });
+    }
+  };
   rt.run();
   return rc;
 }

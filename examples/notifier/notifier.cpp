@@ -630,13 +630,15 @@ int main(int argc, char** argv) {
     }
     auto fwd = sm::message_builder::request("MESSAGE", bindings->front().uri);
     fwd.header(sm::hdr::max_forwards, std::to_string(mf - 1));
+    // Everything but what this hop owns: the body's own headers (Content-Encoding of
+    // a deflated IMDN, Content-Disposition) mean nothing without them.
     for (const auto& h : r.msg.headers()) {
       switch (h.id) {
-        case sm::hdr::from: case sm::hdr::to: case sm::hdr::call_id: case sm::hdr::cseq:
-        case sm::hdr::content_type: case sm::hdr::unknown:
-          fwd.header(h.id == sm::hdr::unknown ? h.name : sm::canonical_name(h.id), h.value);
+        case sm::hdr::via: case sm::hdr::route: case sm::hdr::record_route: case sm::hdr::max_forwards:
+        case sm::hdr::content_length: case sm::hdr::authorization: case sm::hdr::proxy_authorization:
           break;
         default:
+          fwd.header(h.id == sm::hdr::unknown ? h.name : sm::canonical_name(h.id), h.value);
           break;
       }
     }

@@ -27,6 +27,9 @@ struct page {
   std::string content_type = "text/plain";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers, in order
+  /// The Call-ID; empty: a new one. A page asking for IMDN may use its Message-ID, so
+  /// that a peer that names pages by Call-ID (liblinphone outside CPIM) is understood.
+  std::string call_id{};
 };
 
 /// Builds MESSAGE requests. Each gets a new Call-ID and From tag (RFC 3428 4: pages

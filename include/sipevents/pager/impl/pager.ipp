@@ -13,7 +13,7 @@ SIPEVENTS_INLINE sm::message_builder pager_client::build(const page& p) {
   b.header(sm::hdr::max_forwards, "70");
   b.header(sm::hdr::from, "<" + p.from + ">;tag=" + ids_.random_token(12));
   b.header(sm::hdr::to, "<" + p.to + ">");
-  b.header(sm::hdr::call_id, ids_.random_token(24));
+  b.header(sm::hdr::call_id, p.call_id.empty() ? ids_.random_token(24) : p.call_id);
   b.header(sm::hdr::cseq, "1 MESSAGE");
   for (const auto& [n, v] : p.headers) b.header(n, v);
   b.body(p.content_type, p.body);
