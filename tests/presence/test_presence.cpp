@@ -178,6 +178,15 @@ TEST_CASE("pidf: what breaks the model is refused with a reason (baresip's <basi
   CHECK(err == "tuple t without status");
   CHECK_FALSE(pr::decode("<presence", d, &err));
   CHECK(err.rfind("not XML", 0) == 0);
+  // A prefix nobody declares (fuzz_presence found it: once written under a document
+  // that binds rpid, the same element would read as RPID, another model).
+  CHECK_FALSE(pr::decode("<presence xmlns='urn:ietf:params:xml:ns:pidf' xmlns:dm='urn:ietf:params:xml:ns:pidf:data-model' "
+                         "entity='x'><dm:person id='p'><rpid:activities><rpid:away/></rpid:activities></dm:person></presence>",
+                         d, &err));
+  CHECK(err == "undeclared namespace prefix rpid");
+  CHECK_FALSE(pr::decode("<presence xmlns='urn:ietf:params:xml:ns:pidf' entity='x'><tuple id='t' foo:bar='1'>"
+                         "<status/></tuple></presence>", d, &err));
+  CHECK(err == "undeclared namespace prefix foo");
 }
 
 // ---- ESC ----------------------------------------------------------------------------------

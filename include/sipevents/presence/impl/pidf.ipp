@@ -60,7 +60,8 @@ SIPEVENTS_INLINE void detail::write_person(std::string& out, const person& p) {
   out.append("  <dm:person");
   attr(out, "id", p.id);
   out.append(">\n");
-  if (!p.activities.empty() || !p.activity_notes.empty()) {
+  // Kept when only its period is known (its activities unreadable): from/until stay.
+  if (!p.activities.empty() || !p.activity_notes.empty() || !p.activities_from.empty() || !p.activities_until.empty()) {
     out.append("    <rpid:activities");
     if (!p.activities_from.empty()) attr(out, "from", p.activities_from);
     if (!p.activities_until.empty()) attr(out, "until", p.activities_until);
@@ -265,6 +266,7 @@ SIPEVENTS_INLINE bool decode(std::string_view text, presence_document& out, std:
   if (!root) return false;
   const char* entity = root->Attribute("entity");
   if (!entity) return fail("presence without entity");
+  if (std::string p = xml::undeclared_prefix(root); !p.empty()) return fail("undeclared namespace prefix " + p);
   out.entity = entity;
   return detail::read_children(root, out, error);
 }

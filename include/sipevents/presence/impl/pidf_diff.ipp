@@ -208,6 +208,7 @@ SIPEVENTS_INLINE bool decode_pidf_update(std::string_view text, pidf_update& out
       (xml::local_name(root->Name()) != "pidf-full" && xml::local_name(root->Name()) != "pidf-diff"))
     return fail("root is not pidf-full or pidf-diff");
   out.full = xml::local_name(root->Name()) == "pidf-full";
+  if (std::string p = xml::undeclared_prefix(root); !p.empty()) return fail("undeclared namespace prefix " + p);
   const char* entity = root->Attribute("entity");
   if (!entity) return fail(std::string(xml::local_name(root->Name())) + " without entity");
   out.entity = entity;

@@ -30,6 +30,11 @@ bool is(const tinyxml2::XMLElement* e, std::string_view ns, std::string_view nam
 /// The element as XML, carrying the declarations of the prefixes it uses, so it means
 /// the same when written back inside another document.
 std::string print(const tinyxml2::XMLElement* e);
+/// The first prefix used under `e` (itself included), by an element or an attribute,
+/// that no xmlns declaration in scope binds; empty when every one is bound. A document
+/// using one is not namespace-well-formed, and would mean something else once written
+/// inside a document that binds it.
+std::string undeclared_prefix(const tinyxml2::XMLElement* e);
 /// The text content with surrounding white space removed.
 std::string text_of(const tinyxml2::XMLElement* e);
 /// An unsigned decimal attribute; false if present and not a number.

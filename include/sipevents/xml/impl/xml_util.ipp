@@ -77,6 +77,9 @@ void declare_prefixes(const tinyxml2::XMLElement* orig, tinyxml2::XMLElement* c,
         return;
       }
     }
+    // An unprefixed name in no namespace stays in none inside a document with a
+    // default namespace (fuzz_presence found it).
+    if (prefix.empty()) root->SetAttribute("xmlns", "");
   };
   need(orig->Name());
   for (const tinyxml2::XMLAttribute* a = orig->FirstAttribute(); a; a = a->Next()) {
@@ -109,6 +112,38 @@ SIPEVENTS_INLINE bool number(const char* s, std::optional<std::uint32_t>& out) {
   if (r.ec != std::errc() || r.ptr != end) return false;
   out = v;
   return true;
+}
+
+SIPEVENTS_INLINE std::string undeclared_prefix(const tinyxml2::XMLElement* e) {
+  auto bound = [e](std::string_view qname, const tinyxml2::XMLElement* at) -> std::string {
+    const std::size_t colon = qname.find(':');
+    if (colon == std::string_view::npos) return {};
+    const std::string prefix(qname.substr(0, colon));
+    if (prefix == "xml" || prefix == "xmlns") return {};
+    const std::string decl = "xmlns:" + prefix;
+    for (const tinyxml2::XMLNode* p = at; p; p = p->Parent()) {
+      const tinyxml2::XMLElement* pe = p->ToElement();
+      if (!pe) break;
+      if (pe->Attribute(decl.c_str())) return {};
+    }
+    (void)e;
+    return prefix;
+  };
+  // Depth first without recursion: a deep document cannot exhaust the stack.
+  const tinyxml2::XMLElement* cur = e;
+  while (cur) {
+    if (std::string p = bound(cur->Name(), cur); !p.empty()) return p;
+    for (const tinyxml2::XMLAttribute* a = cur->FirstAttribute(); a; a = a->Next())
+      if (std::string p = bound(a->Name(), cur); !p.empty()) return p;
+    if (const tinyxml2::XMLElement* c = cur->FirstChildElement()) {
+      cur = c;
+      continue;
+    }
+    while (cur && cur != e && !cur->NextSiblingElement()) cur = cur->Parent() ? cur->Parent()->ToElement() : nullptr;
+    if (!cur || cur == e) break;
+    cur = cur->NextSiblingElement();
+  }
+  return {};
 }
 
 SIPEVENTS_INLINE std::string text_of(const tinyxml2::XMLElement* e) {
