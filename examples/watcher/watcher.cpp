@@ -28,7 +28,8 @@
 // --accept application/pidf-diff+xml (with --accept application/pidf+xml) asks a
 // presence notifier for partial notification (RFC 5263): the lines show the document
 // the diffs add up to, with "pidf_diff": {version, full}; a lost version refreshes the
-// subscription for full state ("parse_error": "resync: ...").
+// subscription for full state ("parse_error": "resync: ..."), and so does a diff that
+// cannot be read ("parse_error" says why).
 //
 // --throttle, --max-rate, --min-rate and --adaptive-min-rate ask the notifier to
 // pace its NOTIFYs (RFC 6446; throttle is the older draft's name for 1/max-rate, in
@@ -487,6 +488,10 @@ int main(int argc, char** argv) {
         rc = 0;
         if (count > 0 && ++seen >= count) asio::post(rt.context(), leave);
         return;
+      }
+      if (const auto* ct = e.notify->content_type(); ct && ct->matches("application", "pidf-diff+xml") && !e.body.ok) {
+        // A partial document we cannot read leaves the state unknown: full state again.
+        agent.refresh(sid);
       }
       std::fputs(text ? notify_text(e, resource, lv).c_str() : notify_json(e, resource, lv).c_str(), stdout);
       std::fflush(stdout);

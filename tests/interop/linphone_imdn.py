@@ -13,7 +13,12 @@ relay before its 200 to the page; send prints it and exits 0. An is-composing
 indication from bob is taken by linphonec (200) and not shown as a message. A page
 linphonec sends to bob reaches `sipevents-message listen --register` through the relay.
 liblinphone holds its IMDNs until it is registered, so they always come through a
-registrar, here the notifier.
+registrar, here the notifier. Directly, without the notifier: a second linphonec
+(unregistered, routed to a `sipevents-message listen`) shows a plain page `send`
+sends it, and its own page reaches the listener; it answers a CPIM page 488 (an
+unregistered liblinphone 5.1 chat room takes no CPIM), which `send --imdn` reports
+with exit 1.
+liblinphone's console has no command to type, so linphonec never sends is-composing.
 """
 import json
 import os
@@ -36,7 +41,7 @@ def main():
     port = free_port()
     work = tempfile.mkdtemp(prefix="linphone-imdn-")
     notifier = Proc([exe("sipevents-notifier"), "--bind", f"udp:127.0.0.1:{port}", "--domain", "127.0.0.1"])
-    lp = listener = None
+    lp = listener = lp2 = direct = None
     try:
         wait_for(lambda: any(l.startswith("sipevents-notifier:") for l in notifier.get()), "notifier")
         d = os.path.join(work, "alice")
@@ -71,14 +76,37 @@ def main():
         assert page["body"] == "hello bob" and page["from"] == "sip:alice@127.0.0.1", page
         out = lp.output()
         assert "isComposing" not in out, out
+        # Directly: carol's linphonec routes everything to a listener of ours.
+        lport = free_port()
+        direct = Proc([exe("sipevents-message"), "listen", "--bind", f"udp:127.0.0.1:{lport}", "--count", "1"])
+        wait_for(lambda: any(l.startswith("listening on") for l in direct.get()), "direct listener")
+        cport = free_port()
+        d2 = os.path.join(work, "carol")
+        lpctl.write_config(d2, "carol", cport, route=f"127.0.0.1:{lport}")
+        lp2 = lpctl.Linphonec(d2).start()
+        dport = free_port()
+        direct_send = [exe("sipevents-message"), "send", "--from", f"sip:dave@127.0.0.1:{dport}", "--to",
+                       f"sip:carol@127.0.0.1:{cport}", "--via", f"udp:127.0.0.1:{cport}", "--timeout-ms", "3000"]
+        s2 = subprocess.run(direct_send + ["direct", "page"], capture_output=True, text=True, timeout=20)
+        assert s2.stdout.startswith("SIP/2.0 200") and s2.returncode == 0, (s2.stdout, s2.stderr)
+        wait_for(lambda: "direct page" in lp2.output(), "carol's linphonec shows the page")
+        s3 = subprocess.run(direct_send + ["--imdn", "--listen", f"udp:127.0.0.1:{dport}", "in", "cpim"],
+                            capture_output=True, text=True, timeout=20)
+        assert s3.stdout.startswith("SIP/2.0 488") and s3.returncode == 1, (s3.stdout, s3.stderr)
+        lp2.cmd("chat sip:dave@127.0.0.1 hello dave")
+        assert direct.wait(20) == 0, direct.get()
+        dpage = [json.loads(l) for l in direct.get() if l.startswith("{")][0]
+        assert dpage["body"] == "hello dave" and dpage["from"] == "sip:carol@127.0.0.1", dpage
         print(f"linphonec: delivery notification {notes[0]['imdn']['message_id']} delivered (deflated, through the "
               f"relay); is-composing taken; page to bob relayed: {page['body']!r}")
         print("OK")
     finally:
-        if listener:
-            listener.kill()
-        if lp:
-            lp.stop()
+        for p in (listener, direct):
+            if p:
+                p.kill()
+        for p in (lp, lp2):
+            if p:
+                p.stop()
         notifier.kill()
 
 
