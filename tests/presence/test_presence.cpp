@@ -736,6 +736,7 @@ TEST_CASE("pidf-diff: every kind of change goes through a diff and a view into t
     const std::string body = diff ? *diff : pr::encode_pidf_full(next, version);
     diffs += diff.has_value();
     fulls += !diff;
+    CHECK(pr::pidf_full_size(pr::encode(next).size(), version) == pr::encode_pidf_full(next, version).size());
     pr::pidf_update u = update_of(body);
     CHECK(u.full == !diff);
     std::string why;
@@ -746,6 +747,11 @@ TEST_CASE("pidf-diff: every kind of change goes through a diff and a view into t
   }
   CHECK(diffs == 8);
   CHECK(fulls == 1);
+  // The size of full state, known without writing it.
+  for (std::uint32_t v : {0u, 9u, 4294967295u}) {
+    CHECK(pr::pidf_full_size(pr::encode(cur).size(), v) == pr::encode_pidf_full(cur, v).size());
+    CHECK(pr::pidf_full_size(pr::encode(start).size(), v) == pr::encode_pidf_full(start, v).size());
+  }
   // Nothing changed: a diff with no operation, one version up.
   auto same = update_of(*pr::encode_pidf_diff(cur, cur, ++version));
   CHECK(same.ops.empty());

@@ -55,6 +55,9 @@ struct pidf_update {
 
 /// `<pidf-full>` for `doc` at `version`.
 std::string encode_pidf_full(const presence_document& doc, std::uint32_t version);
+/// The size of encode_pidf_full(doc, version) for a `doc` whose encode() is
+/// `pidf_size` bytes, without writing it (the children are the same, the roots differ).
+std::size_t pidf_full_size(std::size_t pidf_size, std::uint32_t version);
 
 /// `<pidf-diff>` taking `from` to `to` at `version`, or nothing when the change is not
 /// one this writer expresses (presence-level notes or extensions changed, tuples or

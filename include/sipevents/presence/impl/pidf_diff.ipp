@@ -185,6 +185,15 @@ SIPEVENTS_INLINE std::string encode_pidf_full(const presence_document& doc, std:
   return out;
 }
 
+SIPEVENTS_INLINE std::size_t pidf_full_size(std::size_t pidf_size, std::uint32_t version) {
+  // <presence ...> ... </presence> against <p:pidf-full ... xmlns:p="..." version="N"> ... </p:pidf-full>
+  constexpr std::string_view open_full = "<p:pidf-full", open_pidf = "<presence";
+  constexpr std::string_view close_full = "</p:pidf-full>", close_pidf = "</presence>";
+  return pidf_size + (open_full.size() - open_pidf.size()) + (close_full.size() - close_pidf.size()) +
+         std::string_view(" xmlns:p=\"\"").size() + pidf_diff_ns.size() +
+         std::string_view(" version=\"\"").size() + std::to_string(version).size();
+}
+
 SIPEVENTS_INLINE std::optional<std::string> encode_pidf_diff(const presence_document& from, const presence_document& to,
                                                              std::uint32_t version) {
   if (from.entity != to.entity || from.notes != to.notes || from.extensions != to.extensions) return std::nullopt;

@@ -132,8 +132,14 @@ SIPEVENTS_INLINE std::optional<events::body> presence_package::state(const event
     const std::uint32_t version = versions_.next(w.id);
     std::optional<std::string> text;
     if (!w.first && last) text = encode_pidf_diff(*last, *now, version);
-    // Full state is always allowed (RFC 5263 3): sent when the diff is no smaller.
-    if (std::string full = encode_pidf_full(*now, version); !text || text->size() >= full.size()) text = std::move(full);
+    // Full state is always allowed (RFC 5263 3): sent when the diff is no smaller. Its
+    // size comes from the composed PIDF, encoded once per change for all watchers.
+    if (text) {
+      auto c = composed_.find(w.resource);
+      const std::size_t pidf = c != composed_.end() && c->second.doc == now ? c->second.xml.size() : encode(*now).size();
+      if (text->size() >= pidf_full_size(pidf, version)) text.reset();
+    }
+    if (!text) text = encode_pidf_full(*now, version);
     last = std::move(now);
     return events::body{std::string(pidf_diff_type), std::move(*text)};
   }
