@@ -20,7 +20,8 @@
 // notifications (RFC 5438; its Message-ID is also the Call-ID, which liblinphone names
 // pages by), prints the final response, then waits for the delivery notification,
 // prints it as a JSON line ({"imdn": {message_id, kind, status, datetime}, "from"})
-// and exits 0 when it says delivered, 1 otherwise or after --timeout-ms. Notifications
+// and exits 0 when it says delivered, 1 otherwise or after --timeout-ms; a display
+// notification not yet in is awaited up to 1 s more and printed too. Notifications
 // come to the --from URI: --listen binds where that leads, --register binds it at the
 // --via registrar first (and removes the binding after).
 // listen prints each MESSAGE as a JSON line (from, to, content_type, body inflated
@@ -185,7 +186,10 @@ int send_main(send_options& o) {
   const std::string user = !sm::parse_uri(from, from_uri) ? std::string(from_uri.user) : "ua";
   const std::string contact = "sip:" + user + "@" + bracket(own.host) + ":" + std::to_string(own.port) + tools::transport_param(own);
   const std::string reg_call_id = rt.layer().random_token(20);
+  bool finished = false;
   auto finish = [&] {
+    if (finished) return;
+    finished = true;
     if (!o.reg) {
       rt.stop();
       return;
@@ -199,6 +203,23 @@ int send_main(send_options& o) {
     rc = 1;
     finish();
   });
+  // A recipient usually sends the display notification right after the delivery one:
+  // answer it before leaving rather than let its sender retransmit for 64*T1.
+  bool displayed = false, lingering = false;
+  asio::steady_timer linger(rt.context());
+  auto conclude = [&](int code) {
+    rc = code;
+    guard.cancel();
+    if (!o.imdn || displayed) {
+      finish();
+      return;
+    }
+    lingering = true;
+    linger.expires_after(std::min(std::chrono::milliseconds(1000), std::chrono::milliseconds(timeout_ms)));
+    linger.async_wait([&](std::error_code ec) {
+      if (!ec) finish();
+    });
+  };
   rt.on_request("MESSAGE", [&](st::incoming_request& r) {
     sp::taken_page t = server.take(r.msg, r.to_tag, r.from.transport);
     if (t.reject) {
@@ -209,13 +230,17 @@ int send_main(send_options& o) {
     if (!t.page.imdn || !tracker.received(*t.page.imdn)) return;
     std::fputs(tools::json_line({{"imdn", imdn_json(*t.page.imdn)}, {"from", t.page.from}}).c_str(), stdout);
     std::fflush(stdout);
+    if (t.page.imdn->what == sp::imdn_notification::kind::display) {
+      displayed = true;
+      if (lingering) {
+        linger.cancel();
+        asio::post(rt.context(), finish);  // after the 200 leaves
+      }
+      return;
+    }
     if (t.page.imdn->what != sp::imdn_notification::kind::delivery) return;
     noticed = t.page.imdn->state == sp::imdn_notification::status::delivered ? 0 : 1;
-    if (answered) {  // else the final response is still on its way (liblinphone answers last)
-      rc = *noticed;
-      guard.cancel();
-      finish();
-    }
+    if (answered) conclude(*noticed);  // else the final response is still on its way (liblinphone answers last)
   });
   // RFC 3263 4.3: a transport error, a timeout or a 503 tries the next target.
   std::function<void(std::size_t)> attempt = [&](std::size_t i) {
@@ -237,7 +262,10 @@ int send_main(send_options& o) {
         rc = r.status >= 200 && r.status < 300 ? 0 : 1;
       }
       answered = true;
-      if (o.imdn && rc == 0 && noticed) rc = *noticed;
+      if (o.imdn && rc == 0 && noticed) {
+        conclude(*noticed);
+        return;
+      }
       if (o.imdn && rc == 0 && !noticed) {
         rc = 1;  // accepted: now the delivery notification (the guard runs on)
         return;

@@ -54,6 +54,9 @@ def main():
         assert send.returncode == 0, send
         notes = [json.loads(l)["imdn"] for l in send.stdout.splitlines() if l.startswith("{")]
         assert notes and notes[0]["kind"] == "delivery-notification" and notes[0]["status"] == "delivered", notes
+        # The display notification sent right after it is awaited and answered too, so the
+        # listener is not left retransmitting it to a closed port.
+        assert [n["kind"] for n in notes] == ["delivery-notification", "display-notification"], notes
         assert "SIP/2.0 200 OK" in send.stdout, send.stdout
         typing = ('<?xml version="1.0" encoding="UTF-8"?><isComposing xmlns="urn:ietf:params:xml:ns:im-iscomposing">'
                   '<state>active</state><contenttype>text/plain</contenttype><refresh>60</refresh></isComposing>')
