@@ -15,12 +15,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "sipevents/auth/digest.hpp"
 #include "sipevents/auth/digest_client.hpp"
 #include "sipevents/message/message.hpp"
+#include "sipevents/message/u64_table.hpp"
 
 namespace sipevents::auth {
 
@@ -123,11 +123,8 @@ class digest_server {
     std::uint64_t window = 0;  // bit i: max_nc - i was used
   };
   // Keyed by the nonce's random salt: the nonce passed our MAC, so the salt is one we
-  // drew, and a word key keeps the table free of strings.
-  struct salt_hash {
-    std::size_t operator()(std::uint64_t s) const noexcept { return static_cast<std::size_t>(s); }
-  };
-  std::unordered_map<std::uint64_t, seen_entry, salt_hash> seen_;
+  // drew, and a word key keeps the table free of strings and nodes.
+  message::u64_table<seen_entry> seen_;
   std::vector<std::uint64_t> ring_;  // insertion order, replay_slots long
   std::size_t ring_next_ = 0;
   bool ring_full_ = false;

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <span>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -24,9 +25,9 @@ class inline_vec {
   inline_vec(inline_vec&& o) noexcept { *this = std::move(o); }
   inline_vec& operator=(inline_vec&& o) noexcept {
     if (this == &o) return *this;
-    if (o.data_ == o.inl_.data()) {
-      std::copy_n(o.inl_.begin(), o.n_, inl_.begin());
-      data_ = inl_.data();
+    if (o.data_ == o.inl()) {
+      std::copy_n(o.inl(), o.n_, inl());
+      data_ = inl();
       cap_ = N;
     } else {
       heap_ = std::move(o.heap_);
@@ -49,7 +50,7 @@ class inline_vec {
   void clear() noexcept {
     n_ = 0;
     cap_ = N;
-    data_ = inl_.data();
+    data_ = inl();
   }
   std::size_t size() const noexcept { return n_; }
   bool empty() const noexcept { return n_ == 0; }
@@ -76,15 +77,24 @@ class inline_vec {
  private:
   T& grow() {
     // On the heap, heap_ holds cap_ elements of which the first n_ are in use.
-    if (data_ == inl_.data()) heap_.assign(inl_.begin(), inl_.begin() + static_cast<std::ptrdiff_t>(n_));
+    if (data_ == inl()) heap_.assign(inl(), inl() + n_);
     heap_.resize(n_ * 2 + 1);
     data_ = heap_.data();
     cap_ = heap_.size();
     return data_[n_++];
   }
 
-  std::array<T, N> inl_{};
-  T* data_ = inl_.data();
+  // Left uninitialized: a message holds several of these (some 4 KB in all) and is
+  // constructed per datagram; only the n_ elements in use are ever read or copied.
+  union storage {
+    storage() noexcept {}
+    std::array<T, N> a;
+  };
+  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+  T* inl() noexcept { return store_.a.data(); }
+  const T* inl() const noexcept { return store_.a.data(); }
+  storage store_;
+  T* data_ = inl();
   std::size_t n_ = 0;
   std::size_t cap_ = N;
   std::vector<T> heap_;

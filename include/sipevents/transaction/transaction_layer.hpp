@@ -17,6 +17,7 @@
 
 #include "sipevents/message/check.hpp"
 #include "sipevents/message/message.hpp"
+#include "sipevents/message/u64_table.hpp"
 #include "sipevents/transaction/transaction_client.hpp"
 #include "sipevents/transaction/transaction_server.hpp"
 #include "sipevents/transaction/transaction_types.hpp"
@@ -147,10 +148,7 @@ class transaction_layer {
   // holds no string, the lookup compares one word); an entry's own key is checked on
   // a hit. Two keys with one hash: the later transaction goes unindexed (its
   // retransmissions look new), never matched to the other.
-  struct key_slot_hash {
-    std::size_t operator()(std::uint64_t h) const noexcept { return static_cast<std::size_t>(h); }
-  };
-  using key_index = std::unordered_map<std::uint64_t, txn_id, key_slot_hash>;
+  using key_index = message::u64_table<txn_id>;
   std::uint64_t slot_of(std::string_view key) const noexcept;
   void unindex(key_index& index, const std::string& key, txn_id id);
   key_index client_keys_, server_keys_;

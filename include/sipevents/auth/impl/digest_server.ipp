@@ -56,7 +56,7 @@ SIPEVENTS_INLINE digest_server::digest_server(crypto& c, user_lookup users, serv
   }
   if (cfg_.replay_slots == 0) cfg_.replay_slots = 1;
   ring_.resize(cfg_.replay_slots);
-  seen_.reserve(std::min<std::size_t>(cfg_.replay_slots, 4096));
+  seen_.reserve(std::min<std::size_t>(cfg_.replay_slots, std::size_t(1) << 20));
 }
 
 SIPEVENTS_INLINE auth_mode digest_server::mode_for(const sm::message& request) const {
@@ -100,24 +100,23 @@ SIPEVENTS_INLINE digest_server::nonce_check digest_server::check_nonce(std::stri
 
 SIPEVENTS_INLINE digest_server::count_check digest_server::note_count(std::uint64_t salt, std::int64_t ts, std::uint32_t nc) {
   if (nc == 0) return count_check::replayed;
-  auto it = seen_.find(salt);
-  if (it == seen_.end()) {
+  seen_entry* found = seen_.find(salt);
+  if (!found) {
     if (ts <= evicted_upto_) return count_check::forgotten;
     std::uint64_t& slot = ring_[ring_next_];
     if (ring_full_) {
-      auto old = seen_.find(slot);
-      if (old != seen_.end()) {
-        evicted_upto_ = std::max(evicted_upto_, old->second.ts);
-        seen_.erase(old);
+      if (const seen_entry* old = seen_.find(slot)) {
+        evicted_upto_ = std::max(evicted_upto_, old->ts);
+        seen_.erase(slot);
       }
     }
     slot = salt;
     ring_next_ = (ring_next_ + 1) % ring_.size();
     if (ring_next_ == 0) ring_full_ = true;
-    seen_.emplace(salt, seen_entry{ts, nc, 1});
+    seen_.try_emplace(salt, seen_entry{ts, nc, 1});
     return count_check::ok;
   }
-  seen_entry& e = it->second;
+  seen_entry& e = *found;
   if (nc > e.max_nc) {
     const std::uint32_t shift = nc - e.max_nc;
     e.window = shift >= 64 ? 0 : e.window << shift;

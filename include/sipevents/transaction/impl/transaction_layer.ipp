@@ -117,8 +117,8 @@ SIPEVENTS_INLINE std::uint64_t transaction_layer::slot_of(std::string_view key) 
 }
 
 SIPEVENTS_INLINE void transaction_layer::unindex(key_index& index, const std::string& key, txn_id id) {
-  auto it = index.find(slot_of(key));
-  if (it != index.end() && it->second == id) index.erase(it);
+  const std::uint64_t slot = slot_of(key);
+  if (const txn_id* at = index.find(slot); at && *at == id) index.erase(slot);
 }
 
 SIPEVENTS_INLINE std::string transaction_layer::random_token(std::size_t n) {
@@ -244,9 +244,9 @@ SIPEVENTS_INLINE void transaction_layer::handle_request(sm::message&& m, const p
   bump(counters_.requests_in, m.method_text());
   std::string key = server_key(m);
   const std::uint64_t slot = slot_of(key);
-  auto known = server_keys_.find(slot);
-  if (known != server_keys_.end()) {
-    if (auto s = servers_.find(known->second); s != servers_.end() && s->second.key == key) {
+  const txn_id* known = server_keys_.find(slot);
+  if (known) {
+    if (auto s = servers_.find(*known); s != servers_.end() && s->second.key == key) {
       ++counters_.retransmissions_in;
       if (s->second.fsm.on_request() && !s->second.last_response.empty()) {
         ++counters_.retransmissions_out;
@@ -270,20 +270,20 @@ SIPEVENTS_INLINE void transaction_layer::handle_request(sm::message&& m, const p
   txn_id id = next_id_++;
   server_entry e{server_transaction(from.transport, cfg_.timers), std::move(key), {}, response_destination(m, from)};
   servers_.emplace(id, std::move(e));
-  if (known == server_keys_.end()) server_keys_.emplace(slot, id);
+  if (!known) server_keys_.try_emplace(slot, id);
   emit(output::kind::request, id, from, &m);
 }
 
 SIPEVENTS_INLINE void transaction_layer::handle_response(sm::message&& m, const peer& from, time_point now) {
   ++counters_.responses_in[response_class(m.status())];
   const std::string key = client_key(m);
-  auto it = client_keys_.find(slot_of(key));
-  auto ce = it == client_keys_.end() ? clients_.end() : clients_.find(it->second);
+  const txn_id* known = client_keys_.find(slot_of(key));
+  auto ce = known ? clients_.find(*known) : clients_.end();
   if (ce == clients_.end() || ce->second.key != key) {
     emit(output::kind::stray, 0, from, &m);
     return;
   }
-  txn_id id = it->second;
+  const txn_id id = *known;
   client_entry& c = ce->second;
   if (!c.fsm.on_response(m.status(), now)) {  // a retransmitted final, absorbed
     ++counters_.retransmissions_in;
@@ -301,7 +301,7 @@ SIPEVENTS_INLINE txn_id transaction_layer::send_request(sm::message request, con
   txn_id id = next_id_++;
   client_entry e{client_transaction(to.transport, cfg_.timers, now), client_key(request),
                  std::string(request.raw()), to, 0};
-  client_keys_.insert_or_assign(slot_of(e.key), id);
+  client_keys_.assign(slot_of(e.key), id);
   schedule(id, e.fsm.deadline());
   bump(counters_.requests_out, request.method_text());
   send(to, e.bytes);
