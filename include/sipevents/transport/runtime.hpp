@@ -219,7 +219,10 @@ class runtime {
   asio::io_context& context() noexcept { return io_; }
 
   void run() { io_.run(); }
-  void stop() { io_.stop(); }
+  void stop() {
+    transports_->flush_datagrams();
+    io_.stop();
+  }
 
  private:
   void init();

@@ -119,6 +119,9 @@ class transport_set {
   /// Sends to `to`. TCP and TLS reuse a connection to that peer (and name) or open
   /// one; WebSocket only uses the client's connection, never opens one (RFC 7118 5).
   void send(const peer& to, std::string bytes);
+  /// Sends the UDP datagrams queued this turn now (they otherwise leave at its end,
+  /// together). Called before the event loop stops, so a last answer is not lost.
+  void flush_datagrams();
   /// A listening address of this kind and family, for Via sent-by and Contact.
   const peer* local(transport_kind k, bool v6) const;
   bool has(transport_kind k, bool v6) const { return local(k, v6) != nullptr; }
@@ -137,6 +140,10 @@ class transport_set {
   struct listener;
   struct connection;
   void start_receive(const std::shared_ptr<udp_socket>& s);
+  static constexpr std::size_t k_udp_batch = 64;     // datagrams per sendmmsg
+  static constexpr std::size_t k_udp_batch_in = 16;  // per recvmmsg
+  const peer& udp_peer(udp_socket& s, const asio::ip::udp::endpoint& from);
+  void flush(udp_socket& s);
   void start_accept(const std::shared_ptr<listener>& l);
   void begin(const std::shared_ptr<connection>& c, bool server);
   void opened(const std::shared_ptr<connection>& c);

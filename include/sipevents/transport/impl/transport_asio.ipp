@@ -4,6 +4,11 @@ SIPEVENTS_IMPL_BEGIN
 #include "sipevents/transport/transport_asio.hpp"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
 
 namespace sipevents::transport {
 
@@ -56,8 +61,20 @@ struct transport_set::udp_socket {
   explicit udp_socket(asio::io_context& io) : sock(io) {}
   udp::socket sock;
   peer local;
+  bool v6 = false;
   udp::endpoint from;
-  std::vector<char> buf;
+  std::vector<char> buf;  // k_udp_batch_in slots of max_message_size + 1 on Linux
+  udp::endpoint last_from;
+  peer last_peer;
+  // Datagrams of this turn, sent together at its end (sendmmsg on Linux): one system
+  // call and one wakeup of a busy peer per burst instead of one per datagram.
+  struct outgoing {
+    udp::endpoint to;
+    std::string bytes;
+    peer dest;  // for the error report
+  };
+  std::vector<outgoing> outq;
+  bool flush_posted = false;
 };
 
 struct transport_set::listener {
@@ -101,6 +118,7 @@ SIPEVENTS_INLINE transport_set::transport_set(asio::io_context& io, transport_co
       alive_(std::make_shared<bool>(true)) {}
 
 SIPEVENTS_INLINE transport_set::~transport_set() {
+  flush_datagrams();
   *alive_ = false;
   std::error_code ec;
   for (auto& s : udp_) s->sock.close(ec);
@@ -175,7 +193,12 @@ SIPEVENTS_INLINE std::error_code transport_set::listen(peer& bind) {
     if (ec) return ec;
     bind.port = s->sock.local_endpoint().port();
     s->local = bind;
+    s->v6 = addr.is_v6();
+#if defined(__linux__)
+    s->buf.resize((cfg_.max_message_size + 1) * k_udp_batch_in);
+#else
     s->buf.resize(cfg_.max_message_size + 1);
+#endif
     udp_.push_back(s);
     start_receive(s);
     return {};
@@ -212,25 +235,136 @@ SIPEVENTS_INLINE const peer* transport_set::local(transport_kind k, bool v6) con
   return nullptr;
 }
 
+SIPEVENTS_INLINE const peer& transport_set::udp_peer(udp_socket& s, const udp::endpoint& from) {
+  // One address formatted per source, not per datagram: a busy peer sends bursts.
+  if (!(s.last_from == from) || s.last_peer.host.empty()) {
+    s.last_from = from;
+    s.last_peer = make_peer(transport_kind::udp, from.address(), from.port());
+  }
+  return s.last_peer;
+}
+
 SIPEVENTS_INLINE void transport_set::start_receive(const std::shared_ptr<udp_socket>& s) {
   std::weak_ptr<bool> alive = alive_;
+#if defined(__linux__)
+  s->sock.async_wait(udp::socket::wait_read, [this, s, alive](std::error_code ec) {
+    if (alive.expired() || !*alive.lock() || ec == asio::error::operation_aborted) return;
+    // Drain what is queued, k_udp_batch_in datagrams per system call, bounded so TCP
+    // and timers still get a turn.
+    const std::size_t slot = cfg_.max_message_size + 1;
+    for (int round = 0; round < 4 && s->sock.is_open(); ++round) {
+      std::array<mmsghdr, k_udp_batch_in> hdrs{};
+      std::array<iovec, k_udp_batch_in> iov{};
+      std::array<sockaddr_storage, k_udp_batch_in> names{};
+      for (std::size_t k = 0; k < k_udp_batch_in; ++k) {
+        iov[k].iov_base = s->buf.data() + k * slot;
+        iov[k].iov_len = slot;
+        hdrs[k].msg_hdr.msg_name = &names[k];
+        hdrs[k].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+        hdrs[k].msg_hdr.msg_iov = &iov[k];
+        hdrs[k].msg_hdr.msg_iovlen = 1;
+      }
+      const int n = ::recvmmsg(s->sock.native_handle(), hdrs.data(), k_udp_batch_in, MSG_DONTWAIT, nullptr);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // nothing more (or an ICMP error): wait again
+      for (int k = 0; k < n; ++k) {
+        const std::size_t len = hdrs[k].msg_len;
+        // A datagram longer than the limit fills its slot: drop it (18.3 cannot frame it).
+        if (len == 0 || len > cfg_.max_message_size) continue;
+        udp::endpoint from;
+        std::memcpy(from.data(), &names[k], std::min<std::size_t>(hdrs[k].msg_hdr.msg_namelen, from.capacity()));
+        on_receive_(std::string_view(s->buf.data() + std::size_t(k) * slot, len), udp_peer(*s, from));
+        if (alive.expired()) return;
+      }
+      if (n < static_cast<int>(k_udp_batch_in)) break;
+    }
+    flush_datagrams();  // what this burst answered
+    if (s->sock.is_open()) start_receive(s);
+  });
+#else
   s->sock.async_receive_from(asio::buffer(s->buf), s->from, [this, s, alive](std::error_code ec, std::size_t n) {
     if (alive.expired() || !*alive.lock() || ec == asio::error::operation_aborted) return;
     // A datagram longer than the limit fills the buffer: drop it (18.3 cannot frame it).
     if (!ec && n > 0 && n <= cfg_.max_message_size)
-      on_receive_(std::string_view(s->buf.data(), n), make_peer(transport_kind::udp, s->from.address(), s->from.port()));
+      on_receive_(std::string_view(s->buf.data(), n), udp_peer(*s, s->from));
     // Drain what is already queued before waiting again: one reactor round trip per
     // burst instead of one per datagram. Bounded, so TCP and timers still get a turn.
     for (int i = 0; i < 64 && s->sock.is_open() && !alive.expired(); ++i) {
       std::error_code rec;
       std::size_t m = s->sock.receive_from(asio::buffer(s->buf), s->from, 0, rec);
       if (rec == asio::error::would_block || rec == asio::error::try_again) break;
-      if (!rec && m > 0 && m <= cfg_.max_message_size)
-        on_receive_(std::string_view(s->buf.data(), m), make_peer(transport_kind::udp, s->from.address(), s->from.port()));
+      if (!rec && m > 0 && m <= cfg_.max_message_size) on_receive_(std::string_view(s->buf.data(), m), udp_peer(*s, s->from));
     }
+    if (alive.expired()) return;
+    flush_datagrams();  // what this burst answered
     // ICMP errors surface as receive errors on Linux; keep listening regardless.
     if (s->sock.is_open()) start_receive(s);
   });
+#endif
+}
+
+SIPEVENTS_INLINE void transport_set::flush_datagrams() {
+  for (auto& s : udp_) {
+    s->flush_posted = false;
+    if (!s->outq.empty()) flush(*s);
+  }
+}
+
+SIPEVENTS_INLINE void transport_set::flush(udp_socket& s) {
+  std::vector<udp_socket::outgoing> q;
+  q.swap(s.outq);
+  std::size_t i = 0;
+  while (i < q.size()) {
+#if defined(__linux__)
+    std::array<mmsghdr, k_udp_batch> hdrs{};
+    std::array<iovec, k_udp_batch> iov{};
+    const std::size_t n = std::min(q.size() - i, k_udp_batch);
+    for (std::size_t k = 0; k < n; ++k) {
+      udp_socket::outgoing& o = q[i + k];
+      iov[k].iov_base = o.bytes.data();
+      iov[k].iov_len = o.bytes.size();
+      hdrs[k].msg_hdr.msg_name = o.to.data();
+      hdrs[k].msg_hdr.msg_namelen = static_cast<socklen_t>(o.to.size());
+      hdrs[k].msg_hdr.msg_iov = &iov[k];
+      hdrs[k].msg_hdr.msg_iovlen = 1;
+    }
+    const int sent = ::sendmmsg(s.sock.native_handle(), hdrs.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
+    if (sent > 0) {
+      i += static_cast<std::size_t>(sent);
+      continue;
+    }
+    const int e = errno;
+    if (e == EINTR) continue;
+    const std::error_code ec(e, std::system_category());
+#else
+    std::error_code ec;
+    s.sock.send_to(asio::buffer(q[i].bytes), q[i].to, 0, ec);
+    if (!ec) {
+      ++i;
+      continue;
+    }
+#endif
+    if (ec == std::errc::resource_unavailable_try_again || ec == std::errc::operation_would_block) {
+      // The socket buffer is full: the rest wait for room like any asynchronous send.
+      std::weak_ptr<bool> alive = alive_;
+      for (; i < q.size(); ++i) {
+        auto o = std::make_shared<udp_socket::outgoing>(std::move(q[i]));
+        s.sock.async_send_to(asio::buffer(o->bytes), o->to, [this, o, alive](std::error_code ec2, std::size_t) {
+          if (ec2 && !alive.expired() && *alive.lock() && ec2 != asio::error::operation_aborted)
+            on_error_(o->dest, ec2, ec2.message());
+        });
+      }
+      break;
+    }
+    // This datagram cannot go (no route, too long): report it, send the rest.
+    on_error_(q[i].dest, ec, ec.message());
+    ++i;
+  }
+  // Keep the larger buffer for the next turn unless another send refilled it.
+  if (s.outq.empty()) {
+    q.clear();
+    s.outq.swap(q);
+  }
 }
 
 SIPEVENTS_INLINE void transport_set::start_accept(const std::shared_ptr<listener>& l) {
@@ -448,15 +582,18 @@ SIPEVENTS_INLINE void transport_set::send(const peer& to, std::string bytes) {
       return;
     }
     for (auto& s : udp_) {
-      asio::ip::address la;
-      to_address(s->local.host, la);
-      if (la.is_v6() != a.is_v6()) continue;
-      auto buf = std::make_shared<std::string>(std::move(bytes));
-      std::weak_ptr<bool> alive = alive_;
-      s->sock.async_send_to(asio::buffer(*buf), udp::endpoint(a, to.port), [this, buf, to, alive](std::error_code ec, std::size_t) {
-        if (ec && !alive.expired() && *alive.lock() && ec != asio::error::operation_aborted)
-          on_error_(to, ec, ec.message());
-      });
+      if (s->v6 != a.is_v6()) continue;
+      if (s->outq.size() >= k_udp_batch) flush(*s);
+      s->outq.push_back({udp::endpoint(a, to.port), std::move(bytes), to});
+      if (!s->flush_posted) {
+        // Sends made outside a receive burst (timers, the application) go out at the
+        // end of this turn.
+        s->flush_posted = true;
+        std::weak_ptr<bool> alive = alive_;
+        asio::post(io_, [this, alive] {
+          if (!alive.expired() && *alive.lock()) flush_datagrams();
+        });
+      }
       return;
     }
     on_error_(to, std::make_error_code(std::errc::address_family_not_supported), "no UDP socket of that family");
