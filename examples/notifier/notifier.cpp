@@ -405,6 +405,7 @@ int main(int argc, char** argv) {
         new_secret = true;  // stored with the state below, before anything is served
       }
     }
+    sipevents::auth::prepare_ha1(users, sipevents::crypto::default_crypto(), acfg.realm, acfg.algorithms);
     authenticator.emplace(sipevents::crypto::default_crypto(),
                           [&users](std::string_view u) -> const sipevents::auth::secret* {
                             auto it = users.find(u);

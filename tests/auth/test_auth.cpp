@@ -742,6 +742,40 @@ TEST_CASE("users file: passwords with spaces and colons, stored hashes, comments
   }
 }
 
+TEST_CASE("users file: prepare_ha1 hashes password users once per algorithm and realm, verification still passes") {
+  sa::user_table t;
+  REQUIRE(!sa::parse_users("joe:joepw\nann:MD5:" + sa::ha1(crypto(), digest_algorithm::md5, "ann", "example.com", "annpw"), t));
+  sa::prepare_ha1(t, crypto(), "example.com",
+                  {digest_algorithm::sha256, digest_algorithm::md5, digest_algorithm::md5_sess});
+  REQUIRE(t["joe"].ha1.size() == 2);  // md5-sess shares MD5's HA1
+  CHECK(t["joe"].ha1_for(crypto(), digest_algorithm::sha256, "example.com") ==
+        sa::ha1(crypto(), digest_algorithm::sha256, "joe", "example.com", "joepw"));
+  CHECK(t["joe"].ha1_for(crypto(), digest_algorithm::md5_sess, "example.com") ==
+        sa::ha1(crypto(), digest_algorithm::md5, "joe", "example.com", "joepw"));
+  REQUIRE(t["ann"].ha1.size() == 1);  // a stored hash, no password: nothing to add
+  // A server on the prepared table takes the password's answer, and only that.
+  auto cfg = server_cfg();
+  cfg.algorithms = {digest_algorithm::sha256, digest_algorithm::md5};
+  sa::digest_server srv(crypto(), [&t](std::string_view u) -> const sa::secret* {
+    auto it = t.find(u);
+    return it == t.end() ? nullptr : &it->second;
+  }, cfg);
+  sm::message req;
+  REQUIRE(!request().build(req));
+  sm::message resp = answer(req, srv.verify(req, sa::auth_mode::www, t0));
+  auto answer_as = [&](std::string user, std::string pw) {
+    sa::digest_client cli(crypto(), [=](std::string_view, const sm::message&) -> std::optional<sa::secret> {
+      return sa::secret{user, pw, {}};
+    });
+    sa::digest_client::attempt a;
+    auto lines = cli.on_challenge(req, resp, "t", a);
+    REQUIRE(lines);
+    return parse(request("REGISTER", 2).text(), *lines);
+  };
+  CHECK(srv.verify(answer_as("joe", "joepw"), sa::auth_mode::www, t0).user == "joe");
+  CHECK(srv.verify(answer_as("joe", "wrong"), sa::auth_mode::www, t0).why.find("wrong password for joe") != std::string::npos);
+}
+
 TEST_CASE("crypto_openssl: HMAC-SHA-256 meets RFC 4231 whichever key came before - random bytes never repeat across fork") {
   auto& c = sipevents::crypto::default_crypto();
   auto hmac = [&](std::string_view key, std::string_view data) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sipevents/auth/digest_client.hpp"
 
@@ -28,6 +29,11 @@ struct users_file_error {
 /// hash's length>`. A user may have a password, or one stored hash per algorithm.
 /// Blank lines and lines starting with '#' are skipped; CRLF line ends are fine.
 users_file_error parse_users(std::string_view text, user_table& out);
+
+/// Hashes each password user's HA1 for `realm` and each of `algorithms` once, so a
+/// verification hashes twice rather than three times. Stored hashes are kept as they
+/// are. Like the file itself, the table is then for `realm` only.
+void prepare_ha1(user_table& users, crypto& c, std::string_view realm, const std::vector<digest_algorithm>& algorithms);
 
 }  // namespace sipevents::auth
 

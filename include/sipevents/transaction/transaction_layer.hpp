@@ -133,15 +133,16 @@ class transaction_layer {
   void handle_request(message::message&& m, const peer& from, time_point);
   void handle_response(message::message&& m, const peer& from, time_point now);
   void send(const peer& to, std::string bytes);
-  void emit(output::kind what, txn_id id, const peer& where, message::message* msg = nullptr,
-            std::uint16_t status = 0);
+  output& emit(output::kind what, txn_id id, const peer& where, message::message* msg = nullptr,
+               std::uint16_t status = 0);
   void schedule(txn_id id, time_point at);
   void stateless_error(const message::message& m, const peer& from, const message::verdict& v);
 
   layer_config cfg_;
   layer_counters counters_;
   void count_response_out(std::string_view bytes);
-  std::deque<output> out_;
+  std::vector<output> out_;  // a ring: out_count_ outputs from out_head_
+  std::size_t out_head_ = 0, out_count_ = 0;
   std::unordered_map<txn_id, client_entry> clients_;
   std::unordered_map<txn_id, server_entry> servers_;
   // Transaction keys are indexed by a seeded 64-bit hash of the key text (the node

@@ -63,6 +63,19 @@ SIPEVENTS_INLINE users_file_error parse_users(std::string_view text, user_table&
   return {};
 }
 
+SIPEVENTS_INLINE void prepare_ha1(user_table& users, crypto& c, std::string_view realm,
+                                  const std::vector<digest_algorithm>& algorithms) {
+  for (auto& [name, sec] : users) {
+    if (sec.password.empty()) continue;
+    for (digest_algorithm a : algorithms) {
+      const digest_algorithm base = sm::base_of(a);
+      bool have = false;
+      for (const auto& kept : sec.ha1) have = have || sm::base_of(kept.first) == base;
+      if (!have) sec.ha1.emplace_back(base, ha1(c, base, sec.user.empty() ? name : sec.user, realm, sec.password));
+    }
+  }
+}
+
 }  // namespace sipevents::auth
 
 SIPEVENTS_IMPL_END

@@ -134,14 +134,25 @@ SIPEVENTS_INLINE std::string transaction_layer::random_token(std::size_t n) {
 
 SIPEVENTS_INLINE std::string transaction_layer::new_branch() { return std::string(k_cookie) + random_token(20); }
 
-SIPEVENTS_INLINE void transaction_layer::emit(output::kind what, txn_id id, const peer& where, sm::message* msg, std::uint16_t status) {
-  output o;
+SIPEVENTS_INLINE output& transaction_layer::emit(output::kind what, txn_id id, const peer& where, sm::message* msg,
+                                                std::uint16_t status) {
+  // Outputs live in a ring of reused slots: a message is moved once in and once out,
+  // and no slot is allocated per datagram.
+  if (out_count_ == out_.size()) {
+    std::vector<output> bigger(std::max<std::size_t>(8, out_.size() * 2));
+    for (std::size_t i = 0; i < out_count_; ++i) bigger[i] = std::move(out_[(out_head_ + i) % out_.size()]);
+    out_.swap(bigger);
+    out_head_ = 0;
+  }
+  output& o = out_[(out_head_ + out_count_) % out_.size()];
+  ++out_count_;
   o.what = what;
   o.txn = id;
   o.where = where;
-  if (msg) o.msg = std::move(*msg);
+  if (msg) o.msg = std::move(*msg);  // else empty: poll() moved the last one out
+  o.bytes.clear();
   o.status = status;
-  out_.push_back(std::move(o));
+  return o;
 }
 
 namespace {
@@ -162,8 +173,7 @@ SIPEVENTS_INLINE void transaction_layer::count_response_out(std::string_view byt
 }
 
 SIPEVENTS_INLINE void transaction_layer::send(const peer& to, std::string bytes) {
-  emit(output::kind::send, 0, to);
-  out_.back().bytes = std::move(bytes);
+  emit(output::kind::send, 0, to).bytes = std::move(bytes);
 }
 
 SIPEVENTS_INLINE void transaction_layer::schedule(txn_id id, time_point at) {
@@ -171,9 +181,10 @@ SIPEVENTS_INLINE void transaction_layer::schedule(txn_id id, time_point at) {
 }
 
 SIPEVENTS_INLINE bool transaction_layer::poll(output& o) {
-  if (out_.empty()) return false;
-  o = std::move(out_.front());
-  out_.pop_front();
+  if (out_count_ == 0) return false;
+  o = std::move(out_[out_head_]);
+  out_head_ = (out_head_ + 1) % out_.size();
+  --out_count_;
   return true;
 }
 
