@@ -59,6 +59,17 @@ sm::message answer(const sm::message& req, const sa::verdict& v) {
   return m;
 }
 
+/// The REGISTER (CSeq 2) a client with `user` and `pw` sends after challenge `resp`.
+sm::message client_answer(const sm::message& req, const sm::message& resp, std::string user, std::string pw) {
+  sa::digest_client cli(crypto(), [=](std::string_view, const sm::message&) -> std::optional<sa::secret> {
+    return sa::secret{user, pw, {}};
+  });
+  sa::digest_client::attempt a;
+  auto lines = cli.on_challenge(req, resp, "t", a);
+  REQUIRE(lines);
+  return parse(request("REGISTER", 2).text(), *lines);
+}
+
 struct users {
   std::map<std::string, sa::secret, std::less<>> table;
   users() {
@@ -460,15 +471,7 @@ TEST_CASE("digest server: unknown user, wrong password, bad input, other realms"
   sm::message req;
   REQUIRE(!request().build(req));
   sm::message resp = answer(req, srv.verify(req, sa::auth_mode::www, t0));
-  auto answer_as = [&](std::string user, std::string pw) {
-    sa::digest_client cli(crypto(), [=](std::string_view, const sm::message&) -> std::optional<sa::secret> {
-      return sa::secret{user, pw, {}};
-    });
-    sa::digest_client::attempt a;
-    auto lines = cli.on_challenge(req, resp, "t", a);
-    REQUIRE(lines);
-    return parse(request("REGISTER", 2).text(), *lines);
-  };
+  auto answer_as = [&](std::string user, std::string pw) { return client_answer(req, resp, user, pw); };
   sa::verdict nobody = srv.verify(answer_as("nobody", "x"), sa::auth_mode::www, t0);
   sa::verdict wrong = srv.verify(answer_as("joe", "wrong"), sa::auth_mode::www, t0);
   // The same answer either way: a prober cannot tell which users exist.
@@ -763,15 +766,7 @@ TEST_CASE("users file: prepare_ha1 hashes password users once per algorithm and 
   sm::message req;
   REQUIRE(!request().build(req));
   sm::message resp = answer(req, srv.verify(req, sa::auth_mode::www, t0));
-  auto answer_as = [&](std::string user, std::string pw) {
-    sa::digest_client cli(crypto(), [=](std::string_view, const sm::message&) -> std::optional<sa::secret> {
-      return sa::secret{user, pw, {}};
-    });
-    sa::digest_client::attempt a;
-    auto lines = cli.on_challenge(req, resp, "t", a);
-    REQUIRE(lines);
-    return parse(request("REGISTER", 2).text(), *lines);
-  };
+  auto answer_as = [&](std::string user, std::string pw) { return client_answer(req, resp, user, pw); };
   CHECK(srv.verify(answer_as("joe", "joepw"), sa::auth_mode::www, t0).user == "joe");
   CHECK(srv.verify(answer_as("joe", "wrong"), sa::auth_mode::www, t0).why.find("wrong password for joe") != std::string::npos);
 }
