@@ -118,8 +118,8 @@ SIPEVENTS_INLINE transport_set::transport_set(asio::io_context& io, transport_co
       alive_(std::make_shared<bool>(true)) {}
 
 SIPEVENTS_INLINE transport_set::~transport_set() {
+  *alive_ = false;  // the owner may be half gone: no error reports from here on
   flush_datagrams();
-  *alive_ = false;
   std::error_code ec;
   for (auto& s : udp_) s->sock.close(ec);
   for (auto& l : listeners_) l->acc.close(ec);
@@ -357,7 +357,7 @@ SIPEVENTS_INLINE void transport_set::flush(udp_socket& s) {
       break;
     }
     // This datagram cannot go (no route, too long): report it, send the rest.
-    on_error_(q[i].dest, ec, ec.message());
+    if (*alive_) on_error_(q[i].dest, ec, ec.message());
     ++i;
   }
   // Keep the larger buffer for the next turn unless another send refilled it.
