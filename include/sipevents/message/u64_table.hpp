@@ -43,7 +43,6 @@ class u64_table {
       if (has_zero_) return {&zero_, false};
       has_zero_ = true;
       zero_ = std::move(value);
-      ++size_;
       return {&zero_, true};
     }
     if ((used_ + 1) * 4 > slots_.size() * 3) grow();
@@ -54,7 +53,6 @@ class u64_table {
         s.key = key;
         s.value = std::move(value);
         ++used_;
-        ++size_;
         return {&s.value, true};
       }
     }
@@ -72,7 +70,6 @@ class u64_table {
       if (!has_zero_) return false;
       has_zero_ = false;
       zero_ = V{};
-      --size_;
       return true;
     }
     if (slots_.empty()) return false;
@@ -94,19 +91,18 @@ class u64_table {
     }
     slots_[i] = slot{};
     --used_;
-    --size_;
     return true;
   }
 
-  std::size_t size() const noexcept { return size_; }
-  bool empty() const noexcept { return size_ == 0; }
+  std::size_t size() const noexcept { return used_ + (has_zero_ ? 1 : 0); }
+  bool empty() const noexcept { return size() == 0; }
   /// Makes room for `n` entries without growing again.
   void reserve(std::size_t n) {
     while (n * 4 > slots_.size() * 3) grow();
   }
   void clear() noexcept {
     slots_.assign(slots_.size(), slot{});
-    used_ = size_ = 0;
+    used_ = 0;
     has_zero_ = false;
     zero_ = V{};
   }
@@ -136,8 +132,7 @@ class u64_table {
   std::vector<slot> slots_;
   std::size_t mask_ = 0;
   unsigned shift_ = 64;
-  std::size_t used_ = 0;  // occupied slots (not counting zero_)
-  std::size_t size_ = 0;
+  std::size_t used_ = 0;  // occupied slots (zero_ is counted apart)
   bool has_zero_ = false;
   V zero_{};
 };

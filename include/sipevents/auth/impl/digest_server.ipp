@@ -56,7 +56,7 @@ SIPEVENTS_INLINE digest_server::digest_server(crypto& c, user_lookup users, serv
   }
   if (cfg_.replay_slots == 0) cfg_.replay_slots = 1;
   ring_.resize(cfg_.replay_slots);
-  seen_.reserve(std::min<std::size_t>(cfg_.replay_slots, std::size_t(1) << 20));
+  seen_.reserve(std::min<std::size_t>(cfg_.replay_slots, 4096));
 }
 
 SIPEVENTS_INLINE auth_mode digest_server::mode_for(const sm::message& request) const {
