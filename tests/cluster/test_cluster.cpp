@@ -3,6 +3,8 @@
 // takeover record; and the runtime holding answers behind an asynchronous commit.
 #include <catch2/catch.hpp>
 
+#include <optional>
+
 #include <asio.hpp>
 
 #include "../events/events_support.hpp"
@@ -264,62 +266,95 @@ std::string register_text(int n, std::uint16_t port) {
 }
 }  // namespace
 
-TEST_CASE("runtime: with an asynchronous store one commit is in flight, answers wait for theirs, in order, a failure "
-          "turns the 2xx into the policy's 503") {
+namespace {
+/// A runtime on loopback UDP with an asynchronous store gating REGISTER (503,
+/// Retry-After: 7), and a client socket that collects what it is answered.
+struct store_rig {
   sipevents::transport::runtime rt;
-  sipevents::transport::peer bound;
-  REQUIRE_FALSE(rt.listen("udp:127.0.0.1:0", &bound));
   ss::journal j;
   async_store store;
-  sipevents::transport::store_policy policy;
-  policy.status = 503;
-  policy.retry_after = 7;
-  rt.set_store(&j, &store, policy);
-  int n = 0;
-  rt.on_request("REGISTER", [&](sipevents::transport::incoming_request& r) {
-    j.put(ss::meta_record{"m" + std::to_string(++n), "v"});
-    rt.respond(r, 200, "OK");
-  });
-  asio::ip::udp::socket client(rt.context(), asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  const asio::ip::udp::endpoint server(asio::ip::make_address("127.0.0.1"), bound.port);
-  const std::uint16_t me = client.local_endpoint().port();
+  int handled = 0;
+  std::optional<asio::ip::udp::socket> client;
+  asio::ip::udp::endpoint server, from;
   std::vector<std::string> got;
   std::array<char, 4096> buf{};
-  asio::ip::udp::endpoint from;
-  std::function<void()> read = [&] {
-    client.async_receive_from(asio::buffer(buf), from, [&](std::error_code ec, std::size_t len) {
+
+  store_rig() {
+    sipevents::transport::peer bound;
+    REQUIRE_FALSE(rt.listen("udp:127.0.0.1:0", &bound));
+    sipevents::transport::store_policy policy;
+    policy.status = 503;
+    policy.retry_after = 7;
+    rt.set_store(&j, &store, policy);
+    rt.on_request("REGISTER", [this](sipevents::transport::incoming_request& r) {
+      j.put(ss::meta_record{"m" + std::to_string(++handled), "v"});
+      rt.respond(r, 200, "OK");
+    });
+    client.emplace(rt.context(), asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    server = asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), bound.port);
+    read();
+  }
+  void read() {
+    client->async_receive_from(asio::buffer(buf), from, [this](std::error_code ec, std::size_t len) {
       if (ec) return;
       got.emplace_back(buf.data(), len);
       read();
     });
-  };
-  read();
-  auto run_until = [&](auto pred) {
+  }
+  void send(int n) { client->send_to(asio::buffer(register_text(n, client->local_endpoint().port())), server); }
+  template <class Pred>
+  bool run_until(Pred pred) {
     for (int i = 0; i < 200 && !pred(); ++i) rt.context().run_for(std::chrono::milliseconds(5));
     return pred();
-  };
-  client.send_to(asio::buffer(register_text(1, me)), server);
-  REQUIRE(run_until([&] { return store.inflight.size() == 1; }));
+  }
+  /// Request 1 handled and its commit in flight; request 2 handled and held behind it.
+  void hold_two() {
+    send(1);
+    REQUIRE(run_until([&] { return store.inflight.size() == 1; }));
+    send(2);
+    REQUIRE(run_until([&] { return handled == 2; }));
+    rt.context().run_for(std::chrono::milliseconds(20));
+    CHECK(got.empty());
+    CHECK(store.inflight.size() == 1);
+  }
+};
+}  // namespace
+
+TEST_CASE("runtime: with an asynchronous store one commit is in flight, answers wait for theirs, in order, a failure "
+          "turns the 2xx into the policy's 503") {
+  store_rig s;
   // The second request's write waits for the first commit: one in flight at a time.
-  client.send_to(asio::buffer(register_text(2, me)), server);
-  REQUIRE(run_until([&] { return n == 2; }));
-  rt.context().run_for(std::chrono::milliseconds(20));
-  CHECK(got.empty());
-  CHECK(store.inflight.size() == 1);
-  store.finish();
-  REQUIRE(run_until([&] { return got.size() == 1 && store.inflight.size() == 1; }));
-  CHECK(got[0].rfind("SIP/2.0 200", 0) == 0);
-  CHECK(got[0].find("Call-ID: c1") != std::string::npos);
+  s.hold_two();
+  s.store.finish();
+  REQUIRE(s.run_until([&] { return s.got.size() == 1 && s.store.inflight.size() == 1; }));
+  CHECK(s.got[0].rfind("SIP/2.0 200", 0) == 0);
+  CHECK(s.got[0].find("Call-ID: c1") != std::string::npos);
   // The second commit fails: its 200 leaves as 503 with Retry-After.
-  store.finish(ss::store_errc::unavailable);
-  REQUIRE(run_until([&] { return got.size() == 2; }));
-  CHECK(got[1].rfind("SIP/2.0 503", 0) == 0);
-  CHECK(got[1].find("Call-ID: c2") != std::string::npos);
-  CHECK(got[1].find("Retry-After: 7") != std::string::npos);
-  CHECK_FALSE(rt.store_healthy());
+  s.store.finish(ss::store_errc::unavailable);
+  REQUIRE(s.run_until([&] { return s.got.size() == 2; }));
+  CHECK(s.got[1].rfind("SIP/2.0 503", 0) == 0);
+  CHECK(s.got[1].find("Call-ID: c2") != std::string::npos);
+  CHECK(s.got[1].find("Retry-After: 7") != std::string::npos);
+  CHECK_FALSE(s.rt.store_healthy());
   // While it fails, REGISTER is answered 503 at once, without a commit.
-  client.send_to(asio::buffer(register_text(3, me)), server);
-  REQUIRE(run_until([&] { return got.size() == 3; }));
-  CHECK(got[2].rfind("SIP/2.0 503", 0) == 0);
-  CHECK(n == 2);
+  s.send(3);
+  REQUIRE(s.run_until([&] { return s.got.size() == 3; }));
+  CHECK(s.got[2].rfind("SIP/2.0 503", 0) == 0);
+  CHECK(s.handled == 2);
+}
+
+TEST_CASE("runtime: a 2xx held behind a commit in flight that fails leaves as 503: its records were not in that "
+          "commit and none follows while the store fails") {
+  // Found by the Redis fault test: a REGISTER's commit in flight to a dead Redis, a
+  // PUBLISH handled meanwhile, and the failure released the PUBLISH's 200 unstored.
+  store_rig s;
+  s.hold_two();
+  s.store.finish(ss::store_errc::unavailable);
+  REQUIRE(s.run_until([&] { return s.got.size() == 2; }));
+  for (const std::string& m : s.got) {
+    CHECK(m.rfind("SIP/2.0 503", 0) == 0);
+    CHECK(m.find("Retry-After: 7") != std::string::npos);
+  }
+  CHECK(s.store.inflight.empty());  // no commit while it fails until the retry timer
+  CHECK_FALSE(s.j.empty());         // both records wait for that retry
 }

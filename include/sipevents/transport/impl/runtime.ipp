@@ -345,8 +345,10 @@ SIPEVENTS_INLINE void runtime::committed(std::error_code ec, std::vector<store::
     }
     store_healthy_ = false;
     store_retry_at_ = now + store_policy_.retry_interval;
+    // Every held 2xx, not only those this commit covered: a later turn's records
+    // wait in the journal for the retry, and everything held leaves now.
     for (held_response& h : held_)
-      if (h.turn <= covers && !h.request && h.msg.status() >= 200 && h.msg.status() < 300 && store_gated(h.msg))
+      if (!h.request && h.msg.status() >= 200 && h.msg.status() < 300 && store_gated(h.msg))
         h.msg = unstored(h.msg, store_policy_, cfg_.layer.limits);
   } else if (!store_healthy_) {
     store_healthy_ = true;
